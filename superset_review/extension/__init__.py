@@ -1,0 +1,1 @@
+"""Superset wiring: app initializer, security manager, settings, feature flags, pages and menus."""

@@ -1,0 +1,42 @@
+"""The base every REST API of the extension derives from."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from flask import Blueprint, Response
+from superset.views.base_api import BaseSupersetApi
+
+from superset_review.extension.constants import VIEW_MENU
+from superset_review.extension.flags import extension_enabled
+
+if TYPE_CHECKING:
+    from flask_appbuilder import AppBuilder
+
+
+class ReviewBaseApi(BaseSupersetApi):
+    """Routes under ``/api/v1/dataset_review/``, permissions on the ``DatasetReview`` view menu.
+
+    Subclasses set ``route_base`` below that prefix and map each method to one of the extension's
+    permissions in ``method_permission_name``.
+    """
+
+    resource_name = "dataset_review"
+    class_permission_name = VIEW_MENU
+    allow_browser_login = True
+    openapi_spec_tag = "Dataset Review"
+
+    def create_blueprint(
+        self,
+        appbuilder: AppBuilder,
+        endpoint: str | None = None,
+        static_folder: str | None = None,
+    ) -> Blueprint:
+        blueprint = super().create_blueprint(appbuilder, endpoint=endpoint, static_folder=static_folder)
+        blueprint.before_request(self._refuse_when_disabled)
+        return blueprint
+
+    def _refuse_when_disabled(self) -> Response | None:
+        if extension_enabled():
+            return None
+        return self.response_404()

@@ -1,0 +1,65 @@
+"""Superset's app initializer with the extension wired in, set as ``APP_INITIALIZER``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask_babel import lazy_gettext as _
+from jinja2 import ChoiceLoader, FileSystemLoader
+from superset.initialization import SupersetAppInitializer
+
+from superset_review.extension.constants import CELERY_TASK_MODULES, MENU_CATEGORY, MENU_WORKSPACE
+from superset_review.extension.flags import apply_flag_defaults, extension_enabled
+from superset_review.extension.settings import resolve_settings
+
+TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
+
+
+class ReviewAppInitializer(SupersetAppInitializer):
+    """Superset's own start-up, then the extension's: its settings are checked before anything else runs,
+    its menus come after Superset's own."""
+
+    def pre_init(self) -> None:
+        # A wrong REVIEW_* value raises ReviewConfigError (a SystemExit): startup stops with one line.
+        self.config.update(resolve_settings(self.config))
+        apply_flag_defaults(self.config)
+        super().pre_init()
+
+    def configure_celery(self) -> None:
+        super().configure_celery()
+        # Registers the tasks on Superset's Celery app in the web process as well as in the worker, which
+        # builds the same app; CELERY_CONFIG.imports in superset_config.py is the documented route too.
+        import importlib
+
+        for module in CELERY_TASK_MODULES:
+            importlib.import_module(module)
+
+    def register_blueprints(self) -> None:
+        super().register_blueprints()
+        from superset_review.extension.blueprint import static_blueprint
+
+        self.superset_app.register_blueprint(static_blueprint)
+        loaders = [FileSystemLoader(str(TEMPLATES_DIR))]
+        if self.superset_app.jinja_loader is not None:
+            loaders.append(self.superset_app.jinja_loader)
+        self.superset_app.jinja_loader = ChoiceLoader(loaders)
+
+    def init_views(self) -> None:
+        super().init_views()
+        from superset.extensions import appbuilder
+
+        from superset_review.extension.views import ReviewWorkspaceView
+        from superset_review.health.api import HealthRestApi
+
+        appbuilder.add_api(HealthRestApi)
+        appbuilder.add_view(
+            ReviewWorkspaceView,
+            MENU_WORKSPACE,
+            label=_("Review Workspace"),
+            href="/dataset_review/",
+            icon="fa-check-square-o",
+            category=MENU_CATEGORY,
+            category_label=_("Dataset Review"),
+            category_icon="fa-check-square-o",
+            menu_cond=extension_enabled,
+        )

@@ -1,0 +1,197 @@
+"""Every setting of the extension: a ``REVIEW_*`` key with a safe default, checked at startup.
+
+A key may be set in ``superset_config.py`` or, for the embedded stack and containers, in the environment
+(the environment wins). A wrong value stops startup with one line naming the key and what it accepts.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+
+class ReviewConfigError(SystemExit):
+    """A wrong ``REVIEW_*`` value. A ``SystemExit`` so that startup stops with the one line, not a traceback."""
+
+    def __init__(self, key: str, accepts: str, got: Any) -> None:
+        self.key = key
+        self.accepts = accepts
+        self.message = f"superset-review: {key} must be {accepts} (got {got!r})"
+        super().__init__(self.message)
+
+    def __str__(self) -> str:
+        return self.message
+
+
+Parser = Callable[[Any], Any]
+
+
+@dataclass(frozen=True)
+class Setting:
+    key: str
+    default: Any
+    parse: Parser
+    accepts: str
+    doc: str
+
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
+
+
+def _boolean(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
+        return value.strip().lower() in _TRUE
+    raise ValueError
+
+
+def _positive_float(value: Any) -> float:
+    if isinstance(value, bool):
+        raise ValueError
+    number = float(value)
+    if number <= 0:
+        raise ValueError
+    return number
+
+
+def _int_between(low: int, high: int) -> Parser:
+    def parse(value: Any) -> int:
+        if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
+            raise ValueError
+        number = int(value)
+        if not low <= number <= high:
+            raise ValueError
+        return number
+
+    return parse
+
+
+def _non_empty_string(value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError
+    return value.strip()
+
+
+def _optional_redis_url(value: Any) -> str | None:
+    if value in (None, ""):
+        return None
+    if not isinstance(value, str) or urlsplit(value).scheme not in {"redis", "rediss", "unix"}:
+        raise ValueError
+    return value
+
+
+def _string_list(value: Any) -> list[str]:
+    if isinstance(value, str):
+        value = [part for part in (p.strip() for p in value.split(",")) if part]
+    if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) and v for v in value):
+        raise ValueError
+    return list(value)
+
+
+def _model_list(value: Any) -> list[dict[str, Any]]:
+    if isinstance(value, str):
+        import json
+
+        value = json.loads(value) if value.strip() else []
+    if not isinstance(value, list):
+        raise ValueError
+    for entry in value:
+        if not isinstance(entry, Mapping) or not entry.get("name") or not entry.get("model"):
+            raise ValueError
+    return [dict(entry) for entry in value]
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting(
+        "REVIEW_DATA_DIR",
+        "./.superset-review",
+        _non_empty_string,
+        "a directory path",
+        "Where `superset-review up` keeps the embedded PostgreSQL, Redis and logs.",
+    ),
+    Setting(
+        "REVIEW_ADMIN_USER",
+        "admin",
+        _non_empty_string,
+        "a non-empty user name",
+        "Admin user created on the first `superset-review up`.",
+    ),
+    Setting(
+        "REVIEW_ADMIN_PASSWORD",
+        "admin",
+        _non_empty_string,
+        "a non-empty password",
+        "Password of that admin user (first start only; change it in Superset afterwards).",
+    ),
+    Setting(
+        "REVIEW_REDIS_URL",
+        None,
+        _optional_redis_url,
+        "a redis://, rediss:// or unix:// URL, or empty to use Celery's broker URL",
+        "Redis used by the extension (health, later the LLM cache). Empty: the Celery broker's URL.",
+    ),
+    Setting(
+        "REVIEW_HEALTH_TIMEOUT_SECONDS",
+        2.0,
+        _positive_float,
+        "a number of seconds greater than 0",
+        "How long each check of `GET /api/v1/dataset_review/health` may take.",
+    ),
+    Setting(
+        "REVIEW_WORKER_CONCURRENCY",
+        2,
+        _int_between(1, 32),
+        "an integer from 1 to 32",
+        "Threads of the Celery worker that `superset-review up` starts.",
+    ),
+    Setting(
+        "REVIEW_LLM_MODELS",
+        [],
+        _model_list,
+        'a list of {"name": ..., "model": ...} entries (JSON in the environment)',
+        "The LLM model registry. Empty (the default): every LLM feature reports 'LLM not configured'.",
+    ),
+    Setting(
+        "REVIEW_PRODUCTION_DATABASES",
+        [],
+        _string_list,
+        "a list of Superset database names (comma-separated in the environment)",
+        "Databases whose SQL Lab launches need `can_launch_prod`.",
+    ),
+)
+
+SETTINGS_BY_KEY: dict[str, Setting] = {setting.key: setting for setting in SETTINGS}
+
+
+def parse_value(key: str, raw: Any) -> Any:
+    setting = SETTINGS_BY_KEY[key]
+    try:
+        return setting.parse(raw)
+    except (ValueError, TypeError) as ex:
+        raise ReviewConfigError(key, setting.accepts, raw) from ex
+
+
+def resolve_settings(config: Mapping[str, Any], environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Return every ``REVIEW_*`` key, parsed: environment over config over default.
+
+    Unknown ``REVIEW_*`` keys are refused too: a typo must not silently fall back to a default.
+    """
+    environ = os.environ if environ is None else environ
+    for source in (config, environ):
+        for key in source:
+            if key.startswith("REVIEW_") and key not in SETTINGS_BY_KEY:
+                known = ", ".join(sorted(SETTINGS_BY_KEY))
+                raise ReviewConfigError(key, f"one of the known keys ({known})", source[key])
+    resolved: dict[str, Any] = {}
+    for setting in SETTINGS:
+        if setting.key in environ:
+            raw = environ[setting.key]
+        else:
+            raw = config.get(setting.key, setting.default)
+        resolved[setting.key] = parse_value(setting.key, raw)
+    return resolved

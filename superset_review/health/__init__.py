@@ -1,0 +1,1 @@
+"""The state of what the extension stands on: metadata database, pgvector, Redis, worker, LLM configuration."""

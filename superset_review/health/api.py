@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+from flask import Response
+from flask_appbuilder.api import expose, protect, safe
+
+from superset_review.extension.api import ReviewBaseApi
+from superset_review.extension.constants import API_ROUTE_BASE, READ
+from superset_review.health.commands.report import GetHealthReportCommand
+from superset_review.health.schemas import HealthResponseSchema
+
+
+class HealthRestApi(ReviewBaseApi):
+    route_base = API_ROUTE_BASE
+    method_permission_name = {"health": READ}
+    openapi_spec_component_schemas = (HealthResponseSchema,)
+
+    @expose("/health", methods=("GET",))
+    @protect()
+    @safe
+    def health(self) -> Response:
+        """The state of the metadata database, pgvector, Redis, the worker and the LLM configuration.
+        ---
+        get:
+          summary: Health of everything the extension stands on
+          responses:
+            200:
+              description: Every check ok or degraded
+              content:
+                application/json:
+                  schema:
+                    $ref: '#/components/schemas/HealthResponseSchema'
+            401:
+              $ref: '#/components/responses/401'
+            403:
+              $ref: '#/components/responses/403'
+            503:
+              description: At least one check is down (same body)
+        """
+        report = GetHealthReportCommand().run()
+        status = 503 if report["status"] == "down" else 200
+        return self.response(status, **HealthResponseSchema().dump(report))

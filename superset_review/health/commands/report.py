@@ -1,0 +1,79 @@
+"""Gather the health of everything the extension stands on."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app
+from superset.commands.base import BaseCommand
+
+from superset_review import __version__
+from superset_review.extension.constants import FEATURE_FLAG_DEFAULTS
+from superset_review.extension.flags import is_enabled
+from superset_review.health.checks import (
+    CheckResult,
+    Status,
+    check_llm,
+    check_metadata_db,
+    check_pgvector,
+    check_redis,
+    check_worker,
+    timed,
+    worst,
+)
+
+
+def redis_url() -> str | None:
+    """The extension's Redis: ``REVIEW_REDIS_URL``, else Celery's broker when that is Redis."""
+    if url := current_app.config.get("REVIEW_REDIS_URL"):
+        return str(url)
+    broker = _celery_conf().get("broker_url") or ""
+    return broker if broker.startswith(("redis://", "rediss://", "unix://")) else None
+
+
+def _celery_conf() -> dict[str, Any]:
+    from superset.extensions import celery_app
+
+    return dict(celery_app.conf)
+
+
+def _ping_workers(timeout: float) -> list[dict[str, Any]]:
+    from superset.extensions import celery_app
+
+    return list(celery_app.control.ping(timeout=timeout) or [])
+
+
+class GetHealthReportCommand(BaseCommand):
+    def __init__(self) -> None:
+        self._timeout = float(current_app.config["REVIEW_HEALTH_TIMEOUT_SECONDS"])
+
+    def validate(self) -> None:
+        """Nothing to validate: the report describes whatever state it finds."""
+
+    def run(self) -> dict[str, Any]:
+        from superset.extensions import db
+
+        engine = db.engine
+        checks: dict[str, CheckResult] = {
+            "metadata_db": timed(lambda: check_metadata_db(engine)),
+        }
+        checks["pgvector"] = (
+            timed(lambda: check_pgvector(engine))
+            if checks["metadata_db"].status is Status.OK
+            else CheckResult(Status.DOWN, "the metadata database is down")
+        )
+        url = redis_url()
+        checks["redis"] = timed(lambda: check_redis(url, self._timeout))
+        broker_is_redis = _celery_conf().get("broker_url") == url
+        if broker_is_redis and checks["redis"].status is Status.DOWN:
+            # Pinging workers through a dead broker would only wait for the kombu retry loop to give up.
+            checks["worker"] = CheckResult(Status.DOWN, "the Celery broker (Redis) is down")
+        else:
+            checks["worker"] = timed(lambda: check_worker(_ping_workers, self._timeout))
+        checks["llm"] = timed(lambda: check_llm(list(current_app.config["REVIEW_LLM_MODELS"])))
+        return {
+            "status": worst([check.status for check in checks.values()]).value,
+            "version": __version__,
+            "checks": {name: check.to_dict() for name, check in checks.items()},
+            "feature_flags": {flag: is_enabled(flag) for flag in FEATURE_FLAG_DEFAULTS},
+        }

@@ -1,0 +1,54 @@
+"""Tasks that run as the user who started them, inside Superset's app context."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, ParamSpec, TypeVar
+
+from celery import Task
+from celery.result import AsyncResult
+from flask import g, has_request_context
+from superset.extensions import celery_app, security_manager
+from superset.utils.core import override_user
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+ACTING_USER = "acting_user_id"
+
+
+class TaskUserError(Exception):
+    """The user a task was started for is missing (deleted since) or was never given."""
+
+
+def review_task(name: str, **options: Any) -> Callable[[Callable[..., R]], Task]:
+    """Register ``fn`` as ``superset_review.<name>``; it runs with ``g.user`` set to the starting user.
+
+    Superset's ``AppContextTask`` already wraps every call in ``app.app_context()``; what it does not do is
+    say who the task acts for, so every permission check inside would see no user.
+    """
+
+    def decorator(fn: Callable[..., R]) -> Task:
+        def run_as_user(*args: Any, **kwargs: Any) -> R:
+            user_id = kwargs.pop(ACTING_USER, None)
+            if user_id is None:
+                raise TaskUserError(f"task superset_review.{name} was started without {ACTING_USER}")
+            user = security_manager.get_user_by_id(user_id)
+            if user is None:
+                raise TaskUserError(f"user {user_id} who started superset_review.{name} no longer exists")
+            with override_user(user):
+                return fn(*args, **kwargs)
+
+        run_as_user.__name__ = fn.__name__
+        run_as_user.__doc__ = fn.__doc__
+        return celery_app.task(name=f"superset_review.{name}", **options)(run_as_user)
+
+    return decorator
+
+
+def submit_as_current_user(task: Task, *args: Any, **kwargs: Any) -> AsyncResult:
+    """Queue ``task`` for the user of the current request (or of ``override_user``)."""
+    user = getattr(g, "user", None) if has_request_context() or hasattr(g, "user") else None
+    if user is None or getattr(user, "is_anonymous", True):
+        raise TaskUserError("a task of the extension must be started by a signed-in user")
+    return task.apply_async(args=args, kwargs={**kwargs, ACTING_USER: user.id})
