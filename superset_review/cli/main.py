@@ -1,0 +1,137 @@
+"""`superset-review`: up, init, check (and, for `up` only, the hidden prepare step)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from superset_review.embedded.errors import StackError
+from superset_review.extension.settings import SETTINGS_BY_KEY, ReviewConfigError, resolve_settings
+
+
+def _settings() -> dict[str, object]:
+    """The REVIEW_* values from the environment (superset_config.py values are checked when Superset starts)."""
+    return resolve_settings({}, os.environ)
+
+
+def _fail(message: str) -> None:
+    click.echo(message if message.startswith("superset-review:") else f"superset-review: {message}", err=True)
+    sys.exit(2)
+
+
+@click.group()
+def cli() -> None:
+    """superset-review: dataset review sessions inside Apache Superset 6.1."""
+
+
+@cli.command()
+@click.option("--data-dir", type=click.Path(path_type=Path), default=None,
+              help="Where PostgreSQL, Redis and logs live (default: REVIEW_DATA_DIR or ./.superset-review).")
+@click.option("--port", type=click.IntRange(1, 65535), default=8088, show_default=True,
+              help="Port of Superset's web server on 127.0.0.1.")
+@click.option("--no-examples", is_flag=True, help="Do not load the curated examples on the first start.")
+@click.option("--admin-user", default=None, help="Admin created on the first start (default: REVIEW_ADMIN_USER or admin).")
+@click.option("--admin-password", default=None,
+              help="Its password (default: REVIEW_ADMIN_PASSWORD or admin).")
+def up(data_dir: Path | None, port: int, no_examples: bool, admin_user: str | None, admin_password: str | None) -> None:
+    """Start embedded PostgreSQL (pgvector), Redis, a Celery worker and Superset with the extension."""
+    from superset_review.embedded.stack import StackOptions, run_stack
+
+    settings = _settings()
+    options = StackOptions(
+        data_dir=(data_dir or Path(str(settings["REVIEW_DATA_DIR"]))).resolve(),
+        port=port,
+        with_examples=not no_examples,
+        admin_user=admin_user or str(settings["REVIEW_ADMIN_USER"]),
+        admin_password=admin_password or str(settings["REVIEW_ADMIN_PASSWORD"]),
+        worker_concurrency=int(str(settings["REVIEW_WORKER_CONCURRENCY"])),
+    )
+    sys.exit(run_stack(options, out=lambda line: click.echo(line)))
+
+
+def _create_app():  # type: ignore[no-untyped-def]
+    if not os.environ.get("SUPERSET_CONFIG_PATH") and not _importable("superset_config"):
+        _fail("no Superset configuration: set SUPERSET_CONFIG_PATH to a superset_config.py that wires the extension in")
+    from superset.app import create_app
+
+    return create_app()
+
+
+def _importable(module: str) -> bool:
+    from importlib.util import find_spec
+
+    return find_spec(module) is not None
+
+
+def _check_metadata_db(app) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import text
+    from sqlalchemy.engine.url import make_url
+    from superset.extensions import db
+
+    try:
+        with db.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except Exception as ex:  # noqa: BLE001 - any failure to connect is reported in one line
+        where = make_url(app.config["SQLALCHEMY_DATABASE_URI"]).render_as_string(hide_password=True)
+        reason = (str(getattr(ex, "orig", ex)).strip().splitlines() or [type(ex).__name__])[0]
+        _fail(f"cannot reach the metadata database {where}: {reason}. Check SQLALCHEMY_DATABASE_URI")
+
+
+@cli.command()
+def init() -> None:
+    """Apply Superset's migrations and init where needed, then the extension's migrations. Idempotent."""
+    app = _create_app()
+    from superset_review.extension.install import initialize
+
+    with app.app_context():
+        _check_metadata_db(app)
+        report = initialize()
+    for line in report.lines():
+        click.echo(line)
+    click.echo("Changed." if report.changed else "Nothing to do: everything was up to date.")
+
+
+@cli.command(hidden=True)
+@click.option("--admin-user", required=True)
+@click.option("--examples", is_flag=True)
+def prepare(admin_user: str, examples: bool) -> None:
+    """Bootstrap step of `up`, run in its own process so the web server starts from a migrated database."""
+    app = _create_app()
+    from superset_review.embedded.bootstrap import bootstrap
+
+    password = str(_settings()["REVIEW_ADMIN_PASSWORD"])
+    with app.app_context():
+        _check_metadata_db(app)
+        report = bootstrap(admin_user, password, with_examples=examples)
+    for line in report.init.lines():
+        click.echo(line)
+    click.echo(f"admin user {admin_user}: {'created' if report.admin_created else 'kept'}")
+    click.echo(f"examples: {', '.join(report.examples) or 'none'}")
+
+
+@cli.command()
+def check() -> None:
+    """Check every REVIEW_* value in the environment; prints each key with its value."""
+    settings = _settings()
+    for key in SETTINGS_BY_KEY:
+        value = settings[key]
+        shown = "***" if "PASSWORD" in key and value else value
+        click.echo(f"{key} = {shown!r}")
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.WARNING)
+    try:
+        cli(standalone_mode=True)
+    except ReviewConfigError as ex:
+        _fail(ex.message)
+    except StackError as ex:
+        _fail(str(ex))
+
+
+if __name__ == "__main__":
+    main()

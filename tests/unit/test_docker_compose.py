@@ -1,0 +1,121 @@
+"""The docker-compose deployment, as docker-compose itself reads it (no Docker engine needed)."""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+COMPOSE_FILE = REPO_ROOT / "docker-compose.yml"
+DOCKERFILE = REPO_ROOT / "docker" / "Dockerfile"
+SUPERSET_SERVICES = ("superset-init", "superset", "superset-worker", "superset-beat")
+ALL_SERVICES = ("db", "redis", *SUPERSET_SERVICES)
+
+
+def _run(compose: str, *args: str) -> subprocess.CompletedProcess[str]:
+    # The file refuses to render without a secret key, by design; any value does for reading it.
+    env = {**os.environ, "SUPERSET_SECRET_KEY": "test-only-secret-key"}
+    return subprocess.run(
+        [compose, "-f", str(COMPOSE_FILE), *args],
+        cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=120, check=False,
+    )
+
+
+@functools.cache
+def _resolved_config() -> dict[str, Any]:
+    """The resolved configuration: JSON where docker-compose can print it (v2), YAML otherwise (1.29).
+
+    Called from each test rather than used as a fixture: a missing docker-compose must fail the tests, and
+    pytest.fail in a fixture only counts as a setup error.
+    """
+    compose = shutil.which("docker-compose")
+    if compose is None:
+        pytest.fail(
+            "docker-compose is not installed; it validates docker-compose.yml without a Docker engine: "
+            "apt-get install docker-compose"
+        )
+    help_text = _run(compose, "config", "--help").stdout
+    as_json = "--format" in help_text
+    result = _run(compose, "config", *(["--format", "json"] if as_json else []))
+    assert result.returncode == 0, f"docker-compose config rejected docker-compose.yml:\n{result.stderr}"
+    loaded = json.loads(result.stdout) if as_json else yaml.safe_load(result.stdout)
+    assert isinstance(loaded, dict)
+    return loaded
+
+
+def _mounts(service: dict[str, Any]) -> list[tuple[str, str]]:
+    """(source, target) of each volume, whether docker-compose printed it short ("a:b:ro") or long."""
+    mounts = []
+    for volume in service.get("volumes", []):
+        if isinstance(volume, str):
+            source, target = volume.split(":")[:2]
+        else:
+            source, target = volume.get("source", ""), volume["target"]
+        mounts.append((source, target))
+    return mounts
+
+
+def _command(service: dict[str, Any]) -> str:
+    command = service.get("command", "")
+    return " ".join(command) if isinstance(command, list) else command
+
+
+def test_all_services_are_defined() -> None:
+    config = _resolved_config()
+    assert set(ALL_SERVICES) <= set(config["services"])
+
+
+def test_superset_services_share_the_image_built_from_docker_dockerfile() -> None:
+    config = _resolved_config()
+    services = config["services"]
+    images = {services[name]["image"] for name in SUPERSET_SERVICES}
+    assert len(images) == 1, f"the Superset services run different images: {images}"
+    for name in SUPERSET_SERVICES:
+        build = services[name]["build"]
+        assert Path(build["context"]).resolve() == REPO_ROOT, name
+        assert (REPO_ROOT / build["context"] / build["dockerfile"]).resolve() == DOCKERFILE, name
+
+
+def test_superset_config_is_mounted_in_every_superset_service() -> None:
+    config = _resolved_config()
+    for name in SUPERSET_SERVICES:
+        mounts = _mounts(config["services"][name])
+        sources = [source for source, target in mounts if target == "/app/superset_config.py"]
+        assert sources, f"{name} does not mount /app/superset_config.py: {mounts}"
+        assert Path(sources[0]).resolve() == REPO_ROOT / "superset_config.py", name
+        assert config["services"][name]["environment"]["SUPERSET_CONFIG_PATH"] == "/app/superset_config.py"
+
+
+def test_worker_runs_supersets_celery_app() -> None:
+    config = _resolved_config()
+    command = _command(config["services"]["superset-worker"])
+    assert "superset.tasks.celery_app:app" in command
+    assert "worker" in command.split()
+
+
+def test_web_and_workers_wait_for_a_successful_init() -> None:
+    config = _resolved_config()
+    for name in ("superset", "superset-worker", "superset-beat"):
+        depends_on = config["services"][name]["depends_on"]
+        assert depends_on["superset-init"]["condition"] == "service_completed_successfully", name
+
+
+def test_metadata_database_has_pgvector() -> None:
+    config = _resolved_config()
+    assert config["services"]["db"]["image"].startswith("pgvector/pgvector:")
+
+
+def test_dockerfile_builds_on_superset_6_1_0() -> None:
+    instructions = [
+        line.strip() for line in DOCKERFILE.read_text(encoding="utf-8").splitlines()
+        if line.strip() and not line.lstrip().startswith("#")
+    ]
+    assert instructions[0] == "FROM apache/superset:6.1.0"
