@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import click
+from flask import Flask
 
 from superset_review.embedded.errors import StackError
 from superset_review.extension.settings import SETTINGS_BY_KEY, ReviewConfigError, resolve_settings
@@ -53,12 +54,42 @@ def up(data_dir: Path | None, port: int, no_examples: bool, admin_user: str | No
     sys.exit(run_stack(options, out=lambda line: click.echo(line)))
 
 
-def _create_app():  # type: ignore[no-untyped-def]
+def _create_app() -> Flask:
     if not os.environ.get("SUPERSET_CONFIG_PATH") and not _importable("superset_config"):
         _fail("no Superset configuration: set SUPERSET_CONFIG_PATH to a superset_config.py that wires the extension in")
     from superset.app import create_app
 
-    return create_app()
+    # Superset logs a failed start with a full traceback; for an unreachable service one line says more.
+    app_logger = logging.getLogger("superset.app")
+    app_logger.disabled = True
+    try:
+        return create_app()
+    except Exception as ex:
+        if line := unreachable_service(ex):
+            _fail(line)
+        raise
+    finally:
+        app_logger.disabled = False
+
+
+def unreachable_service(ex: BaseException) -> str | None:
+    """One line for a start that failed because PostgreSQL or Redis cannot be reached, else None."""
+    import redis
+    from sqlalchemy.engine.url import make_url
+    from sqlalchemy.exc import OperationalError
+
+    seen: BaseException | None = ex
+    while seen is not None:
+        if isinstance(seen, OperationalError):
+            from superset import config
+
+            where = make_url(config.SQLALCHEMY_DATABASE_URI).render_as_string(hide_password=True)
+            reason = (str(seen.orig).strip().splitlines() or [type(seen.orig).__name__])[0]
+            return f"cannot reach the metadata database {where}: {reason}. Check SQLALCHEMY_DATABASE_URI"
+        if isinstance(seen, redis.ConnectionError):
+            return f"cannot reach Redis: {seen}. Check SUPERSET_REDIS_URL / CELERY_CONFIG"
+        seen = seen.__cause__ or seen.__context__
+    return None
 
 
 def _importable(module: str) -> bool:
@@ -67,7 +98,7 @@ def _importable(module: str) -> bool:
     return find_spec(module) is not None
 
 
-def _check_metadata_db(app) -> None:  # type: ignore[no-untyped-def]
+def _check_metadata_db(app: Flask) -> None:
     from sqlalchemy import text
     from sqlalchemy.engine.url import make_url
     from superset.extensions import db

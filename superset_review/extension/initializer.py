@@ -63,3 +63,6 @@ class ReviewAppInitializer(SupersetAppInitializer):
             category_icon="fa-check-square-o",
             menu_cond=extension_enabled,
         )
+        # FAB applies menu_cond to the item only; an empty category would still show in the navbar.
+        if category := appbuilder.menu.find(MENU_CATEGORY):
+            category.cond = extension_enabled

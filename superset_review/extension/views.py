@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask import abort
 from flask_appbuilder import expose
 from flask_appbuilder.security.decorators import has_access
 from superset.superset_typing import FlaskResponse
@@ -9,6 +10,7 @@ from superset.views.base import BaseSupersetView, get_spa_template_context
 
 from superset_review.extension.blueprint import WORKSPACE_BUNDLE as BUNDLE
 from superset_review.extension.constants import READ, VIEW_MENU
+from superset_review.extension.flags import extension_enabled
 
 
 
@@ -20,6 +22,8 @@ class ReviewWorkspaceView(BaseSupersetView):
     @expose("/")
     @has_access
     def workspace(self) -> FlaskResponse:
+        if not extension_enabled():
+            abort(404)
         context = get_spa_template_context(entry=None)
         return self.render_template(
             "dataset_review/workspace.html",

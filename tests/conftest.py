@@ -1,0 +1,77 @@
+"""Boot real services once per session: embedded PostgreSQL and Redis, `superset-review init`, a Superset app
+with the extension, and (for tests that ask) a Celery worker."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.services import REPO, Services, running_services, running_worker
+
+ARTIFACTS = REPO / "test-artifacts"
+
+
+@pytest.fixture(scope="session")
+def services(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Services]:
+    with running_services(tmp_path_factory.mktemp("stack")) as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def service_env(services: Services) -> dict[str, str]:
+    return services.env()
+
+
+def run_cli(args: list[str], env: dict[str, str], timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "superset_review.cli.main", *args],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+@pytest.fixture(scope="session")
+def initialized(service_env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """`superset-review init` on the empty metadata database, exactly as an admin runs it."""
+    result = run_cli(["init"], service_env)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return result
+
+
+@pytest.fixture(scope="session")
+def app(service_env: dict[str, str], initialized: subprocess.CompletedProcess[str]) -> Any:
+    os.environ.update(service_env)
+    from superset.app import create_app
+
+    flask_app = create_app()
+    with flask_app.app_context():
+        from tests.users import create_test_users
+
+        create_test_users()
+    return flask_app
+
+
+@pytest.fixture(scope="session")
+def worker(services: Services, service_env: dict[str, str], app: Any) -> Iterator[Any]:
+    with running_worker(service_env, services.root / "logs" / "worker.log") as process:
+        yield process
+
+
+@pytest.fixture()
+def client(app: Any) -> Any:
+    return app.test_client()
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS

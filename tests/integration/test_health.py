@@ -1,0 +1,31 @@
+"""Health reports each component as ok / degraded / down with a reason, and a dead Redis as down."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from superset_review.embedded.stack import free_port
+from tests.users import ADMIN, login
+
+
+def test_unreachable_redis_is_down_with_a_reason(app: Any, client: Any, worker: Any) -> None:
+    login(client, ADMIN)
+    dead = f"redis://127.0.0.1:{free_port()}/0"
+    app.config["REVIEW_REDIS_URL"] = dead
+    try:
+        response = client.get("/api/v1/dataset_review/health")
+    finally:
+        app.config["REVIEW_REDIS_URL"] = None
+    assert response.status_code == 503
+    body = response.json
+    assert body["status"] == "down"
+    assert body["checks"]["redis"]["status"] == "down"
+    assert "Connect" in body["checks"]["redis"]["reason"]
+    assert body["checks"]["metadata_db"]["status"] == "ok", "one dead component does not hide the others"
+
+
+def test_health_is_in_the_openapi_spec(client: Any) -> None:
+    login(client, ADMIN)
+    spec = client.get("/api/v1/_openapi").json
+    assert "/api/v1/dataset_review/health" in spec["paths"]
+    assert "HealthResponseSchema" in spec["components"]["schemas"]

@@ -1,0 +1,161 @@
+"""`superset-review up` as a user runs it: it comes up, answers, and Ctrl-C leaves nothing running; bad input
+gets one line and a non-zero exit."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psutil
+import pytest
+import requests
+
+from superset_review.embedded.stack import free_port
+
+UP_TIMEOUT = 240
+
+
+def start_up(data_dir: Path, port: int, *extra: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
+    clean_env = {k: v for k, v in os.environ.items() if not k.startswith(("SUPERSET", "REVIEW_"))}
+    return subprocess.Popen(
+        [sys.executable, "-m", "superset_review.cli.main", "up", "--data-dir", str(data_dir), "--port", str(port), *extra],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**clean_env, **(env or {})},
+    )
+
+
+def wait_for_line(process: subprocess.Popen[str], needle: str, timeout: float = UP_TIMEOUT) -> list[str]:
+    assert process.stdout is not None
+    lines: list[str] = []
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        if not line and process.poll() is not None:
+            break
+        lines.append(line.rstrip())
+        if needle in line:
+            return lines
+    raise AssertionError(f"{needle!r} not seen; output:\n" + "\n".join(lines))
+
+
+def processes_on(data_dir: Path) -> list[psutil.Process]:
+    """PostgreSQL daemonizes, so it is found by its data directory rather than as a child."""
+    return [
+        process
+        for process in psutil.process_iter(["cmdline"])
+        if any(str(data_dir) in part for part in process.info["cmdline"] or [])
+    ]
+
+
+def stack_processes(root: psutil.Process, data_dir: Path) -> list[psutil.Process]:
+    """`up`'s process tree plus what runs on its data directory."""
+    return root.children(recursive=True) + processes_on(data_dir)
+
+
+def alive(processes: list[psutil.Process]) -> list[psutil.Process]:
+    survivors = []
+    for process in processes:
+        try:
+            if process.is_running() and process.status() != psutil.STATUS_ZOMBIE:
+                survivors.append(process)
+        except psutil.NoSuchProcess:
+            pass
+    return survivors
+
+
+def stop_and_check_nothing_left(process: subprocess.Popen[str], data_dir: Path, sig: signal.Signals) -> str:
+    tree = stack_processes(psutil.Process(process.pid), data_dir)
+    assert len(tree) >= 4, "postgres, redis, worker and web must have been running"
+    process.send_signal(sig)
+    output, _ = process.communicate(timeout=90)
+    assert process.returncode == 0, output
+    assert alive(tree) == [], f"left running: {[p.info for p in alive(tree) if hasattr(p, 'info')]}"
+    return output
+
+
+@pytest.mark.timeout(600)
+def test_up_cold_then_warm_and_ctrl_c_leaves_nothing(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    port = free_port()
+    up = start_up(data_dir, port, "--no-examples", "--admin-user", "boss", "--admin-password", "s3cret-pw")
+    try:
+        lines = wait_for_line(up, "is up in")
+        assert any("First start" in line for line in lines)
+        assert any(line.strip().startswith("worker") and " ok " in line for line in lines)
+        assert requests.get(f"http://127.0.0.1:{port}/health", timeout=5).text == "OK"
+        login = requests.post(
+            f"http://127.0.0.1:{port}/api/v1/security/login",
+            json={"username": "boss", "password": "s3cret-pw", "provider": "db"},
+            timeout=10,
+        )
+        assert login.status_code == 200, "the admin of --admin-user/--admin-password was created"
+        output = stop_and_check_nothing_left(up, data_dir, signal.SIGINT)
+        assert "Stopped." in output
+    finally:
+        terminate(up, data_dir)
+
+    warm = start_up(data_dir, port, "--no-examples", "--admin-user", "boss", "--admin-password", "s3cret-pw")
+    try:
+        lines = wait_for_line(warm, "is up in")
+        assert any("Reusing the data directory" in line for line in lines)
+        stop_and_check_nothing_left(warm, data_dir, signal.SIGTERM)
+    finally:
+        terminate(warm, data_dir)
+
+
+def terminate(process: subprocess.Popen[str], data_dir: Path) -> None:
+    """After a failed assertion: let `up` stop its children, then stop whatever still runs on data_dir."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(90)
+        except subprocess.TimeoutExpired:
+            process.kill()
+    for leftover in alive(processes_on(data_dir)):
+        leftover.kill()
+
+
+def run_up_expecting_failure(data_dir: Path, port: int, env: dict[str, str] | None = None) -> str:
+    up = start_up(data_dir, port, "--no-examples", env=env)
+    output, _ = up.communicate(timeout=120)
+    assert up.returncode == 2, output
+    return output.strip().splitlines()[-1]
+
+
+def test_port_in_use(tmp_path: Path) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        line = run_up_expecting_failure(tmp_path / "data", port)
+    assert line == f"superset-review: port {port} on 127.0.0.1 is already in use: stop what uses it or pass --port"
+    assert not (tmp_path / "data" / "postgres").exists(), "nothing was started"
+
+
+def test_data_dir_not_writable(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory")
+    line = run_up_expecting_failure(blocker / "data", free_port())
+    assert line.startswith(f"superset-review: data directory {blocker / 'data'} is not writable")
+    assert line.endswith("choose another with --data-dir")
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "accepts"),
+    [
+        ("REVIEW_WORKER_CONCURRENCY", "many", "an integer from 1 to 32"),
+        ("REVIEW_HEALTH_TIMEOUT_SECONDS", "-1", "a number of seconds greater than 0"),
+        ("REVIEW_REDIS_URL", "http://localhost", "a redis://, rediss:// or unix:// URL"),
+    ],
+)
+def test_wrong_setting_stops_up_with_one_line(tmp_path: Path, key: str, value: str, accepts: str) -> None:
+    line = run_up_expecting_failure(tmp_path / "data", free_port(), env={key: value})
+    assert line.startswith(f"superset-review: {key} must be {accepts}")
+    assert not (tmp_path / "data").exists()

@@ -1,0 +1,79 @@
+"""Every REVIEW_* key: defaults, parsing, and the one-line refusal of a wrong value."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from superset_review.extension.settings import SETTINGS, ReviewConfigError, resolve_settings
+
+
+def test_defaults_are_safe() -> None:
+    resolved = resolve_settings({}, {})
+    assert resolved == {setting.key: setting.default for setting in SETTINGS}
+    assert resolved["REVIEW_LLM_MODELS"] == [], "no model configured by default"
+    assert resolved["REVIEW_REDIS_URL"] is None
+
+
+@pytest.mark.parametrize(
+    ("key", "raw", "parsed"),
+    [
+        ("REVIEW_HEALTH_TIMEOUT_SECONDS", "0.5", 0.5),
+        ("REVIEW_HEALTH_TIMEOUT_SECONDS", 3, 3.0),
+        ("REVIEW_WORKER_CONCURRENCY", "4", 4),
+        ("REVIEW_WORKER_CONCURRENCY", 32, 32),
+        ("REVIEW_REDIS_URL", "redis://cache:6379/2", "redis://cache:6379/2"),
+        ("REVIEW_REDIS_URL", "", None),
+        ("REVIEW_PRODUCTION_DATABASES", "warehouse, prod_pg", ["warehouse", "prod_pg"]),
+        ("REVIEW_PRODUCTION_DATABASES", ["warehouse"], ["warehouse"]),
+        ("REVIEW_LLM_MODELS", '[{"name": "local", "model": "openai/qwen"}]', [{"name": "local", "model": "openai/qwen"}]),
+        ("REVIEW_ADMIN_USER", "  root ", "root"),
+    ],
+)
+def test_accepted_values(key: str, raw: Any, parsed: Any) -> None:
+    assert resolve_settings({key: raw}, {})[key] == parsed
+
+
+@pytest.mark.parametrize(
+    ("key", "raw", "accepts"),
+    [
+        ("REVIEW_HEALTH_TIMEOUT_SECONDS", "soon", "a number of seconds greater than 0"),
+        ("REVIEW_HEALTH_TIMEOUT_SECONDS", 0, "a number of seconds greater than 0"),
+        ("REVIEW_HEALTH_TIMEOUT_SECONDS", True, "a number of seconds greater than 0"),
+        ("REVIEW_WORKER_CONCURRENCY", "0", "an integer from 1 to 32"),
+        ("REVIEW_WORKER_CONCURRENCY", 2.5, "an integer from 1 to 32"),
+        ("REVIEW_REDIS_URL", "http://cache", "a redis://, rediss:// or unix:// URL"),
+        ("REVIEW_PRODUCTION_DATABASES", [1, 2], "a list of Superset database names"),
+        ("REVIEW_LLM_MODELS", [{"name": "no-model"}], 'a list of {"name": ..., "model": ...} entries'),
+        ("REVIEW_LLM_MODELS", "not json", 'a list of {"name": ..., "model": ...} entries'),
+        ("REVIEW_ADMIN_PASSWORD", "   ", "a non-empty password"),
+    ],
+)
+def test_wrong_values_name_the_key_and_what_it_accepts(key: str, raw: Any, accepts: str) -> None:
+    with pytest.raises(ReviewConfigError) as caught:
+        resolve_settings({key: raw}, {})
+    message = str(caught.value)
+    assert message.startswith(f"superset-review: {key} must be {accepts}")
+    assert "\n" not in message
+    assert isinstance(caught.value, SystemExit), "stops startup without a traceback"
+
+
+def test_environment_wins_over_config() -> None:
+    resolved = resolve_settings({"REVIEW_WORKER_CONCURRENCY": 3}, {"REVIEW_WORKER_CONCURRENCY": "5"})
+    assert resolved["REVIEW_WORKER_CONCURRENCY"] == 5
+
+
+@pytest.mark.parametrize("source", ["config", "environment"])
+def test_unknown_review_key_is_refused(source: str) -> None:
+    values = {"REVIEW_HEALTH_TIMEOUT": "2"}
+    with pytest.raises(ReviewConfigError, match="REVIEW_HEALTH_TIMEOUT must be one of the known keys"):
+        resolve_settings(values if source == "config" else {}, values if source == "environment" else {})
+
+
+def test_every_setting_is_documented_in_the_readme() -> None:
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    missing = [setting.key for setting in SETTINGS if f"`{setting.key}`" not in readme]
+    assert missing == []
