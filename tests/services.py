@@ -59,8 +59,17 @@ def running_services(root: Path) -> Iterator[Services]:
 def running_worker(env: dict[str, str], log: Path, timeout: float = 60.0) -> Iterator[subprocess.Popen[bytes]]:
     """A real Celery worker on Superset's app, as `superset-review up` starts it."""
     command = [
-        sys.executable, "-m", "celery", "--app=superset.tasks.celery_app:app", "worker", "--pool=threads",
-        "--concurrency=2", "--hostname=review-test@%h", "--without-gossip", "--without-mingle", "--loglevel=INFO",
+        sys.executable,
+        "-m",
+        "celery",
+        "--app=superset.tasks.celery_app:app",
+        "worker",
+        "--pool=threads",
+        "--concurrency=2",
+        "--hostname=review-test@%h",
+        "--without-gossip",
+        "--without-mingle",
+        "--loglevel=INFO",
     ]
     process = spawn(command, log, env={**os.environ, **env})
     try:

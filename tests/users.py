@@ -23,8 +23,12 @@ def create_test_users() -> None:
     for username, role_name in ((ADMIN, "Admin"), (GAMMA, "Gamma"), (READER, READER_ROLE)):
         if security_manager.find_user(username=username) is None:
             security_manager.add_user(
-                username, username, "Test", f"{username}@example.com",
-                security_manager.find_role(role_name), password=PASSWORD,
+                username,
+                username,
+                "Test",
+                f"{username}@example.com",
+                security_manager.find_role(role_name),
+                password=PASSWORD,
             )
     db.session.commit()
 

@@ -22,9 +22,7 @@ def upgrade() -> None:
     bind = op.get_bind()
     if bind.dialect.name != "postgresql":
         return
-    available = bind.execute(
-        sa.text("SELECT 1 FROM pg_available_extensions WHERE name = 'vector'")
-    ).scalar()
+    available = bind.execute(sa.text("SELECT 1 FROM pg_available_extensions WHERE name = 'vector'")).scalar()
     if available:
         op.execute("CREATE EXTENSION IF NOT EXISTS vector")
 

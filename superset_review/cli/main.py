@@ -30,14 +30,24 @@ def cli() -> None:
 
 
 @cli.command()
-@click.option("--data-dir", type=click.Path(path_type=Path), default=None,
-              help="Where PostgreSQL, Redis and logs live (default: REVIEW_DATA_DIR or ./.superset-review).")
-@click.option("--port", type=click.IntRange(1, 65535), default=8088, show_default=True,
-              help="Port of Superset's web server on 127.0.0.1.")
+@click.option(
+    "--data-dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Where PostgreSQL, Redis and logs live (default: REVIEW_DATA_DIR or ./.superset-review).",
+)
+@click.option(
+    "--port",
+    type=click.IntRange(1, 65535),
+    default=8088,
+    show_default=True,
+    help="Port of Superset's web server on 127.0.0.1.",
+)
 @click.option("--no-examples", is_flag=True, help="Do not load the curated examples on the first start.")
-@click.option("--admin-user", default=None, help="Admin created on the first start (default: REVIEW_ADMIN_USER or admin).")
-@click.option("--admin-password", default=None,
-              help="Its password (default: REVIEW_ADMIN_PASSWORD or admin).")
+@click.option(
+    "--admin-user", default=None, help="Admin created on the first start (default: REVIEW_ADMIN_USER or admin)."
+)
+@click.option("--admin-password", default=None, help="Its password (default: REVIEW_ADMIN_PASSWORD or admin).")
 def up(data_dir: Path | None, port: int, no_examples: bool, admin_user: str | None, admin_password: str | None) -> None:
     """Start embedded PostgreSQL (pgvector), Redis, a Celery worker and Superset with the extension."""
     from superset_review.embedded.stack import StackOptions, run_stack
@@ -63,7 +73,8 @@ def _create_app() -> Flask:
     app_logger = logging.getLogger("superset.app")
     app_logger.disabled = True
     try:
-        return create_app()
+        app: Flask = create_app()
+        return app
     except Exception as ex:
         if line := unreachable_service(ex):
             _fail(line)

@@ -71,7 +71,7 @@ def _alive(pid: int) -> bool:
 
     try:
         process = psutil.Process(pid)
-        return process.status() != psutil.STATUS_ZOMBIE
+        return bool(process.status() != psutil.STATUS_ZOMBIE)
     except psutil.NoSuchProcess:
         return False
 
@@ -88,7 +88,7 @@ def start_postgres(pgdata: Path) -> EmbeddedPostgres:
     pgdata.mkdir(parents=True, exist_ok=True)
     server = PostgresServer(pgdata, cleanup_mode=None)
     try:
-        with server._lock:  # noqa: SLF001 - the library's own inter-process lock around init and start
+        with server._lock:
             server.ensure_pgdata_inited()
             server.ensure_postgres_running()
     except Exception as ex:

@@ -29,7 +29,7 @@ def spawn(
 ) -> subprocess.Popen[bytes]:
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with open(log_path, "ab") as log:
-        return subprocess.Popen(  # noqa: S603 - our own fixed commands
+        return subprocess.Popen(
             list(command),
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -37,7 +37,7 @@ def spawn(
             env=dict(env) if env is not None else None,
             cwd=cwd,
             start_new_session=True,  # Ctrl-C reaches `up` only, which then stops children in order
-            preexec_fn=_die_with_parent,  # noqa: PLW1509 - no threads are running at spawn time
+            preexec_fn=_die_with_parent,
         )
 
 

@@ -36,15 +36,24 @@ def start_redis(data_dir: Path, port: int, log_path: Path, timeout: float = 10.0
     data_dir.mkdir(parents=True, exist_ok=True)
     command = [
         redis_server_binary(),
-        "--port", str(port),
-        "--bind", "127.0.0.1",
-        "--dir", str(data_dir),
-        "--dbfilename", "dump.rdb",
-        "--save", "60 1",
-        "--daemonize", "no",
-        "--protected-mode", "yes",
-        "--maxmemory", "256mb",
-        "--maxmemory-policy", "noeviction",
+        "--port",
+        str(port),
+        "--bind",
+        "127.0.0.1",
+        "--dir",
+        str(data_dir),
+        "--dbfilename",
+        "dump.rdb",
+        "--save",
+        "60 1",
+        "--daemonize",
+        "no",
+        "--protected-mode",
+        "yes",
+        "--maxmemory",
+        "256mb",
+        "--maxmemory-policy",
+        "noeviction",
     ]
     process = spawn(command, log_path)
     client = redis.Redis(host="127.0.0.1", port=port, socket_connect_timeout=0.5)

@@ -43,7 +43,7 @@ class StackOptions:
     port: int = DEFAULT_PORT
     with_examples: bool = True
     admin_user: str = "admin"
-    admin_password: str = "admin"
+    admin_password: str = "admin"  # noqa: S105 - the documented first-start default, printed on start
     worker_concurrency: int = 2
     startup_timeout: float = 180.0
 
@@ -53,7 +53,9 @@ def superset_config_path() -> Path:
     configured = os.environ.get("SUPERSET_CONFIG_PATH")
     path = Path(configured) if configured else REPO_CONFIG
     if not path.is_file():
-        raise StackError(f"Superset configuration {path} not found: set SUPERSET_CONFIG_PATH to your superset_config.py")
+        raise StackError(
+            f"Superset configuration {path} not found: set SUPERSET_CONFIG_PATH to your superset_config.py"
+        )
     return path
 
 
@@ -77,9 +79,7 @@ def check_port_free(port: int) -> None:
             sock.bind((HOST, port))
         except OSError as ex:
             if ex.errno == errno.EADDRINUSE:
-                raise StackError(
-                    f"port {port} on {HOST} is already in use: stop what uses it or pass --port"
-                ) from ex
+                raise StackError(f"port {port} on {HOST} is already in use: stop what uses it or pass --port") from ex
             raise StackError(f"cannot listen on {HOST}:{port} ({ex.strerror}): pass another --port") from ex
 
 
@@ -185,9 +185,11 @@ class Stack:
             if previous == stamp or (previous == {**stamp, "examples": True} and not self.options.with_examples):
                 self.out("Reusing the data directory: schema, permissions and examples are up to date")
                 return
-        self.out("First start: migrating, creating the admin user" + (", loading examples" if self.options.with_examples else ""))
-        command = [sys.executable, "-m", "superset_review.cli.main", "prepare",
-                   "--admin-user", self.options.admin_user]
+        self.out(
+            "First start: migrating, creating the admin user"
+            + (", loading examples" if self.options.with_examples else "")
+        )
+        command = [sys.executable, "-m", "superset_review.cli.main", "prepare", "--admin-user", self.options.admin_user]
         if self.options.with_examples:
             command.append("--examples")
         bootstrap_env = {**env, "REVIEW_ADMIN_PASSWORD": self.options.admin_password}
@@ -196,24 +198,43 @@ class Stack:
             code = process.wait(self.options.startup_timeout)
         except subprocess.TimeoutExpired as ex:
             stop_process(process)
-            raise StackError(f"bootstrap took over {self.options.startup_timeout:.0f}s: see {self.logs / 'bootstrap.log'}") from ex
+            raise StackError(
+                f"bootstrap took over {self.options.startup_timeout:.0f}s: see {self.logs / 'bootstrap.log'}"
+            ) from ex
         finally:
             stop_process(process)
         if code != 0:
-            raise StackError(f"bootstrap failed: {last_line(self.logs / 'bootstrap.log')} (full log: {self.logs / 'bootstrap.log'})")
+            raise StackError(
+                f"bootstrap failed: {last_line(self.logs / 'bootstrap.log')} (full log: {self.logs / 'bootstrap.log'})"
+            )
         stamp_path.write_text(json.dumps(stamp, indent=2))
 
     def _worker_command(self) -> list[str]:
         return [
-            sys.executable, "-m", "celery", "--app=superset.tasks.celery_app:app", "worker",
-            "--pool=threads", f"--concurrency={self.options.worker_concurrency}",
-            "--hostname=superset-review@%h", "--without-gossip", "--without-mingle", "--loglevel=INFO",
+            sys.executable,
+            "-m",
+            "celery",
+            "--app=superset.tasks.celery_app:app",
+            "worker",
+            "--pool=threads",
+            f"--concurrency={self.options.worker_concurrency}",
+            "--hostname=superset-review@%h",
+            "--without-gossip",
+            "--without-mingle",
+            "--loglevel=INFO",
         ]
 
     def _web_command(self) -> list[str]:
         return [
-            sys.executable, "-m", "gunicorn", f"--bind={HOST}:{self.options.port}", "--workers=1",
-            "--worker-class=gthread", "--threads=8", "--timeout=120", "--graceful-timeout=10",
+            sys.executable,
+            "-m",
+            "gunicorn",
+            f"--bind={HOST}:{self.options.port}",
+            "--workers=1",
+            "--worker-class=gthread",
+            "--threads=8",
+            "--timeout=120",
+            "--graceful-timeout=10",
             "superset.app:create_app()",
         ]
 
@@ -231,8 +252,12 @@ class Stack:
                         raise requests.ConnectionError
                     response = session.post(
                         f"{self.url}api/v1/security/login",
-                        json={"username": self.options.admin_user, "password": self.options.admin_password,
-                              "provider": "db", "refresh": False},
+                        json={
+                            "username": self.options.admin_user,
+                            "password": self.options.admin_password,
+                            "provider": "db",
+                            "refresh": False,
+                        },
                         timeout=5,
                     )
                     if response.status_code != 200:
@@ -249,7 +274,9 @@ class Stack:
             time.sleep(0.25)
         down = [name for name, check in report.get("checks", {}).items() if check.get("status") == "down"]
         detail = f" (down: {', '.join(down)})" if down else ""
-        raise StackError(f"the stack was not healthy after {self.options.startup_timeout:.0f}s{detail}: see {self.logs}")
+        raise StackError(
+            f"the stack was not healthy after {self.options.startup_timeout:.0f}s{detail}: see {self.logs}"
+        )
 
     # -- run and stop -----------------------------------------------------------------------------------
     def raise_if_child_died(self) -> None:

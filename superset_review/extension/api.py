@@ -32,11 +32,12 @@ class ReviewBaseApi(BaseSupersetApi):
         endpoint: str | None = None,
         static_folder: str | None = None,
     ) -> Blueprint:
-        blueprint = super().create_blueprint(appbuilder, endpoint=endpoint, static_folder=static_folder)
+        blueprint: Blueprint = super().create_blueprint(appbuilder, endpoint=endpoint, static_folder=static_folder)
         blueprint.before_request(self._refuse_when_disabled)
         return blueprint
 
     def _refuse_when_disabled(self) -> Response | None:
         if extension_enabled():
             return None
-        return self.response_404()
+        response: Response = self.response_404()
+        return response

@@ -49,7 +49,7 @@ def missing_permissions() -> set[tuple[str, str]]:
 
     existing = {
         (pvm.permission.name, pvm.view_menu.name)
-        for pvm in security_manager._get_all_pvms()  # noqa: SLF001 - Superset's own accessor
+        for pvm in security_manager._get_all_pvms()
         if pvm.permission and pvm.view_menu
     }
     expected = {(f"can_{permission}", VIEW_MENU) for permission in PERMISSIONS}

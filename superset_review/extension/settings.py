@@ -189,9 +189,6 @@ def resolve_settings(config: Mapping[str, Any], environ: Mapping[str, str] | Non
                 raise ReviewConfigError(key, f"one of the known keys ({known})", source[key])
     resolved: dict[str, Any] = {}
     for setting in SETTINGS:
-        if setting.key in environ:
-            raw = environ[setting.key]
-        else:
-            raw = config.get(setting.key, setting.default)
+        raw = environ[setting.key] if setting.key in environ else config.get(setting.key, setting.default)
         resolved[setting.key] = parse_value(setting.key, raw)
     return resolved

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from flask import abort
 from flask_appbuilder import expose
 from flask_appbuilder.security.decorators import has_access
@@ -13,11 +15,10 @@ from superset_review.extension.constants import READ, VIEW_MENU
 from superset_review.extension.flags import extension_enabled
 
 
-
 class ReviewWorkspaceView(BaseSupersetView):
     route_base = "/dataset_review"
     class_permission_name = VIEW_MENU
-    method_permission_name = {"workspace": READ}
+    method_permission_name: ClassVar[dict[str, str]] = {"workspace": READ}
 
     @expose("/")
     @has_access

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import ClassVar
+
 from flask import Response
 from flask_appbuilder.api import expose, protect, safe
 
@@ -11,7 +13,7 @@ from superset_review.health.schemas import HealthResponseSchema
 
 class HealthRestApi(ReviewBaseApi):
     route_base = API_ROUTE_BASE
-    method_permission_name = {"health": READ}
+    method_permission_name: ClassVar[dict[str, str]] = {"health": READ}
     openapi_spec_component_schemas = (HealthResponseSchema,)
 
     @expose("/health", methods=("GET",))
@@ -38,4 +40,5 @@ class HealthRestApi(ReviewBaseApi):
         """
         report = GetHealthReportCommand().run()
         status = 503 if report["status"] == "down" else 200
-        return self.response(status, **HealthResponseSchema().dump(report))
+        response: Response = self.response(status, **HealthResponseSchema().dump(report))
+        return response

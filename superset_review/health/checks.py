@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 import redis
@@ -13,7 +13,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 
-class Status(str, Enum):
+class Status(StrEnum):
     OK = "ok"
     DEGRADED = "degraded"
     DOWN = "down"
@@ -63,16 +63,16 @@ def check_pgvector(engine: Engine) -> CheckResult:
             Status.DEGRADED, f"the metadata database is {engine.dialect.name}; semantic search needs PostgreSQL"
         )
     with engine.connect() as conn:
-        installed = conn.execute(
-            text("SELECT extversion FROM pg_extension WHERE extname = 'vector'")
-        ).scalar()
+        installed = conn.execute(text("SELECT extversion FROM pg_extension WHERE extname = 'vector'")).scalar()
         if installed:
             return CheckResult(Status.OK, f"pgvector {installed} enabled")
         available = conn.execute(
             text("SELECT default_version FROM pg_available_extensions WHERE name = 'vector'")
         ).scalar()
     if available:
-        return CheckResult(Status.DEGRADED, f"pgvector {available} is available but not enabled: run superset-review init")
+        return CheckResult(
+            Status.DEGRADED, f"pgvector {available} is available but not enabled: run superset-review init"
+        )
     return CheckResult(Status.DEGRADED, "pgvector is not installed in this PostgreSQL; semantic search is off")
 
 
@@ -82,7 +82,8 @@ def check_redis(url: str | None, timeout: float) -> CheckResult:
     client = redis.Redis.from_url(url, socket_timeout=timeout, socket_connect_timeout=timeout)
     try:
         client.ping()
-        version = client.info("server").get("redis_version", "?")
+        info: dict[str, Any] = client.info("server")  # type: ignore[assignment]  # sync client: a dict
+        version = info.get("redis_version", "?")
     finally:
         client.close()
     return CheckResult(Status.OK, f"Redis {version} answered")

@@ -56,7 +56,10 @@ def test_init_reports_what_it_did_then_nothing(initialized: Any, service_env: di
 
 
 def test_init_with_unreachable_database_says_what_to_fix(service_env: dict[str, str], tmp_path: Any) -> None:
-    env = {**service_env, "SUPERSET__SQLALCHEMY_DATABASE_URI": f"postgresql+psycopg2://postgres@/nowhere?host={tmp_path}"}
+    env = {
+        **service_env,
+        "SUPERSET__SQLALCHEMY_DATABASE_URI": f"postgresql+psycopg2://postgres@/nowhere?host={tmp_path}",
+    }
     result = run_cli(["init"], env, timeout=120)
     assert result.returncode == 2
     last = result.stderr.strip().splitlines()[-1]

@@ -129,7 +129,7 @@ def test_feature_flag_off_hides_everything(client: Any) -> None:
     from superset.extensions import feature_flag_manager
 
     login(client, ADMIN)
-    flags = feature_flag_manager._feature_flags  # noqa: SLF001 - Superset keeps them here; restored below
+    flags = feature_flag_manager._feature_flags
     flags["DATASET_REVIEW"] = False
     try:
         assert client.get(HEALTH).status_code == 404

@@ -11,10 +11,13 @@ from pathlib import Path
 def test_wrong_value_in_superset_config_stops_create_app(tmp_path: Path, service_env: dict[str, str]) -> None:
     config = tmp_path / "superset_config.py"
     reference = Path(__file__).resolve().parents[1] / "superset_test_config.py"
-    config.write_text(reference.read_text().replace(
-        'Path(__file__).resolve().parents[1] / "superset_config.py"',
-        repr(str(Path(__file__).resolve().parents[2] / "superset_config.py")),
-    ) + "\nREVIEW_WORKER_CONCURRENCY = 100\n")
+    config.write_text(
+        reference.read_text().replace(
+            'Path(__file__).resolve().parents[1] / "superset_config.py"',
+            repr(str(Path(__file__).resolve().parents[2] / "superset_config.py")),
+        )
+        + "\nREVIEW_WORKER_CONCURRENCY = 100\n"
+    )
     result = subprocess.run(
         [sys.executable, "-c", "from superset.app import create_app; create_app()"],
         env={**os.environ, **service_env, "SUPERSET_CONFIG_PATH": str(config)},

@@ -23,7 +23,17 @@ UP_TIMEOUT = 240
 def start_up(data_dir: Path, port: int, *extra: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
     clean_env = {k: v for k, v in os.environ.items() if not k.startswith(("SUPERSET", "REVIEW_"))}
     return subprocess.Popen(
-        [sys.executable, "-m", "superset_review.cli.main", "up", "--data-dir", str(data_dir), "--port", str(port), *extra],
+        [
+            sys.executable,
+            "-m",
+            "superset_review.cli.main",
+            "up",
+            "--data-dir",
+            str(data_dir),
+            "--port",
+            str(port),
+            *extra,
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,

@@ -25,7 +25,12 @@ def _run(compose: str, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "SUPERSET_SECRET_KEY": "test-only-secret-key"}
     return subprocess.run(
         [compose, "-f", str(COMPOSE_FILE), *args],
-        cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=120, check=False,
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
 
 
@@ -115,7 +120,8 @@ def test_metadata_database_has_pgvector() -> None:
 
 def test_dockerfile_builds_on_superset_6_1_0() -> None:
     instructions = [
-        line.strip() for line in DOCKERFILE.read_text(encoding="utf-8").splitlines()
+        line.strip()
+        for line in DOCKERFILE.read_text(encoding="utf-8").splitlines()
         if line.strip() and not line.lstrip().startswith("#")
     ]
     assert instructions[0] == "FROM apache/superset:6.1.0"

@@ -27,7 +27,11 @@ def test_defaults_are_safe() -> None:
         ("REVIEW_REDIS_URL", "", None),
         ("REVIEW_PRODUCTION_DATABASES", "warehouse, prod_pg", ["warehouse", "prod_pg"]),
         ("REVIEW_PRODUCTION_DATABASES", ["warehouse"], ["warehouse"]),
-        ("REVIEW_LLM_MODELS", '[{"name": "local", "model": "openai/qwen"}]', [{"name": "local", "model": "openai/qwen"}]),
+        (
+            "REVIEW_LLM_MODELS",
+            '[{"name": "local", "model": "openai/qwen"}]',
+            [{"name": "local", "model": "openai/qwen"}],
+        ),
         ("REVIEW_ADMIN_USER", "  root ", "root"),
     ],
 )

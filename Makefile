@@ -1,0 +1,60 @@
+# superset-review: `make run` starts Superset with the extension on 127.0.0.1:8088; `make test` runs every test.
+# Both work on a fresh machine that has only Python 3.11, pip, Node and npm.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+FRONTEND := superset_frontend_plugin
+BUNDLE := superset_review/static/dist/workspace.js
+FRONTEND_SOURCES := $(shell find $(FRONTEND)/src -type f 2>/dev/null) $(FRONTEND)/package.json $(FRONTEND)/vite.config.ts
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo -n)
+PYTEST_ARGS ?=
+
+.PHONY: run test test-python test-frontend bench lint build install system-deps clean
+
+run: install build
+	$(BIN)/superset-review up
+
+test: install system-deps build test-frontend test-python
+
+test-python: install
+	$(BIN)/python -m pytest tests $(PYTEST_ARGS)
+
+test-frontend: $(FRONTEND)/node_modules/.installed
+	cd $(FRONTEND) && npm test
+
+bench: install build
+	$(BIN)/python bench/run.py
+
+lint: install
+	$(BIN)/ruff check superset_review tests bench migrations superset_config.py
+	$(BIN)/ruff format --check superset_review tests bench migrations superset_config.py
+	$(BIN)/mypy superset_review
+
+install: $(INSTALLED)
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip setuptools wheel
+
+$(INSTALLED): $(BIN)/python setup.py
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $@
+
+build: $(BUNDLE)
+
+$(BUNDLE): $(FRONTEND)/node_modules/.installed $(FRONTEND_SOURCES)
+	cd $(FRONTEND) && npm run build
+
+$(FRONTEND)/node_modules/.installed: $(FRONTEND)/package-lock.json
+	cd $(FRONTEND) && npm ci --no-audit --no-fund
+	touch $@
+
+# docker-compose (v1, from Debian) validates docker-compose.yml without a Docker engine.
+system-deps:
+	@command -v docker-compose >/dev/null 2>&1 || \
+		( $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq docker-compose >/dev/null )
+
+clean:
+	rm -rf $(VENV) $(FRONTEND)/node_modules superset_review/static/dist .pytest_cache .mypy_cache .ruff_cache

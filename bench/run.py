@@ -1,0 +1,187 @@
+"""`make bench`: the figures the issues set targets for, measured on real services.
+
+Rows (issue 2): the cost the extension adds to Superset's create_app(), cold and warm `superset-review up` time
+to healthy, and the idle memory of the whole embedded stack. Later issues add their rows here.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import psutil
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from superset_review.embedded.stack import free_port  # noqa: E402
+from tests.services import running_services  # noqa: E402
+
+CREATE_APP_RUNS = int(os.environ.get("BENCH_CREATE_APP_RUNS", "5"))
+
+PLAIN_CONFIG = """
+import importlib.util
+spec = importlib.util.spec_from_file_location("reference", {reference!r})
+reference = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(reference)
+globals().update({{k: getattr(reference, k) for k in dir(reference) if k.isupper()}})
+# Superset alone: no initializer, no security manager, no extension flags or settings, no extension tasks.
+del APP_INITIALIZER, CUSTOM_SECURITY_MANAGER
+for _key in [k for k in list(globals()) if k.startswith("REVIEW_")]:
+    del globals()[_key]
+FEATURE_FLAGS = {{"ENABLE_TEMPLATE_PROCESSING": True}}
+class CeleryConfig(reference.CeleryConfig):
+    imports = tuple(m for m in reference.CeleryConfig.imports if not m.startswith("superset_review"))
+CELERY_CONFIG = CeleryConfig
+"""
+
+TIME_CREATE_APP = (
+    "import time; t = time.perf_counter(); from superset.app import create_app; create_app(); "
+    "print('ELAPSED', time.perf_counter() - t)"
+)
+
+
+@dataclass
+class Row:
+    name: str
+    value: float
+    unit: str
+    target: str
+    met: bool
+
+    def line(self) -> str:
+        verdict = "met" if self.met else "NOT MET"
+        return f"{self.name:<44} {self.value:>9.2f} {self.unit:<4} target {self.target:<12} {verdict}"
+
+
+def time_create_app(env: dict[str, str], config: Path) -> float:
+    result = subprocess.run(
+        [sys.executable, "-c", TIME_CREATE_APP],
+        env={**os.environ, **env, "SUPERSET_CONFIG_PATH": str(config)},
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=300,
+    )
+    return float(next(line for line in result.stdout.splitlines() if line.startswith("ELAPSED")).split()[1])
+
+
+def bench_create_app(root: Path) -> Row:
+    with running_services(root / "services") as services:
+        env = services.env()
+        env["SUPERSET_CONFIG_PATH"] = str(REPO / "superset_config.py")
+        subprocess.run(
+            [sys.executable, "-m", "superset_review.cli.main", "init"],
+            env={**os.environ, **env},
+            check=True,
+            capture_output=True,
+            timeout=600,
+        )
+        plain = root / "plain_superset_config.py"
+        plain.write_text(PLAIN_CONFIG.format(reference=str(REPO / "superset_config.py")))
+        with_extension, without = [], []
+        time_create_app(env, REPO / "superset_config.py")  # warm the OS file cache for both
+        for _ in range(CREATE_APP_RUNS):
+            with_extension.append(time_create_app(env, REPO / "superset_config.py"))
+            without.append(time_create_app(env, plain))
+    added = statistics.median(with_extension) - statistics.median(without)
+    print(
+        f"  create_app() medians over {CREATE_APP_RUNS} runs: with extension {statistics.median(with_extension):.2f}s,"
+        f" Superset alone {statistics.median(without):.2f}s"
+    )
+    return Row("create_app() cost added by the extension", added, "s", "< 0.3 s", added < 0.3)
+
+
+def start_up(data_dir: Path, port: int, *extra: str) -> tuple[subprocess.Popen[str], float]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SUPERSET", "REVIEW_"))}
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "superset_review.cli.main",
+            "up",
+            "--data-dir",
+            str(data_dir),
+            "--port",
+            str(port),
+            *extra,
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+    )
+    assert process.stdout is not None
+    for line in process.stdout:
+        if "is up in" in line:
+            return process, time.perf_counter() - started
+    raise RuntimeError(f"superset-review up did not come up (exit {process.wait()})")
+
+
+def stop_up(process: subprocess.Popen[str]) -> None:
+    process.send_signal(signal.SIGINT)
+    process.communicate(timeout=120)
+
+
+def stack_pss_mb(process: subprocess.Popen[str], data_dir: Path) -> float:
+    """Proportional set size of `up`, its children and PostgreSQL (found by its data directory)."""
+    members = {process.pid: psutil.Process(process.pid)}
+    for child in members[process.pid].children(recursive=True):
+        members[child.pid] = child
+    for candidate in psutil.process_iter(["cmdline"]):
+        if any(str(data_dir) in part for part in candidate.info["cmdline"] or []):
+            members[candidate.pid] = candidate
+            for child in candidate.children(recursive=True):
+                members[child.pid] = child
+    total = 0
+    for member in members.values():
+        with contextlib.suppress(psutil.Error):  # a process that ended meanwhile uses no memory
+            total += member.memory_full_info().pss
+    return total / 1024 / 1024
+
+
+def bench_up(root: Path) -> list[Row]:
+    data_dir = root / "up"
+    port = free_port()
+    process, cold = start_up(data_dir, port)
+    stop_up(process)
+    process, warm = start_up(data_dir, port)
+    try:
+        time.sleep(10)  # let start-up allocations settle: idle means after start, with nothing asked of it
+        memory = stack_pss_mb(process, data_dir)
+    finally:
+        stop_up(process)
+    return [
+        Row("superset-review up, cold with examples", cold, "s", "< 60 s", cold < 60),
+        Row("superset-review up, warm", warm, "s", "< 15 s", warm < 15),
+        Row("idle memory of the embedded stack (PSS)", memory, "MB", "< 1536 MB", memory < 1536),
+    ]
+
+
+def main() -> int:
+    rows: list[Row] = []
+    with tempfile.TemporaryDirectory(prefix="superset-review-bench-") as tmp:
+        root = Path(tmp)
+        print("Measuring create_app() with and without the extension ...")
+        rows.append(bench_create_app(root))
+        print("Measuring superset-review up (cold, warm) and idle memory ...")
+        rows.extend(bench_up(root))
+    print()
+    for row in rows:
+        print(row.line())
+    (REPO / "bench" / "results.json").write_text(json.dumps([row.__dict__ for row in rows], indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
