@@ -51,10 +51,13 @@ $(FRONTEND)/node_modules/.installed: $(FRONTEND)/package-lock.json
 	cd $(FRONTEND) && npm ci --no-audit --no-fund
 	touch $@
 
-# docker-compose (v1, from Debian) validates docker-compose.yml without a Docker engine.
+# docker-compose (v1, from Debian) validates docker-compose.yml without a Docker engine; Debian's Chromium runs
+# the browser tests (Playwright cannot download its own browser here).
 system-deps:
 	@command -v docker-compose >/dev/null 2>&1 || \
 		( $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq docker-compose >/dev/null )
+	@command -v chromium >/dev/null 2>&1 || \
+		( $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium >/dev/null )
 
 clean:
 	rm -rf $(VENV) $(FRONTEND)/node_modules superset_review/static/dist .pytest_cache .mypy_cache .ruff_cache

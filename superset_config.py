@@ -24,7 +24,6 @@ FEATURE_FLAGS = {
 # Every REVIEW_* key has a safe default (see the README); the environment overrides what is set here.
 REVIEW_HEALTH_TIMEOUT_SECONDS = 2.0
 REVIEW_LLM_MODELS: list[dict[str, object]] = []
-REVIEW_PRODUCTION_DATABASES: list[str] = []
 
 # --- Superset: metadata database, secrets -------------------------------------------------------------
 SECRET_KEY = os.environ.get("SUPERSET_SECRET_KEY", "")

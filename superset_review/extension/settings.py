@@ -85,14 +85,6 @@ def _optional_redis_url(value: Any) -> str | None:
     return value
 
 
-def _string_list(value: Any) -> list[str]:
-    if isinstance(value, str):
-        value = [part for part in (p.strip() for p in value.split(",")) if part]
-    if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) and v for v in value):
-        raise ValueError
-    return list(value)
-
-
 def _model_list(value: Any) -> list[dict[str, Any]]:
     if isinstance(value, str):
         import json
@@ -155,13 +147,6 @@ SETTINGS: tuple[Setting, ...] = (
         _model_list,
         'a list of {"name": ..., "model": ...} entries (JSON in the environment)',
         "The LLM model registry. Empty (the default): every LLM feature reports 'LLM not configured'.",
-    ),
-    Setting(
-        "REVIEW_PRODUCTION_DATABASES",
-        [],
-        _string_list,
-        "a list of Superset database names (comma-separated in the environment)",
-        "Databases whose SQL Lab launches need `can_launch_prod`.",
     ),
 )
 

@@ -94,7 +94,7 @@ def check_worker(ping: Callable[[float], list[dict[str, Any]]], timeout: float) 
     if not replies:
         return CheckResult(Status.DOWN, "no Celery worker answered: start one with the imports in CELERY_CONFIG")
     names = sorted(name for reply in replies for name in reply)
-    return CheckResult(Status.OK, f"{len(names)} worker(s): {', '.join(names)}")
+    return CheckResult(Status.OK, f"worker {', '.join(names)} answered")
 
 
 def check_llm(models: list[dict[str, Any]]) -> CheckResult:

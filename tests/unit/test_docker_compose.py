@@ -124,4 +124,6 @@ def test_dockerfile_builds_on_superset_6_1_0() -> None:
         for line in DOCKERFILE.read_text(encoding="utf-8").splitlines()
         if line.strip() and not line.lstrip().startswith("#")
     ]
-    assert instructions[0] == "FROM apache/superset:6.1.0"
+    stages = [line for line in instructions if line.startswith("FROM ")]
+    assert stages[-1] == "FROM apache/superset:6.1.0", "the final image is Superset 6.1.0"
+    assert any(line.startswith("COPY --from=frontend") for line in instructions), "the bundle is built in the image"

@@ -25,8 +25,6 @@ def test_defaults_are_safe() -> None:
         ("REVIEW_WORKER_CONCURRENCY", 32, 32),
         ("REVIEW_REDIS_URL", "redis://cache:6379/2", "redis://cache:6379/2"),
         ("REVIEW_REDIS_URL", "", None),
-        ("REVIEW_PRODUCTION_DATABASES", "warehouse, prod_pg", ["warehouse", "prod_pg"]),
-        ("REVIEW_PRODUCTION_DATABASES", ["warehouse"], ["warehouse"]),
         (
             "REVIEW_LLM_MODELS",
             '[{"name": "local", "model": "openai/qwen"}]',
@@ -48,7 +46,7 @@ def test_accepted_values(key: str, raw: Any, parsed: Any) -> None:
         ("REVIEW_WORKER_CONCURRENCY", "0", "an integer from 1 to 32"),
         ("REVIEW_WORKER_CONCURRENCY", 2.5, "an integer from 1 to 32"),
         ("REVIEW_REDIS_URL", "http://cache", "a redis://, rediss:// or unix:// URL"),
-        ("REVIEW_PRODUCTION_DATABASES", [1, 2], "a list of Superset database names"),
+        ("REVIEW_LLM_MODELS", {"name": "x", "model": "y"}, 'a list of {"name": ..., "model": ...} entries'),
         ("REVIEW_LLM_MODELS", [{"name": "no-model"}], 'a list of {"name": ..., "model": ...} entries'),
         ("REVIEW_LLM_MODELS", "not json", 'a list of {"name": ..., "model": ...} entries'),
         ("REVIEW_ADMIN_PASSWORD", "   ", "a non-empty password"),

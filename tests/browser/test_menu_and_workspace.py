@@ -1,0 +1,54 @@
+"""In a real browser: the admin finds the Dataset Review menu in Superset's navbar and opens the workspace, which
+runs under Superset's CSP; a Gamma user has no such menu."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from tests.users import ADMIN, GAMMA, PASSWORD
+
+
+def log_in(page: Any, live_server: str, username: str) -> None:
+    page.goto(f"{live_server}/login/")
+    page.get_by_label(re.compile("username", re.I)).fill(username)
+    page.get_by_label(re.compile("password", re.I)).fill(PASSWORD)
+    page.get_by_role("button", name=re.compile("sign in|log in", re.I)).click()
+    page.wait_for_url(re.compile(r"/superset/welcome/|/dashboard/list/|/$"), timeout=30_000)
+
+
+def test_admin_opens_the_workspace_from_the_menu(page: Any, live_server: str, artifacts: Path) -> None:
+    csp_errors: list[str] = []
+    page.on("console", lambda msg: csp_errors.append(msg.text) if "Content Security Policy" in msg.text else None)
+    log_in(page, live_server, ADMIN)
+    page.goto(f"{live_server}/superset/welcome/")
+    menu = page.get_by_text("Dataset Review", exact=True).first
+    menu.wait_for(timeout=30_000)
+    menu.hover()
+    entry = page.get_by_role("menuitem", name=re.compile("Review Workspace"))
+    entry.wait_for(timeout=10_000)
+    page.screenshot(path=str(artifacts / "01-superset-menu-dataset-review.png"))
+    entry.click()
+    page.wait_for_url(f"{live_server}/dataset_review/", timeout=30_000)
+
+    table = page.get_by_role("table")
+    table.wait_for(timeout=30_000)
+    rows = {
+        row.get_by_role("rowheader").inner_text().strip(): row.inner_text()
+        for row in table.get_by_role("row").all()[1:]
+    }
+    assert set(rows) >= {"Metadata database", "pgvector", "Redis", "Celery worker", "LLM"}
+    assert "OK" in rows["Metadata database"].upper() and "OK" in rows["Celery worker"].upper()
+    assert "LLM not configured" in rows["LLM"]
+    page.screenshot(path=str(artifacts / "02-workspace-health.png"), full_page=True)
+    assert csp_errors == [], "the bundle loads under Superset's CSP (nonce)"
+
+
+def test_gamma_sees_no_menu_and_no_workspace(page: Any, live_server: str) -> None:
+    log_in(page, live_server, GAMMA)
+    page.goto(f"{live_server}/superset/welcome/")
+    page.get_by_text("Dashboards", exact=True).first.wait_for(timeout=30_000)
+    assert page.get_by_text("Dataset Review", exact=True).count() == 0
+    page.goto(f"{live_server}/dataset_review/")
+    assert page.locator("#dataset-review-root").count() == 0
