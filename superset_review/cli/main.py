@@ -165,6 +165,11 @@ def check() -> None:
         click.echo(f"{key} = {shown!r}")
 
 
+from superset_review.cli.pii import pii  # noqa: E402
+
+cli.add_command(pii)
+
+
 def main() -> None:
     logging.basicConfig(level=logging.WARNING)
     try:

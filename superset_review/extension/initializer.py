@@ -50,8 +50,12 @@ class ReviewAppInitializer(SupersetAppInitializer):
 
         from superset_review.extension.views import ReviewWorkspaceView
         from superset_review.health.api import HealthRestApi
+        from superset_review.llm.api import LlmLedgerRestApi
+        from superset_review.policy.api import PolicyRestApi
 
         appbuilder.add_api(HealthRestApi)
+        appbuilder.add_api(PolicyRestApi)
+        appbuilder.add_api(LlmLedgerRestApi)
         appbuilder.add_view(
             ReviewWorkspaceView,
             MENU_WORKSPACE,

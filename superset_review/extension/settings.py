@@ -85,17 +85,45 @@ def _optional_redis_url(value: Any) -> str | None:
     return value
 
 
-def _model_list(value: Any) -> list[dict[str, Any]]:
+def _model_registry(value: Any) -> Any:
+    from superset_review.llm.registry import parse_registry
+
+    return parse_registry(value)
+
+
+def _routing_profile(value: Any) -> Any:
+    from superset_review.llm.routing import parse_profile
+
+    return parse_profile(value)
+
+
+def _policy(value: Any) -> Any:
+    from superset_review.policy.manifest import parse_policy
+
+    return parse_policy(value)
+
+
+def _cache_ttls(value: Any) -> dict[str, int]:
     if isinstance(value, str):
         import json
 
-        value = json.loads(value) if value.strip() else []
-    if not isinstance(value, list):
-        raise ValueError
-    for entry in value:
-        if not isinstance(entry, Mapping) or not entry.get("name") or not entry.get("model"):
-            raise ValueError
-    return [dict(entry) for entry in value]
+        value = json.loads(value)
+    if not isinstance(value, Mapping) or "default" not in value:
+        raise ValueError("a 'default' lane is required")
+    ttls: dict[str, int] = {}
+    for lane, ttl in value.items():
+        if isinstance(ttl, bool) or not isinstance(ttl, int) or ttl < 0:
+            raise ValueError(f"lane {lane!r}: the TTL must be an integer number of seconds >= 0")
+        ttls[str(lane)] = ttl
+    return ttls
+
+
+def _optional_string(value: Any) -> str | None:
+    if value in (None, ""):
+        return None
+    if not isinstance(value, str) or len(value) < 16:
+        raise ValueError("at least 16 characters")
+    return value
 
 
 SETTINGS: tuple[Setting, ...] = (
@@ -144,9 +172,51 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "REVIEW_LLM_MODELS",
         [],
-        _model_list,
+        _model_registry,
         'a list of {"name": ..., "model": ...} entries (JSON in the environment)',
-        "The LLM model registry. Empty (the default): every LLM feature reports 'LLM not configured'.",
+        "The LLM model registry (see the README). Empty (the default): every LLM feature reports 'LLM not configured'.",
+    ),
+    Setting(
+        "REVIEW_LLM_ROUTING_PROFILE",
+        "quality_first",
+        _routing_profile,
+        "one of quality_first, cost_first, latency_first, offline_first",
+        "Default order in which models are tried; the rest of the chain is the fallback.",
+    ),
+    Setting(
+        "REVIEW_LLM_TIMEOUT_SECONDS",
+        30.0,
+        _positive_float,
+        "a number of seconds greater than 0",
+        "Deadline of one gateway call, retries and fallbacks included.",
+    ),
+    Setting(
+        "REVIEW_LLM_MAX_RETRIES",
+        2,
+        _int_between(0, 10),
+        "an integer from 0 to 10",
+        "Retries of one model after a transient error or rate limit, with exponential backoff.",
+    ),
+    Setting(
+        "REVIEW_LLM_CACHE_TTL_SECONDS",
+        {"default": 86_400, "clarification": 3_600},
+        _cache_ttls,
+        "an object mapping lanes to seconds, with a 'default' lane (JSON in the environment)",
+        "How long answers are cached in Redis, per lane; 0 disables the cache for a lane.",
+    ),
+    Setting(
+        "REVIEW_POLICY",
+        {},
+        _policy,
+        "a policy manifest object (JSON in the environment; see the README)",
+        "What may reach a model: mode, PII masking, provider allow/deny lists, budgets, sample caps.",
+    ),
+    Setting(
+        "REVIEW_PII_HASH_SALT",
+        None,
+        _optional_string,
+        "a secret of at least 16 characters, or empty to derive one from SECRET_KEY",
+        "Salt of the `hash` masking operator (salted SHA-256).",
     ),
 )
 
@@ -158,7 +228,13 @@ def parse_value(key: str, raw: Any) -> Any:
     try:
         return setting.parse(raw)
     except (ValueError, TypeError) as ex:
-        raise ReviewConfigError(key, setting.accepts, raw) from ex
+        detail = str(ex) if isinstance(ex, ValueError) and ex.args and isinstance(ex.args[0], str) else ""
+        accepts = (
+            f"{setting.accepts}; {detail}"
+            if detail and not detail.startswith(("could not convert", "invalid literal", "Expecting"))
+            else setting.accepts
+        )
+        raise ReviewConfigError(key, accepts, raw) from ex
 
 
 def resolve_settings(config: Mapping[str, Any], environ: Mapping[str, str] | None = None) -> dict[str, Any]:

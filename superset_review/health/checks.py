@@ -97,8 +97,7 @@ def check_worker(ping: Callable[[float], list[dict[str, Any]]], timeout: float) 
     return CheckResult(Status.OK, f"worker {', '.join(names)} answered")
 
 
-def check_llm(models: list[dict[str, Any]]) -> CheckResult:
-    if not models:
-        return CheckResult(Status.DEGRADED, "LLM not configured: LLM features are off, everything else works")
-    names = ", ".join(str(model["name"]) for model in models)
-    return CheckResult(Status.OK, f"{len(models)} model(s) configured: {names}")
+def check_llm(health: Callable[[], dict[str, Any]]) -> CheckResult:
+    """The gateway's own view: configured models, and how their recent calls went."""
+    report = health()
+    return CheckResult(Status(report["status"]), str(report["reason"]))

@@ -66,7 +66,7 @@ def live_server(services: Services, service_env: dict[str, str], app: Any, worke
         stop_process(process)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     if not Path(CHROMIUM).exists():
         pytest.fail(f"Chromium not found at {CHROMIUM}: install Debian's package (apt-get install chromium)")

@@ -7,13 +7,17 @@ from typing import Any
 import pytest
 
 from superset_review.extension.settings import SETTINGS, ReviewConfigError, resolve_settings
+from superset_review.llm.registry import ModelSpec
 
 
 def test_defaults_are_safe() -> None:
     resolved = resolve_settings({}, {})
-    assert resolved == {setting.key: setting.default for setting in SETTINGS}
+    assert set(resolved) == {setting.key for setting in SETTINGS}
     assert resolved["REVIEW_LLM_MODELS"] == [], "no model configured by default"
     assert resolved["REVIEW_REDIS_URL"] is None
+    assert resolved["REVIEW_LLM_ROUTING_PROFILE"] == "quality_first"
+    assert resolved["REVIEW_POLICY"].mode == "metadata_only", "no row value reaches a model by default"
+    assert resolved["REVIEW_POLICY"].require_pii_masking
 
 
 @pytest.mark.parametrize(
@@ -25,11 +29,10 @@ def test_defaults_are_safe() -> None:
         ("REVIEW_WORKER_CONCURRENCY", 32, 32),
         ("REVIEW_REDIS_URL", "redis://cache:6379/2", "redis://cache:6379/2"),
         ("REVIEW_REDIS_URL", "", None),
-        (
-            "REVIEW_LLM_MODELS",
-            '[{"name": "local", "model": "openai/qwen"}]',
-            [{"name": "local", "model": "openai/qwen"}],
-        ),
+        ("REVIEW_LLM_MODELS", '[{"name": "local", "model": "openai/qwen"}]', [ModelSpec("local", "openai/qwen")]),
+        ("REVIEW_LLM_CACHE_TTL_SECONDS", '{"default": 60, "semantic": 0}', {"default": 60, "semantic": 0}),
+        ("REVIEW_LLM_MAX_RETRIES", "0", 0),
+        ("REVIEW_PII_HASH_SALT", "0123456789abcdef", "0123456789abcdef"),
         ("REVIEW_ADMIN_USER", "  root ", "root"),
     ],
 )

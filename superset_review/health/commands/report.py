@@ -10,6 +10,7 @@ from superset.commands.base import BaseCommand
 from superset_review import __version__
 from superset_review.extension.constants import FEATURE_FLAG_DEFAULTS
 from superset_review.extension.flags import is_enabled
+from superset_review.extension.redis import redis_url
 from superset_review.health.checks import (
     CheckResult,
     Status,
@@ -21,14 +22,7 @@ from superset_review.health.checks import (
     timed,
     worst,
 )
-
-
-def redis_url() -> str | None:
-    """The extension's Redis: ``REVIEW_REDIS_URL``, else Celery's broker when that is Redis."""
-    if url := current_app.config.get("REVIEW_REDIS_URL"):
-        return str(url)
-    broker = _celery_conf().get("broker_url") or ""
-    return broker if broker.startswith(("redis://", "rediss://", "unix://")) else None
+from superset_review.llm.gateway import LlmGateway
 
 
 def _celery_conf() -> dict[str, Any]:
@@ -72,7 +66,7 @@ class GetHealthReportCommand(BaseCommand):
             checks["worker"] = CheckResult(Status.DOWN, "the Celery broker (Redis) is down")
         else:
             checks["worker"] = timed(lambda: check_worker(_ping_workers, self._timeout))
-        checks["llm"] = timed(lambda: check_llm(list(current_app.config["REVIEW_LLM_MODELS"])))
+        checks["llm"] = timed(lambda: check_llm(lambda: LlmGateway.from_app().health()))
         return {
             "status": worst([check.status for check in checks.values()]).value,
             "version": __version__,

@@ -1,0 +1,103 @@
+"""Value-level detection: every PII span in a string, and the same answer vectorized over a Polars column.
+
+``find_spans`` is what masks a prompt before it reaches an LLM. ``detect_series`` answers "which values hold PII
+of which type" for a whole column at Polars speed and agrees with ``find_spans`` value by value: the rare values
+where the two engines could differ (two types claiming the same digits, context words inside the value) are
+handed to ``find_spans`` itself.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Collection, Iterable, Sequence
+
+import polars as pl
+
+from superset_review.pii import vectorized
+from superset_review.pii.patterns import PRIORITY, RULES, Rule
+from superset_review.pii.types import PiiInputError, PiiType, Span
+
+
+def find_spans(text: str, types: Collection[PiiType] | None = None) -> list[Span]:
+    """Every PII span in ``text``, non-overlapping, in order. ``types`` keeps only those types in the answer.
+
+    Overlaps are resolved over all types *before* filtering, so asking for phones alone never reports the
+    digits of an IBAN as a phone.
+    """
+    if not isinstance(text, str):
+        raise PiiInputError("find_spans", text)
+    spans = resolve_overlaps(_candidates(text, frozenset(), RULES))
+    return [span for span in spans if types is None or span.pii_type in types]
+
+
+def spans_with_context(text: str, context_types: frozenset[PiiType], rules: Sequence[Rule] = RULES) -> list[Span]:
+    """``find_spans`` where the context-gated rules of ``context_types`` count as already satisfied.
+
+    That is the situation of a cell in a column named ``phone`` or ``date_of_birth``: the column name is the
+    context the cell's text does not repeat. ``rules`` may leave out rules known not to match ``text``.
+    """
+    return resolve_overlaps(_candidates(text, context_types, rules))
+
+
+def _candidates(text: str, context_types: frozenset[PiiType], rules: Sequence[Rule]) -> Iterable[Span]:
+    for rule in rules:
+        gated = rule.context is not None and rule.pii_type not in context_types
+        marked = "pii" in rule.python.groupindex
+        for match in rule.python.finditer(text):
+            start, end = match.span("pii") if marked else match.span()
+            span = _validated(rule, text, start, end)
+            if span is not None and (not gated or _has_context(rule, text, span)):
+                yield span
+
+
+def _validated(rule: Rule, text: str, start: int, end: int) -> Span | None:
+    if rule.validate is not None:
+        length = rule.validate(text[start:end])
+        if length is None:
+            return None
+        end = start + length
+    return Span(rule.pii_type, start, end, text[start:end], rule.name)
+
+
+def _has_context(rule: Rule, text: str, span: Span) -> bool:
+    assert rule.context is not None
+    context = rule.context
+    before = text[max(0, span.start - context.before) : span.start]
+    if context.regex.search(before):
+        return True
+    return bool(context.after and context.regex.search(text[span.end : span.end + context.after]))
+
+
+def resolve_overlaps(spans: Iterable[Span]) -> list[Span]:
+    """Keep the most specific of overlapping spans (see ``PRIORITY``), then the longest, then the first.
+
+    Kept spans stay sorted by start, so each check looks at two neighbours only (a long text may hold
+    thousands of spans).
+    """
+    starts: list[int] = []
+    kept: list[Span] = []
+    for span in sorted(spans, key=lambda s: (-PRIORITY[s.pii_type], -(s.end - s.start), s.start)):
+        index = bisect.bisect_left(starts, span.start)
+        clashes_next = index < len(kept) and kept[index].start < span.end
+        clashes_previous = index > 0 and kept[index - 1].end > span.start
+        if clashes_next or clashes_previous:
+            continue
+        starts.insert(index, span.start)
+        kept.insert(index, span)
+    return kept
+
+
+def detect_series(values: pl.Series, context_types: Collection[PiiType] = ()) -> dict[PiiType, pl.Series]:
+    """For each type, a boolean Series: does the value hold PII of that type (the answer of ``find_spans``)?
+
+    ``values`` must be text or integers (integers are read as their decimal digits: phone and card numbers often
+    land in integer columns); other dtypes raise ``PiiInputError``. Nulls are False. ``context_types`` are types
+    the caller already has context for, typically from the column name.
+    """
+    return vectorized.detect(values, frozenset(context_types), fallback=spans_with_context)
+
+
+def count_series(values: pl.Series, context_types: Collection[PiiType] = ()) -> dict[PiiType, int]:
+    """How many values hold PII of each type (types with no value left out)."""
+    counts = {pii_type: int(flags.sum()) for pii_type, flags in detect_series(values, context_types).items()}
+    return {pii_type: count for pii_type, count in counts.items() if count}

@@ -1,0 +1,87 @@
+from __future__ import annotations
+
+from typing import ClassVar
+
+from flask import Response, request
+from flask_appbuilder.api import expose, protect, safe
+from marshmallow import ValidationError
+
+from superset_review.extension.api import ReviewBaseApi
+from superset_review.extension.constants import ADMIN, API_ROUTE_BASE
+from superset_review.llm.gateway import LlmGateway
+from superset_review.policy.commands.check import PolicyCheckCommand
+from superset_review.policy.schemas import PolicyCheckResponseSchema, PolicyCheckSchema, PolicyResponseSchema
+
+
+class PolicyRestApi(ReviewBaseApi):
+    route_base = f"{API_ROUTE_BASE}/policy"
+    method_permission_name: ClassVar[dict[str, str]] = {"get_policy": ADMIN, "check": ADMIN}
+    openapi_spec_component_schemas = (PolicyCheckSchema, PolicyResponseSchema, PolicyCheckResponseSchema)
+
+    @expose("/", methods=("GET",))
+    @protect()
+    @safe
+    def get_policy(self) -> Response:
+        """The policy manifest in force, the model registry (no secrets) and the routing profile.
+        ---
+        get:
+          summary: Read the policy manifest
+          responses:
+            200:
+              description: The manifest
+              content:
+                application/json:
+                  schema:
+                    $ref: '#/components/schemas/PolicyResponseSchema'
+            401:
+              $ref: '#/components/responses/401'
+            403:
+              $ref: '#/components/responses/403'
+        """
+        gateway = LlmGateway.from_app()
+        settings = gateway.settings
+        body = {
+            "policy": settings.policy.to_dict(),
+            "models": [model.public() for model in settings.models],
+            "routing_profile": settings.profile.value,
+            "llm_configured": gateway.configured,
+        }
+        response: Response = self.response(200, **PolicyResponseSchema().dump(body))
+        return response
+
+    @expose("/check", methods=("POST",))
+    @protect()
+    @safe
+    def check(self) -> Response:
+        """Dry run: what the policy decides for a described call, the prompt as it would be sent, the estimate.
+        ---
+        post:
+          summary: policy_check (nothing is sent to any model)
+          requestBody:
+            required: true
+            content:
+              application/json:
+                schema:
+                  $ref: '#/components/schemas/PolicyCheckSchema'
+          responses:
+            200:
+              description: The decision (allowed or not, with reasons and error code)
+              content:
+                application/json:
+                  schema:
+                    $ref: '#/components/schemas/PolicyCheckResponseSchema'
+            400:
+              $ref: '#/components/responses/400'
+            401:
+              $ref: '#/components/responses/401'
+            403:
+              $ref: '#/components/responses/403'
+        """
+        try:
+            payload = PolicyCheckSchema().load(request.json or {})
+        except ValidationError as error:
+            response: Response = self.response_400(message=error.messages)
+            return response
+        result = PolicyCheckCommand(LlmGateway.from_app(), payload).run()
+        response = self.response(200, **PolicyCheckResponseSchema().dump(result))
+        return response
