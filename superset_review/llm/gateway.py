@@ -184,7 +184,7 @@ def _litellm() -> Any:
     import litellm
 
     # The gateway owns retries (with its deadline and fallback chain); the SDKs' own would multiply them.
-    litellm.DEFAULT_MAX_RETRIES = 0
+    litellm.DEFAULT_MAX_RETRIES = 0  # type: ignore[attr-defined]
     litellm.telemetry = False
     litellm.suppress_debug_info = True
     litellm.drop_params = True
