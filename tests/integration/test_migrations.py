@@ -26,10 +26,10 @@ def test_migrations_on_an_empty_database_and_twice(services: Services) -> None:
         assert "alembic_version" not in tables, "Superset's version table is never touched"
         with engine.connect() as conn:
             assert conn.execute(text("SELECT 1 FROM pg_extension WHERE extname = 'vector'")).scalar() == 1
-            before = conn.execute(text(f"SELECT version_num FROM {VERSION_TABLE}")).all()  # noqa: S608
+            before = conn.execute(text(f"SELECT version_num FROM {VERSION_TABLE}")).all()
         assert upgrade_review(engine) is False
         with engine.connect() as conn:
-            assert conn.execute(text(f"SELECT version_num FROM {VERSION_TABLE}")).all() == before  # noqa: S608
+            assert conn.execute(text(f"SELECT version_num FROM {VERSION_TABLE}")).all() == before
     finally:
         engine.dispose()
 
@@ -41,7 +41,7 @@ def test_both_histories_side_by_side(app: Any) -> None:
         tables = set(inspect(db.engine).get_table_names())
         with db.engine.connect() as conn:
             superset_version = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
-            review_version = conn.execute(text(f"SELECT version_num FROM {VERSION_TABLE}")).scalar()  # noqa: S608
+            review_version = conn.execute(text(f"SELECT version_num FROM {VERSION_TABLE}")).scalar()
     assert {"alembic_version", VERSION_TABLE, "dashboards", "tables"} <= tables
     assert review_version == review_head()
     assert superset_version and superset_version != review_version
