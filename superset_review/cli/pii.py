@@ -37,18 +37,7 @@ def scan(file: Path, output: str, max_values: int | None) -> None:
     except PiiScanError as ex:
         click.echo(f"superset-review: {ex}", err=True)
         sys.exit(2)
-    click.echo(json.dumps([_as_json(f) for f in findings], indent=2) if output == "json" else _as_text(findings))
-
-
-def _as_json(finding: ColumnFinding) -> dict[str, object]:
-    return {
-        "column": finding.column,
-        "pii_type": finding.pii_type.value if finding.pii_type else None,
-        "confidence": finding.confidence,
-        "evidence": [
-            {"rule": e.rule, "matched": e.matched, "sampled": e.sampled, "detail": e.detail} for e in finding.evidence
-        ],
-    }
+    click.echo(json.dumps([f.to_dict() for f in findings], indent=2) if output == "json" else _as_text(findings))
 
 
 def _as_text(findings: list[ColumnFinding]) -> str:

@@ -51,11 +51,13 @@ class ReviewAppInitializer(SupersetAppInitializer):
         from superset_review.extension.views import ReviewWorkspaceView
         from superset_review.health.api import HealthRestApi
         from superset_review.llm.api import LlmLedgerRestApi
+        from superset_review.pii.api import PiiRestApi
         from superset_review.policy.api import PolicyRestApi
 
         appbuilder.add_api(HealthRestApi)
         appbuilder.add_api(PolicyRestApi)
         appbuilder.add_api(LlmLedgerRestApi)
+        appbuilder.add_api(PiiRestApi)
         appbuilder.add_view(
             ReviewWorkspaceView,
             MENU_WORKSPACE,

@@ -77,6 +77,16 @@ class ColumnFinding:
     confidence: float
     evidence: list[Evidence] = field(default_factory=list)
 
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "column": self.column,
+            "pii_type": self.pii_type.value if self.pii_type else None,
+            "confidence": self.confidence,
+            "evidence": [
+                {"rule": e.rule, "matched": e.matched, "sampled": e.sampled, "detail": e.detail} for e in self.evidence
+            ],
+        }
+
 
 def scan_frame(df: pl.DataFrame, max_values_per_column: int | None = None) -> list[ColumnFinding]:
     return [scan_column(name, df.get_column(name), max_values=max_values_per_column) for name in df.columns]

@@ -1,0 +1,63 @@
+"""Superset datasets, read as the current user."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import polars as pl
+
+
+class DatasetNotFoundError(Exception):
+    def __init__(self, dataset_id: int) -> None:
+        super().__init__(f"dataset {dataset_id} does not exist")
+        self.dataset_id = dataset_id
+
+
+class DatasetAccessError(Exception):
+    def __init__(self, dataset_id: int) -> None:
+        super().__init__(f"you do not have access to dataset {dataset_id}: ask its owner or an admin for access")
+        self.dataset_id = dataset_id
+
+
+class DatasetQueryError(Exception):
+    """The dataset's database could not answer (unreachable, bad SQL, template error)."""
+
+
+def get_dataset(dataset_id: int) -> Any:
+    """The dataset, when it exists and the current user may query it."""
+    from superset.daos.dataset import DatasetDAO
+    from superset.exceptions import SupersetSecurityException
+    from superset.extensions import security_manager
+
+    dataset = DatasetDAO.find_by_id(dataset_id, skip_base_filter=True)
+    if dataset is None:
+        raise DatasetNotFoundError(dataset_id)
+    try:
+        security_manager.raise_for_access(datasource=dataset)
+    except SupersetSecurityException as ex:
+        raise DatasetAccessError(dataset_id) from ex
+    return dataset
+
+
+def sample_rows(dataset: Any, limit: int) -> pl.DataFrame:
+    """Up to ``limit`` raw rows, through Superset's own query path for the dataset.
+
+    Superset builds the SQL (virtual datasets and their Jinja included) and applies row-level security, so
+    the sample is exactly what this user could see in a table chart; LIMIT is in the SQL, nothing more is read.
+    """
+    query_object: dict[str, Any] = {
+        "columns": [column.column_name for column in dataset.columns if not column.expression],
+        "metrics": None,  # None, not []: an empty list makes Superset GROUP BY every column
+        "row_limit": limit,
+        "is_timeseries": False,
+        "filter": [],
+        "extras": {},
+        "granularity": None,
+        "from_dttm": None,
+        "to_dttm": None,
+        "orderby": [],
+    }
+    result = dataset.query(query_object)
+    if result.status != "success" or result.df is None:
+        raise DatasetQueryError(result.error_message or "the dataset's database did not answer")
+    return pl.from_pandas(result.df)

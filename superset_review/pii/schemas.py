@@ -1,0 +1,28 @@
+from marshmallow import Schema, fields, validate
+
+
+class EvidenceSchema(Schema):
+    rule = fields.String()
+    matched = fields.Integer()
+    sampled = fields.Integer()
+    detail = fields.String()
+
+
+class ColumnPiiSchema(Schema):
+    column = fields.String()
+    pii_type = fields.String(allow_none=True)
+    confidence = fields.Float()
+    evidence = fields.List(fields.Nested(EvidenceSchema))
+
+
+class DatasetScanSchema(Schema):
+    dataset_id = fields.Integer()
+    dataset_name = fields.String()
+    sampled_rows = fields.Integer()
+    sample_caps = fields.Dict()
+    policy_version = fields.String()
+    columns = fields.List(fields.Nested(ColumnPiiSchema))
+
+
+class DatasetScanRequestSchema(Schema):
+    rows = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1))
