@@ -1,7 +1,8 @@
 """`make bench`: the figures the issues set targets for, measured on real services.
 
-Rows (issue 2): the cost the extension adds to Superset's create_app(), cold and warm `superset-review up` time
-to healthy, and the idle memory of the whole embedded stack. Later issues add their rows here.
+Issue 2: the cost the extension adds to Superset's create_app(), cold and warm `superset-review up` time to
+healthy, the idle memory of the whole embedded stack. Issue 3: PII scan throughput on one core, PII accuracy per
+entity on presidio-research's synthetic set, gateway overhead per call and cache-hit latency.
 """
 
 from __future__ import annotations
@@ -56,11 +57,14 @@ class Row:
     value: float
     unit: str
     target: str
-    met: bool
+    met: bool | None
+    note: str = ""
 
     def line(self) -> str:
-        verdict = "met" if self.met else "NOT MET"
-        return f"{self.name:<44} {self.value:>9.2f} {self.unit:<4} target {self.target:<12} {verdict}"
+        verdict = {True: "met", False: "NOT MET", None: ""}[self.met]
+        value = f"{self.value:,.0f}" if abs(self.value) >= 10_000 else f"{self.value:.3f}"
+        text = f"{self.name:<58} {value:>12} {self.unit:<9} target {self.target:<14} {verdict}"
+        return f"{text}\n{'':<8}{self.note}" if self.note else text
 
 
 def time_create_app(env: dict[str, str], config: Path) -> float:
@@ -75,7 +79,7 @@ def time_create_app(env: dict[str, str], config: Path) -> float:
     return float(next(line for line in result.stdout.splitlines() if line.startswith("ELAPSED")).split()[1])
 
 
-def bench_create_app(root: Path) -> Row:
+def bench_with_services(root: Path) -> list[Row]:
     with running_services(root / "services") as services:
         env = services.env()
         env["SUPERSET_CONFIG_PATH"] = str(REPO / "superset_config.py")
@@ -93,12 +97,32 @@ def bench_create_app(root: Path) -> Row:
         for _ in range(CREATE_APP_RUNS):
             with_extension.append(time_create_app(env, REPO / "superset_config.py"))
             without.append(time_create_app(env, plain))
+        print("Measuring the LLM gateway against a local stub provider ...")
+        gateway = subprocess.run(
+            [sys.executable, str(REPO / "bench" / "gateway.py")],
+            env={**os.environ, **env},
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=600,
+        )
     added = statistics.median(with_extension) - statistics.median(without)
-    print(
-        f"  create_app() medians over {CREATE_APP_RUNS} runs: with extension {statistics.median(with_extension):.2f}s,"
-        f" Superset alone {statistics.median(without):.2f}s"
+    note = (
+        f"medians over {CREATE_APP_RUNS} runs: with the extension {statistics.median(with_extension):.2f} s, "
+        f"Superset alone {statistics.median(without):.2f} s"
     )
-    return Row("create_app() cost added by the extension", added, "s", "< 0.3 s", added < 0.3)
+    rows = [Row("create_app() cost added by the extension", added, "s", "< 0.3 s", added < 0.3, note)]
+    rows += [Row(**row) for row in json.loads(gateway.stdout.strip().splitlines()[-1])]
+    return rows
+
+
+def bench_pii() -> list[Row]:
+    from bench import pii
+
+    return [
+        Row(str(r["name"]), float(r["value"]), str(r["unit"]), str(r["target"]), r["met"])  # type: ignore[arg-type]
+        for r in pii.rows()
+    ]
 
 
 def start_up(data_dir: Path, port: int, *extra: str) -> tuple[subprocess.Popen[str], float]:
@@ -173,7 +197,9 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="superset-review-bench-") as tmp:
         root = Path(tmp)
         print("Measuring create_app() with and without the extension ...")
-        rows.append(bench_create_app(root))
+        rows.extend(bench_with_services(root))
+        print("Measuring PII detection (throughput on one core, accuracy on presidio-research's set) ...")
+        rows.extend(bench_pii())
         print("Measuring superset-review up (cold, warm) and idle memory ...")
         rows.extend(bench_up(root))
     print()

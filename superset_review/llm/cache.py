@@ -16,7 +16,7 @@ import redis
 
 logger = logging.getLogger(__name__)
 
-PREFIX = "dataset_review:llm:"
+PREFIX = "dataset_review:llm:answer:"
 
 
 def stable_hash(value: Any) -> str:
@@ -56,6 +56,10 @@ class AnswerCache:
     def __init__(self, client: redis.Redis | None, ttls: Mapping[str, int]) -> None:
         self._client = client
         self._ttls = dict(ttls)
+
+    @property
+    def client(self) -> redis.Redis | None:
+        return self._client
 
     def ttl(self, lane: str) -> int:
         return self._ttls.get(lane, self._ttls.get("default", 0))

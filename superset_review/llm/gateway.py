@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import os
 import time
 from collections.abc import Mapping, Sequence
@@ -18,6 +19,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError
 
+from superset_review.llm.budget import UsageMeter
 from superset_review.llm.cache import AnswerCache, cache_key, stable_hash
 from superset_review.llm.errors import ErrorCode, LlmError, from_litellm
 from superset_review.llm.registry import ModelSpec
@@ -188,6 +190,9 @@ def _litellm() -> Any:
     litellm.telemetry = False
     litellm.suppress_debug_info = True
     litellm.drop_params = True
+    # litellm's logging keeps prompts and answers in memory for callbacks; the ledger is our record, and it
+    # holds hashes, not texts.
+    litellm.turn_off_message_logging = True
     return litellm
 
 
@@ -231,16 +236,15 @@ class LlmGateway:
         settings: GatewaySettings,
         cache: AnswerCache,
         caller: Caller,
-        ledger_writer: Any = None,
-        usage_reader: Any = None,
+        meter: UsageMeter | None = None,
     ) -> None:
         from superset_review.llm.dao import LlmLedgerDAO
 
         self.settings = settings
         self.cache = cache
         self.caller = caller
-        self._write_ledger = ledger_writer or LlmLedgerDAO.record
-        self._usage_today = usage_reader or LlmLedgerDAO.usage_today
+        self.meter = meter or UsageMeter(cache.client, LlmLedgerDAO.usage_today)
+        self._write_ledger = LlmLedgerDAO.record
 
     @classmethod
     def from_app(cls) -> LlmGateway:
@@ -362,18 +366,19 @@ class LlmGateway:
         ledger.values["prompt_hash"] = stable_hash(masked)
 
         first = decision.models[0]
+        params = {"temperature": request.temperature, "max_tokens": request.max_tokens or first.max_output_tokens}
+        key = self._key("complete", first, params, ledger.values["prompt_hash"], request, decision)
+        # A cached answer costs nothing, so it is served before the budget is consulted.
+        if not request.fresh and (cached := self.cache.get(key)) is not None:
+            data = self._validated(cached["text"], request.schema) if request.schema else None
+            ledger.values.update(provider=first.provider, model=first.model, cache_hit=True, outcome="cache_hit")
+            return self._result(cached["text"], data, first, 0, 0, 0.0, True, [], decision, vault, masked_count)
+
         estimate = self._estimate(first, masked, request.stage, request.max_tokens)
         ledger.values["estimated_tokens"] = estimate.tokens_in + estimate.tokens_out_max
         ledger.values["estimated_cost_usd"] = estimate.cost_usd
         if refusal := estimate.refusal():
             raise LlmError(ErrorCode.QUOTA_EXHAUSTED, f"refused before sending: {refusal}", estimate=estimate.to_dict())
-
-        params = {"temperature": request.temperature, "max_tokens": estimate.tokens_out_max}
-        key = self._key("complete", first, params, ledger.values["prompt_hash"], request, decision)
-        if not request.fresh and (cached := self.cache.get(key)) is not None:
-            data = self._validated(cached["text"], request.schema) if request.schema else None
-            ledger.values.update(provider=first.provider, model=first.model, cache_hit=True, outcome="cache_hit")
-            return self._result(cached["text"], data, first, 0, 0, 0.0, True, [], decision, vault, masked_count)
 
         deadline = started + self.settings.timeout_seconds
         chain: list[dict[str, Any]] = []
@@ -454,7 +459,9 @@ class LlmGateway:
                 chain.append({"model": spec.name, "outcome": "error", "error_code": error.code.value})
                 raise error
             try:
-                return self._call(spec, messages, params, remaining)
+                # litellm keeps one HTTP client per distinct timeout: a timeout that changed on every call would
+                # open a new connection every call. Whole seconds keep the clients (and keep-alive) reused.
+                return self._call(spec, messages, params, float(math.ceil(remaining)) if remaining >= 1 else remaining)
             except LlmError as error:
                 chain.append({"model": spec.name, "outcome": "error", "error_code": error.code.value})
                 if not error.error_class.retry or attempt == self.settings.max_retries:
@@ -612,7 +619,7 @@ class LlmGateway:
         except Exception:  # noqa: BLE001 - an unknown tokenizer falls back to a conservative estimate
             tokens_in = sum(len(m["content"]) for m in messages) // 3 + 4 * len(messages)
         tokens_out = max_tokens or spec.max_output_tokens
-        used_tokens, used_usd = self._usage_today(stage)
+        used_tokens, used_usd = self.meter.used_today(stage)
         budget = self.settings.policy.budget_for(stage)
         return Estimate(
             model=spec.name,
@@ -732,4 +739,9 @@ class LlmGateway:
             values.setdefault("outcome", "ok")
         values.setdefault("cache_hit", False)
         ledger.written = self._write_ledger(values)
+        self.meter.add(
+            values["stage"],
+            int(values.get("tokens_in", 0)) + int(values.get("tokens_out", 0)),
+            float(values.get("cost_usd", 0.0)),
+        )
         return ledger.written

@@ -241,3 +241,25 @@ def _mask_vectorized(text: pl.Series, first: int, last: int) -> pl.Series:
     everything = pl.col("v").str.replace_all(r"(?s).", "*")
     masked = pl.when(length <= first + last).then(everything).otherwise(kept)
     return pl.DataFrame({"v": text}).select(masked).to_series()
+
+
+def operator_from_config(config: Mapping[str, object], app_config: Mapping[str, object]) -> MaskingOperator:
+    """Parse an operator from settings; a ``hash`` without its own salt takes the installation's.
+
+    The installation's salt is ``REVIEW_PII_HASH_SALT``, else one derived from ``SECRET_KEY`` (so hashes are
+    stable across restarts and differ between installations), never a constant in the code.
+    """
+    if config.get("kind") == "hash" and "salt" not in config:
+        config = {**config, "salt": installation_salt(app_config)}
+    return parse_operator(config)
+
+
+def installation_salt(app_config: Mapping[str, object]) -> str:
+    import hmac
+
+    if salt := app_config.get("REVIEW_PII_HASH_SALT"):
+        return str(salt)
+    secret = str(app_config.get("SECRET_KEY") or "")
+    if not secret:
+        raise MaskingConfigError("the hash operator needs REVIEW_PII_HASH_SALT or Superset's SECRET_KEY")
+    return hmac.new(secret.encode(), b"superset-review:pii-hash-salt", "sha256").hexdigest()

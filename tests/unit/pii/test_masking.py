@@ -196,3 +196,23 @@ def test_non_text_input_is_refused(value: object) -> None:
 def test_mask_series_refuses_floats() -> None:
     with pytest.raises(PiiInputError, match="mask_series"):
         mask_series(pl.Series([1.5]), EMAIL, RedactOperator())
+
+
+def test_hash_salt_comes_from_settings() -> None:
+    from superset_review.pii.masking import HashOperator, operator_from_config
+
+    configured = operator_from_config(
+        {"kind": "hash"}, {"REVIEW_PII_HASH_SALT": "a-salt-of-16-chars!", "SECRET_KEY": "k"}
+    )
+    derived_a = operator_from_config({"kind": "hash"}, {"SECRET_KEY": "installation-a"})
+    derived_b = operator_from_config({"kind": "hash"}, {"SECRET_KEY": "installation-b"})
+    assert isinstance(configured, HashOperator) and configured.salt == "a-salt-of-16-chars!"
+    assert isinstance(derived_a, HashOperator) and isinstance(derived_b, HashOperator)
+    assert derived_a.salt != derived_b.salt and "installation-a" not in derived_a.salt
+
+
+def test_hash_without_any_secret_is_refused() -> None:
+    from superset_review.pii.masking import MaskingConfigError, operator_from_config
+
+    with pytest.raises(MaskingConfigError, match="REVIEW_PII_HASH_SALT"):
+        operator_from_config({"kind": "hash"}, {})
