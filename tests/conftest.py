@@ -75,3 +75,21 @@ def client(app: Any) -> Any:
 def artifacts() -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+@pytest.fixture(scope="session")
+def examples(app: Any) -> dict[str, int]:
+    """The curated examples, loaded as `superset-review up` loads them: the Sales dashboard and the templated dataset."""
+    from superset.connectors.sqla.models import SqlaTable
+    from superset.extensions import db
+    from superset.models.dashboard import Dashboard
+
+    from superset_review.embedded.examples import JINJA_DATASET_NAME, load_curated_examples
+
+    with app.app_context():
+        load_curated_examples()
+        db.session.commit()
+        dashboard = db.session.query(Dashboard).filter_by(dashboard_title="Sales Dashboard").one()
+        sales = db.session.query(SqlaTable).filter_by(table_name="cleaned_sales_data").one()
+        templated = db.session.query(SqlaTable).filter_by(table_name=JINJA_DATASET_NAME).one()
+        return {"dashboard": dashboard.id, "sales": sales.id, "templated": templated.id}

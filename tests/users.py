@@ -9,6 +9,8 @@ ADMIN = "review_admin"
 GAMMA = "review_gamma"
 READER = "review_reader"
 READER_ROLE = "Dataset Reviewer"
+MANAGER = "review_manager"
+MANAGER_ROLE = "Dataset Review Manager"
 
 
 def create_test_users() -> None:
@@ -20,7 +22,11 @@ def create_test_users() -> None:
     pvm = security_manager.find_permission_view_menu("can_read", "DatasetReview")
     assert pvm is not None, "can_read on DatasetReview must exist after superset-review init"
     security_manager.add_permission_role(role, pvm)
-    for username, role_name in ((ADMIN, "Admin"), (GAMMA, "Gamma"), (READER, READER_ROLE)):
+    manager = security_manager.find_role(MANAGER_ROLE) or security_manager.add_role(MANAGER_ROLE)
+    for permission, view in (("can_read", "DatasetReview"), ("can_manage", "DatasetReview"),
+                             ("all_datasource_access", "all_datasource_access")):  # fmt: skip
+        security_manager.add_permission_role(manager, security_manager.find_permission_view_menu(permission, view))
+    for username, role_name in ((ADMIN, "Admin"), (GAMMA, "Gamma"), (READER, READER_ROLE), (MANAGER, MANAGER_ROLE)):
         if security_manager.find_user(username=username) is None:
             security_manager.add_user(
                 username,
@@ -34,10 +40,14 @@ def create_test_users() -> None:
 
 
 def login(client: Any, username: str) -> None:
+    """Log ``client`` in as ``username``, logging out whoever was logged in (FAB ignores a second login)."""
+    client.get("/logout/")
     response = client.post("/login/", data={"username": username, "password": PASSWORD})
     assert response.status_code in (200, 302), response.status_code
+    with client.application.app_context():
+        expected = str(user(username).id)
     with client.session_transaction() as session:
-        assert session.get("_user_id"), f"login of {username} failed"
+        assert str(session.get("_user_id")) == expected, f"login of {username} failed"
 
 
 def user(username: str) -> Any:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import polars as pl
+if TYPE_CHECKING:
+    import polars as pl
 
 
 class DatasetNotFoundError(Exception):
@@ -57,6 +58,8 @@ def sample_rows(dataset: Any, limit: int) -> pl.DataFrame:
         "to_dttm": None,
         "orderby": [],
     }
+    import polars as pl  # not at import: Superset's start-up should not pay for it
+
     result = dataset.query(query_object)
     if result.status != "success" or result.df is None:
         raise DatasetQueryError(result.error_message or "the dataset's database did not answer")

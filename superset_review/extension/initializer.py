@@ -53,11 +53,13 @@ class ReviewAppInitializer(SupersetAppInitializer):
         from superset_review.llm.api import LlmLedgerRestApi
         from superset_review.pii.api import PiiRestApi
         from superset_review.policy.api import PolicyRestApi
+        from superset_review.sessions.api import ReviewSessionRestApi
 
         appbuilder.add_api(HealthRestApi)
         appbuilder.add_api(PolicyRestApi)
         appbuilder.add_api(LlmLedgerRestApi)
         appbuilder.add_api(PiiRestApi)
+        appbuilder.add_api(ReviewSessionRestApi)
         appbuilder.add_view(
             ReviewWorkspaceView,
             MENU_WORKSPACE,

@@ -9,7 +9,6 @@ from marshmallow import ValidationError
 from superset_review.adapters.datasets import DatasetAccessError, DatasetNotFoundError, DatasetQueryError
 from superset_review.extension.api import ReviewBaseApi
 from superset_review.extension.constants import API_ROUTE_BASE, READ
-from superset_review.pii.commands.scan_dataset import ScanDatasetCommand
 from superset_review.pii.schemas import DatasetScanRequestSchema, DatasetScanSchema
 
 
@@ -58,6 +57,8 @@ class PiiRestApi(ReviewBaseApi):
         except ValidationError as error:
             response: Response = self.response_400(message=error.messages)
             return response
+        from superset_review.pii.commands.scan_dataset import ScanDatasetCommand  # polars: loaded on first scan
+
         command = ScanDatasetCommand(pk, current_app.config["REVIEW_POLICY"], payload["rows"])
         try:
             result = command.run()

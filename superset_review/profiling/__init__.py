@@ -1,0 +1,1 @@
+"""Profile and findings of a dataset under review."""

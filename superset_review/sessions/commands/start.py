@@ -1,0 +1,124 @@
+"""Start a review from a Superset link or a dataset id: parse, recover the context as the user, profile,
+find problems, persist."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import g
+from superset.commands.base import BaseCommand
+from superset.extensions import db
+
+from superset_review.adapters.compile import check_sql, render_dataset_sql
+from superset_review.adapters.context import ContextError, RecoveredContext, Recovery, recover
+from superset_review.adapters.datasets import DatasetAccessError, DatasetNotFoundError, get_dataset
+from superset_review.intake.jinja import find_template_variables
+from superset_review.intake.links import LinkError, LinkTarget, describe, parse_link
+from superset_review.profiling.findings import (
+    Finding,
+    column_findings,
+    filter_findings,
+    sql_findings,
+    template_findings,
+)
+from superset_review.profiling.profile import metadata_profile
+from superset_review.sessions.dao import ReviewSessionDAO
+from superset_review.sessions.exceptions import ReviewSessionError
+from superset_review.sessions.models import ReviewFinding, ReviewSession, SessionState, Severity
+from superset_review.sessions.readiness import assess
+
+
+class StartReviewSessionCommand(BaseCommand):
+    def __init__(self, source: str, dataset_id: int | None = None) -> None:
+        self._source = source.strip()
+        self._dataset_id = dataset_id
+        self._target: LinkTarget | None = None
+        self._context: RecoveredContext | None = None
+
+    def validate(self) -> None:
+        try:
+            self._target = parse_link(self._source)
+        except LinkError as ex:
+            raise ReviewSessionError(ex.message, code=str(ex.code), status=400) from ex
+        try:
+            self._context = recover(self._target, self._dataset_id)
+        except ContextError as ex:
+            raise ReviewSessionError(ex.message, code=ex.code, status=ex.status) from ex
+        except DatasetNotFoundError as ex:
+            raise ReviewSessionError(str(ex), code="DATASET_NOT_FOUND", status=404) from ex
+        except DatasetAccessError as ex:
+            raise ReviewSessionError(str(ex), code="DATASET_FORBIDDEN", status=403) from ex
+
+    def run(self) -> ReviewSession:
+        self.validate()
+        assert self._target is not None and self._context is not None
+        context = self._context
+        dataset = get_dataset(context.dataset_id)
+        profile = metadata_profile(dataset)
+        findings = self._findings(dataset, context, profile)
+        session = ReviewSession(
+            owner_id=g.user.id,
+            source_kind=context.source_kind,
+            source=self._source,
+            dataset_id=context.dataset_id,
+            dashboard_id=context.dashboard_id,
+            title=f"{context.dataset_name}" + (f" from {context.dashboard_title}" if context.dashboard_title else ""),
+            state=SessionState.IMPORTING.value,
+            context={**context.to_dict(), "link": describe(self._target)},
+            profile=profile,
+            findings=[_finding_row(finding) for finding in findings],
+        )
+        readiness = assess(session)
+        session.state, session.readiness, session.next_action = (
+            readiness.state.value,
+            readiness.readiness,
+            readiness.next_action,
+        )
+        db.session.add(session)
+        ReviewSessionDAO.add_event(
+            session,
+            g.user,
+            "session.started",
+            after={"source": self._source, "dataset_id": context.dataset_id, "state": session.state,
+                   "recovery": context.status.value, "findings": len(findings)},
+        )  # fmt: skip
+        db.session.commit()
+        return session
+
+    @staticmethod
+    def _findings(dataset: Any, context: RecoveredContext, profile: dict[str, Any]) -> list[Finding]:
+        findings: list[Finding] = []
+        if dataset.sql:
+            scan = find_template_variables(dataset.sql)
+            findings += template_findings(scan, context)
+            if scan.parse_error is None:
+                try:
+                    rendered = render_dataset_sql(dataset, context.url_params)
+                except Exception as ex:  # noqa: BLE001 - Superset's template errors become a finding
+                    findings.append(
+                        Finding("TEMPLATE_RENDER_ERROR", Severity.BLOCKING, "sql", None,
+                                f"Superset cannot render the dataset's Jinja: {ex}", "Fix the template.")
+                    )  # fmt: skip
+                else:
+                    checked = check_sql(rendered, dataset.database.db_engine_spec.engine)
+                    findings += sql_findings(checked.single_statement, checked.read_only, checked.error)
+        findings += filter_findings(context, {column["column_name"] for column in profile["columns"]})
+        findings += column_findings(profile["columns"])
+        if context.status is Recovery.PARTIAL and not context.notes:
+            findings.append(
+                Finding("CONTEXT_PARTIAL", Severity.WARNING, "dataset", None,
+                        "Part of the link's context could not be recovered; see the filters marked partial.")
+            )  # fmt: skip
+        return findings
+
+
+def _finding_row(finding: Finding) -> ReviewFinding:
+    return ReviewFinding(
+        code=finding.code,
+        severity=finding.severity.value,
+        target_kind=finding.target_kind,
+        target=finding.target,
+        message=finding.message,
+        suggested_fix=finding.suggested_fix,
+        status="open",
+    )

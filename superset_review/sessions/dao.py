@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+from typing import Any
+
+from superset.daos.base import BaseDAO
+from superset.extensions import db
+
+from superset_review.sessions.exceptions import ReviewSessionNotFoundError
+from superset_review.sessions.models import ReviewEvent, ReviewSession
+
+
+class ReviewSessionDAO(BaseDAO[ReviewSession]):
+    @staticmethod
+    def get_visible(session_id: int, user_id: int, is_admin: bool) -> ReviewSession:
+        """The session when ``user_id`` owns it (or is an admin); otherwise not found, never forbidden."""
+        session: ReviewSession | None = db.session.get(ReviewSession, session_id)
+        if session is None or (session.owner_id != user_id and not is_admin):
+            raise ReviewSessionNotFoundError(session_id)
+        return session
+
+    @staticmethod
+    def list_owned(user_id: int, include_archived: bool = False) -> list[ReviewSession]:
+        query = db.session.query(ReviewSession).filter(ReviewSession.owner_id == user_id)
+        if not include_archived:
+            query = query.filter(ReviewSession.archived.is_(False))
+        return list(query.order_by(ReviewSession.changed_on.desc()))
+
+    @staticmethod
+    def add_event(session: ReviewSession, user: Any, action: str, before: Any = None, after: Any = None) -> ReviewEvent:
+        event = ReviewEvent(
+            session=session,
+            user_id=getattr(user, "id", None),
+            username=getattr(user, "username", None),
+            action=action,
+            before=before,
+            after=after,
+        )
+        db.session.add(event)
+        return event

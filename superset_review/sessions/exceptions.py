@@ -1,0 +1,29 @@
+class ReviewSessionError(Exception):
+    status = 422
+    code = "SESSION_ERROR"
+
+    def __init__(self, message: str, code: str | None = None, status: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code or self.code
+        self.status = status or self.status
+
+
+class ReviewSessionNotFoundError(ReviewSessionError):
+    """Also what another user's session answers: its existence is not leaked."""
+
+    status = 404
+    code = "SESSION_NOT_FOUND"
+
+    def __init__(self, session_id: int) -> None:
+        super().__init__(f"review session {session_id} does not exist")
+
+
+class ReviewSessionConflictError(ReviewSessionError):
+    status = 409
+    code = "SESSION_CHANGED"
+
+    def __init__(self, expected: int, current: int) -> None:
+        super().__init__(
+            f"the session changed since you loaded it (your version {expected}, now {current}): reload it and retry"
+        )

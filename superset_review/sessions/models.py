@@ -1,0 +1,105 @@
+"""The review session aggregate: the session, its findings and its append-only event log."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from enum import StrEnum
+
+import sqlalchemy as sa
+from flask_appbuilder import Model
+from sqlalchemy.orm import relationship
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class SessionState(StrEnum):
+    EMPTY = "empty"
+    IMPORTING = "importing"
+    REVIEW_READY = "review_ready"
+    SEMANTIC_SOURCE_REVIEW_NEEDED = "semantic_source_review_needed"
+    CLARIFICATION_ACTIVE = "clarification_active"
+    MAPPING_REVIEW_NEEDED = "mapping_review_needed"
+    COMPILED_PREVIEW_READY = "compiled_preview_ready"
+    RUN_READY = "run_ready"
+    RUN_IN_PROGRESS = "run_in_progress"
+    COMPLETED = "completed"
+    RECOVERY_REQUIRED = "recovery_required"
+
+
+class Severity(StrEnum):
+    BLOCKING = "blocking"
+    WARNING = "warning"
+    INFO = "info"
+
+
+class ReviewSession(Model):  # type: ignore[misc]
+    __tablename__ = "dataset_review_sessions"
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    uuid = sa.Column(sa.String(36), nullable=False, unique=True, default=lambda: str(uuid.uuid4()))
+    # No foreign keys into Superset's tables: the extension's history applies on its own, and a review outlives
+    # the dashboard or user it came from (a deleted dashboard becomes a finding, not a cascade).
+    owner_id = sa.Column(sa.Integer, nullable=False, index=True)
+    source_kind = sa.Column(sa.String(40), nullable=False)
+    source = sa.Column(sa.Text, nullable=False)
+    dataset_id = sa.Column(sa.Integer, nullable=True)
+    dashboard_id = sa.Column(sa.Integer, nullable=True)
+    title = sa.Column(sa.String(500), nullable=False)
+    state = sa.Column(sa.String(40), nullable=False, default=SessionState.EMPTY.value)
+    readiness = sa.Column(sa.Float, nullable=False, default=0.0)
+    next_action = sa.Column(sa.String(500), nullable=True)
+    context = sa.Column(sa.JSON, nullable=False, default=dict)
+    profile = sa.Column(sa.JSON, nullable=False, default=dict)
+    archived = sa.Column(sa.Boolean, nullable=False, default=False)
+    version = sa.Column(sa.Integer, nullable=False, default=1)
+    created_on = sa.Column(sa.DateTime, nullable=False, default=_now)
+    changed_on = sa.Column(sa.DateTime, nullable=False, default=_now, onupdate=_now)
+
+    findings = relationship(
+        "ReviewFinding", back_populates="session", cascade="all, delete-orphan", order_by="ReviewFinding.id"
+    )
+    events = relationship(
+        "ReviewEvent", back_populates="session", cascade="all, delete-orphan", order_by="ReviewEvent.id"
+    )
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy's declarative API
+
+
+class ReviewFinding(Model):  # type: ignore[misc]
+    __tablename__ = "dataset_review_findings"
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    session_id = sa.Column(
+        sa.Integer, sa.ForeignKey("dataset_review_sessions.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    code = sa.Column(sa.String(60), nullable=False)
+    severity = sa.Column(sa.String(20), nullable=False)
+    target_kind = sa.Column(sa.String(20), nullable=False)  # dataset | column | filter | variable | sql
+    target = sa.Column(sa.String(500), nullable=True)
+    message = sa.Column(sa.Text, nullable=False)
+    suggested_fix = sa.Column(sa.Text, nullable=True)
+    status = sa.Column(sa.String(20), nullable=False, default="open")
+
+    session = relationship("ReviewSession", back_populates="findings")
+
+
+class ReviewEvent(Model):  # type: ignore[misc]
+    """Append-only: rows are inserted, never updated or deleted (but with their session)."""
+
+    __tablename__ = "dataset_review_events"
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    session_id = sa.Column(
+        sa.Integer, sa.ForeignKey("dataset_review_sessions.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    user_id = sa.Column(sa.Integer, nullable=True)
+    username = sa.Column(sa.String(255), nullable=True)
+    action = sa.Column(sa.String(60), nullable=False)
+    before = sa.Column(sa.JSON, nullable=True)
+    after = sa.Column(sa.JSON, nullable=True)
+    created_on = sa.Column(sa.DateTime, nullable=False, default=_now)
+
+    session = relationship("ReviewSession", back_populates="events")

@@ -1,0 +1,63 @@
+from marshmallow import Schema, fields, validate
+
+
+class StartReviewSessionSchema(Schema):
+    source = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=16_384),
+        metadata={"description": "A Superset link (dashboard, chart, Explore, dataset) or a dataset id"},
+    )
+    dataset_id = fields.Integer(
+        load_default=None, allow_none=True, metadata={"description": "Which of a dashboard's datasets to review"}
+    )
+
+
+class VersionSchema(Schema):
+    version = fields.Integer(required=True, validate=validate.Range(min=1))
+
+
+class FindingSchema(Schema):
+    id = fields.Integer()
+    code = fields.String()
+    severity = fields.String()
+    target_kind = fields.String()
+    target = fields.String(allow_none=True)
+    message = fields.String()
+    suggested_fix = fields.String(allow_none=True)
+    status = fields.String()
+
+
+class EventSchema(Schema):
+    id = fields.Integer()
+    user_id = fields.Integer(allow_none=True)
+    username = fields.String(allow_none=True)
+    action = fields.String()
+    before = fields.Raw(allow_none=True)
+    after = fields.Raw(allow_none=True)
+    created_on = fields.DateTime()
+
+
+class ReviewSessionSummarySchema(Schema):
+    id = fields.Integer()
+    uuid = fields.String()
+    title = fields.String()
+    source_kind = fields.String()
+    source = fields.String()
+    dataset_id = fields.Integer(allow_none=True)
+    dashboard_id = fields.Integer(allow_none=True)
+    state = fields.String()
+    readiness = fields.Float()
+    next_action = fields.String(allow_none=True)
+    archived = fields.Boolean()
+    version = fields.Integer()
+    owner_id = fields.Integer()
+    created_on = fields.DateTime()
+    changed_on = fields.DateTime()
+
+
+class ReviewSessionSchema(ReviewSessionSummarySchema):
+    # Not `context`: marshmallow's Schema already has an attribute of that name.
+    recovered_context = fields.Raw(attribute="context", data_key="context")
+    profile = fields.Raw()
+    findings = fields.List(fields.Nested(FindingSchema))
+    events = fields.List(fields.Nested(EventSchema))
