@@ -169,6 +169,10 @@ from superset_review.cli.pii import pii  # noqa: E402
 
 cli.add_command(pii)
 
+from superset_review.cli.review import review  # noqa: E402
+
+cli.add_command(review)
+
 
 def main() -> None:
     logging.basicConfig(level=logging.WARNING)

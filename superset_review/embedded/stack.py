@@ -161,6 +161,7 @@ class Stack:
             self.out("Starting embedded Redis")
             self.redis = start_redis(data_dir / "redis", free_port(), self.logs / "redis.log")
             env = self.env()
+            write_runtime(data_dir, env)
             self._bootstrap(env)
             self.out(f"Starting the Celery worker and Superset on {self.url}")
             self.children["worker"] = spawn(self._worker_command(), self.logs / "worker.log", env=env)
@@ -286,6 +287,7 @@ class Stack:
                 raise StackError(f"the {name} process exited ({process.returncode}): {last_line(log)} (log: {log})")
 
     def stop(self) -> None:
+        (self.options.data_dir / RUNTIME_FILE).unlink(missing_ok=True)
         for name in ("web", "worker"):
             if process := self.children.pop(name, None):
                 stop_process(process)
@@ -303,6 +305,32 @@ class Stack:
         if self.postgres is not None:
             pids.append(self.postgres.pid)
         return pids
+
+
+RUNTIME_FILE = "runtime.json"
+RUNTIME_KEYS = (
+    "SUPERSET_CONFIG_PATH", "SUPERSET_HOME", "SUPERSET__SQLALCHEMY_DATABASE_URI", "SUPERSET__SQLALCHEMY_EXAMPLES_URI",
+    "SUPERSET_REDIS_URL",
+)  # fmt: skip
+
+
+def write_runtime(data_dir: Path, env: dict[str, str]) -> None:
+    """Where the running stack's services are, for commands such as `superset-review review` (no secrets)."""
+    runtime = {"pid": os.getpid(), "env": {key: env[key] for key in RUNTIME_KEYS}}
+    (data_dir / RUNTIME_FILE).write_text(json.dumps(runtime, indent=2))
+
+
+def read_runtime(data_dir: Path) -> dict[str, str] | None:
+    """The running stack's environment, or None when no `up` is running on ``data_dir``."""
+    import psutil
+
+    path = data_dir / RUNTIME_FILE
+    if not path.exists():
+        return None
+    runtime = json.loads(path.read_text())
+    if not psutil.pid_exists(int(runtime["pid"])):
+        return None
+    return dict(runtime["env"])
 
 
 def last_line(log: Path) -> str:

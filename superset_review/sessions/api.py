@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 from typing import ClassVar
 
 from flask import Response, g, request
@@ -13,6 +14,7 @@ from superset_review.sessions.commands.lifecycle import ArchiveReviewSessionComm
 from superset_review.sessions.commands.start import StartReviewSessionCommand
 from superset_review.sessions.dao import ReviewSessionDAO
 from superset_review.sessions.exceptions import ReviewSessionError
+from superset_review.sessions.export import export_json, export_markdown
 from superset_review.sessions.schemas import (
     ReviewSessionSchema,
     ReviewSessionSummarySchema,
@@ -33,6 +35,7 @@ class ReviewSessionRestApi(ReviewBaseApi):
         "get_session": READ,
         "archive": MANAGE,
         "delete_session": MANAGE,
+        "export": READ,
     }
     openapi_spec_component_schemas = (
         StartReviewSessionSchema,
@@ -161,6 +164,48 @@ class ReviewSessionRestApi(ReviewBaseApi):
         except ReviewSessionError as error:
             return self._error(error)
         response: Response = self.response(200, **ReviewSessionSchema().dump(session))
+        return response
+
+    @expose("/<int:pk>/export", methods=("GET",))
+    @protect()
+    @safe
+    def export(self, pk: int) -> Response:
+        """The review as Markdown or JSON, as a download.
+        ---
+        get:
+          summary: Export a review session
+          parameters:
+          - in: path
+            name: pk
+            schema: {type: integer}
+          - in: query
+            name: format
+            schema: {type: string, enum: [md, json], default: md}
+          responses:
+            200:
+              description: The export
+              content:
+                text/markdown: {}
+                application/json: {}
+            400:
+              $ref: '#/components/responses/400'
+            404:
+              $ref: '#/components/responses/404'
+        """
+        kind = request.args.get("format", "md")
+        if kind not in ("md", "json"):
+            response: Response = self.response_400(message="format must be md or json")
+            return response
+        try:
+            session = ReviewSessionDAO.get_visible(pk, g.user.id, _is_admin())
+        except ReviewSessionError as error:
+            return self._error(error)
+        if kind == "json":
+            body, mimetype = json.dumps(export_json(session), indent=2), "application/json"
+        else:
+            body, mimetype = export_markdown(session), "text/markdown"
+        response = Response(body, mimetype=mimetype)
+        response.headers["Content-Disposition"] = f'attachment; filename="review-{session.id}.{kind}"'
         return response
 
     @expose("/<int:pk>/archive", methods=("POST",))

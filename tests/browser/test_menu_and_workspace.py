@@ -15,7 +15,8 @@ def log_in(page: Any, live_server: str, username: str) -> None:
     page.get_by_label(re.compile("username", re.I)).fill(username)
     page.get_by_label(re.compile("password", re.I)).fill(PASSWORD)
     page.get_by_role("button", name=re.compile("sign in|log in", re.I)).click()
-    page.wait_for_url(re.compile(r"/superset/welcome/|/dashboard/list/|/$"), timeout=30_000)
+    # Wherever Superset lands the user (welcome page, dashboard list), it is no longer the login page.
+    page.wait_for_url(lambda url: "/login" not in url, timeout=90_000)
 
 
 def test_admin_opens_the_workspace_from_the_menu(page: Any, live_server: str, artifacts: Path) -> None:
@@ -24,7 +25,7 @@ def test_admin_opens_the_workspace_from_the_menu(page: Any, live_server: str, ar
     log_in(page, live_server, ADMIN)
     page.goto(f"{live_server}/superset/welcome/")
     menu = page.get_by_text("Dataset Review", exact=True).first
-    menu.wait_for(timeout=30_000)
+    menu.wait_for(timeout=60_000)
     menu.hover()
     entry = page.get_by_role("menuitem", name=re.compile("Review Workspace"))
     entry.wait_for(timeout=10_000)
@@ -48,7 +49,7 @@ def test_admin_opens_the_workspace_from_the_menu(page: Any, live_server: str, ar
 def test_gamma_sees_no_menu_and_no_workspace(page: Any, live_server: str) -> None:
     log_in(page, live_server, GAMMA)
     page.goto(f"{live_server}/superset/welcome/")
-    page.get_by_text("Dashboards", exact=True).first.wait_for(timeout=30_000)
+    page.get_by_text("Dashboards", exact=True).first.wait_for(timeout=60_000)
     assert page.get_by_text("Dataset Review", exact=True).count() == 0
     page.goto(f"{live_server}/dataset_review/")
     assert page.locator("#dataset-review-root").count() == 0

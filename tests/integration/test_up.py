@@ -3,6 +3,7 @@ gets one line and a non-zero exit."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -94,7 +95,7 @@ def stop_and_check_nothing_left(process: subprocess.Popen[str], data_dir: Path, 
 def test_up_cold_then_warm_and_ctrl_c_leaves_nothing(tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
     port = free_port()
-    up = start_up(data_dir, port, "--no-examples", "--admin-user", "boss", "--admin-password", "s3cret-pw")
+    up = start_up(data_dir, port, "--admin-user", "boss", "--admin-password", "s3cret-pw")
     try:
         lines = wait_for_line(up, "is up in")
         assert any("First start" in line for line in lines)
@@ -106,18 +107,47 @@ def test_up_cold_then_warm_and_ctrl_c_leaves_nothing(tmp_path: Path) -> None:
             timeout=10,
         )
         assert login.status_code == 200, "the admin of --admin-user/--admin-password was created"
+        token = {"Authorization": f"Bearer {login.json()['access_token']}"}
+        datasets = requests.get(f"http://127.0.0.1:{port}/api/v1/dataset/", headers=token, timeout=10).json()
+        names = {d["table_name"]: d["id"] for d in datasets["result"]}
+        assert {"cleaned_sales_data", "sales_review_templated"} <= set(names), "the curated examples are loaded"
+        dashboards = requests.get(f"http://127.0.0.1:{port}/api/v1/dashboard/", headers=token, timeout=10).json()
+        assert [d["dashboard_title"] for d in dashboards["result"]] == ["Sales Dashboard"]
+
+        exported = review_cli(data_dir, str(names["sales_review_templated"]), "--user", "boss")
+        assert exported.returncode == 0, exported.stderr[-2000:]
+        assert exported.stdout.startswith("# Review: sales_review_templated")
+        assert "URL_PARAM_MISSING `deal_size`" in exported.stdout and "| min_sales |" not in exported.stdout
+
         output = stop_and_check_nothing_left(up, data_dir, signal.SIGINT)
         assert "Stopped." in output
     finally:
         terminate(up, data_dir)
 
-    warm = start_up(data_dir, port, "--no-examples", "--admin-user", "boss", "--admin-password", "s3cret-pw")
+    # With `up` stopped, the review starts the data directory's PostgreSQL and Redis itself and stops them.
+    as_json = review_cli(data_dir, f"/superset/dashboard/{dashboards['result'][0]['id']}/", "--user", "boss",
+                         "--format", "json")  # fmt: skip
+    assert as_json.returncode == 0, as_json.stderr[-2000:]
+    body = json.loads(as_json.stdout)
+    assert body["format"] == "superset-review/review@1" and body["dashboard_id"] == dashboards["result"][0]["id"]
+    assert {f["name"] for f in body["context"]["filters"]} >= {"Country"}
+    assert alive(processes_on(data_dir)) == [], "the review stopped what it started"
+
+    warm = start_up(data_dir, port, "--admin-user", "boss", "--admin-password", "s3cret-pw")
     try:
         lines = wait_for_line(warm, "is up in")
-        assert any("Reusing the data directory" in line for line in lines)
+        assert any("Reusing the data directory" in line for line in lines), lines
         stop_and_check_nothing_left(warm, data_dir, signal.SIGTERM)
     finally:
         terminate(warm, data_dir)
+
+
+def review_cli(data_dir: Path, source: str, *extra: str) -> subprocess.CompletedProcess[str]:
+    clean_env = {k: v for k, v in os.environ.items() if not k.startswith(("SUPERSET", "REVIEW_"))}
+    return subprocess.run(
+        [sys.executable, "-m", "superset_review.cli.main", "review", source, "--data-dir", str(data_dir), *extra],
+        capture_output=True, text=True, env=clean_env, timeout=180, check=False,
+    )  # fmt: skip
 
 
 def terminate(process: subprocess.Popen[str], data_dir: Path) -> None:

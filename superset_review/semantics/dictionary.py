@@ -1,0 +1,479 @@
+"""Read an uploaded data dictionary (CSV, XLSX or JSON) into typed entries: column -> verbose name, description.
+
+``parse_dictionary`` is pure: bytes in, a ``Dictionary`` or a ``DictionaryError`` out. It never half-succeeds,
+so a bad upload is refused with a message saying what was wrong and what to do, and whatever the review session
+accepted earlier stays as it was.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import hashlib
+import io
+import json
+import zipfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from enum import StrEnum
+from pathlib import PurePath
+from typing import Any
+
+DEFAULT_MAX_BYTES = 10 * 1024 * 1024
+# An XLSX is a zip: its unpacked parts may be this many times the upload limit (a real workbook of text compresses
+# about 5-10x); beyond that it is refused as a zip bomb before openpyxl unpacks anything.
+XLSX_EXPANSION_LIMIT = 20
+
+COLUMN_HEADERS = ("column", "column_name", "name", "field", "field_name")
+VERBOSE_NAME_HEADERS = ("verbose_name", "label", "title", "display_name")
+DESCRIPTION_HEADERS = ("description", "desc", "definition", "meaning", "comment")
+
+_CSV_DELIMITERS = (",", ";", "\t")
+_CSV_EXTENSIONS = {".csv": None, ".tsv": "\t"}
+
+
+class DictionaryErrorCode(StrEnum):
+    TOO_LARGE = "TOO_LARGE"
+    UNSUPPORTED_FORMAT = "UNSUPPORTED_FORMAT"
+    BAD_ENCODING = "BAD_ENCODING"
+    NO_COLUMN_HEADER = "NO_COLUMN_HEADER"
+    NO_MEANING_COLUMNS = "NO_MEANING_COLUMNS"
+    EMPTY = "EMPTY"
+    MALFORMED = "MALFORMED"
+
+
+class DictionaryError(ValueError):
+    """A dictionary file that cannot be read; ``message`` says what was wrong and what to do about it."""
+
+    def __init__(self, code: DictionaryErrorCode, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+@dataclass(frozen=True)
+class DictionaryEntry:
+    column: str
+    verbose_name: str | None
+    description: str | None
+
+
+@dataclass(frozen=True)
+class Dictionary:
+    """A parsed dictionary file. ``version`` is the first 16 hex digits of the SHA-256 of the file's bytes.
+
+    ``duplicates`` names the columns given on more than one row (the last row won); ``skipped_rows`` numbers
+    (1-based, header included for CSV/XLSX; item number for JSON lists) the rows that had text but no column name.
+    """
+
+    name: str
+    version: str
+    entries: tuple[DictionaryEntry, ...]
+    duplicates: tuple[str, ...] = ()
+    skipped_rows: tuple[int, ...] = ()
+
+    def by_column(self) -> dict[str, DictionaryEntry]:
+        return {entry.column: entry for entry in self.entries}
+
+
+def parse_dictionary(data: bytes, filename: str, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Dictionary:
+    """Parse an uploaded dictionary. The format comes from the extension: ``.csv`` (or ``.tsv``), ``.xlsx``, ``.json``.
+
+    The size is checked before anything is decoded. Raises ``DictionaryError`` with a ``code`` and advice.
+    """
+    if len(data) > max_bytes:
+        raise DictionaryError(
+            DictionaryErrorCode.TOO_LARGE,
+            f"The file is {_size(len(data))}, over the {_size(max_bytes)} limit: keep only the rows of "
+            "the columns you review (a dictionary rarely needs more than a few thousand rows) and upload it again",
+        )
+    name = PurePath(filename.replace("\\", "/")).name or filename
+    suffix = PurePath(name).suffix.lower()
+    if suffix in _CSV_EXTENSIONS:
+        rows: Iterable[tuple[int, Sequence[Any]]] = _csv_rows(_decode(data, "CSV"), _CSV_EXTENSIONS[suffix])
+        table = _table_from_rows(rows)
+    elif suffix == ".xlsx":
+        table = _table_from_rows(_xlsx_rows(data, max_bytes))
+    elif suffix == ".json":
+        table = _table_from_json(_decode(data, "JSON"))
+    else:
+        shown = f"'{suffix}'" if suffix else "no extension"
+        raise DictionaryError(
+            DictionaryErrorCode.UNSUPPORTED_FORMAT,
+            f"'{name}' has {shown}; a dictionary must be a .csv, .xlsx or .json file: save or export it in one of "
+            "those formats (from Excel: 'Excel Workbook (.xlsx)' or 'CSV UTF-8')",
+        )
+    entries, duplicates = _merge(table.rows)
+    if not any(entry.verbose_name or entry.description for entry in entries):
+        raise DictionaryError(
+            DictionaryErrorCode.EMPTY,
+            f"'{name}' has no verbose names or descriptions: fill in the "
+            f"{' / '.join(table.meaning_headers) or 'description'} column for at least one column and upload it again",
+        )
+    version = hashlib.sha256(data).hexdigest()[:16]
+    return Dictionary(name, version, tuple(entries), tuple(duplicates), tuple(table.skipped))
+
+
+# --- decoding -------------------------------------------------------------------------------------------------
+
+
+def _decode(data: bytes, kind: str) -> str:
+    if data.startswith(codecs.BOM_UTF8):
+        encoding, body = "utf-8", data[len(codecs.BOM_UTF8) :]
+    elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        encoding, body = "utf-16", data
+    else:
+        encoding, body = "utf-8", data
+    try:
+        text = body.decode(encoding)
+    except UnicodeDecodeError as error:
+        bad = body[error.start : error.start + 1].hex()
+        raise DictionaryError(
+            DictionaryErrorCode.BAD_ENCODING,
+            f"The file is not valid {encoding.upper()} (byte 0x{bad} at offset {error.start}): save it as UTF-8 "
+            f"(in Excel: 'Save As' > 'CSV UTF-8'; in an editor: encoding UTF-8) and upload it again",
+        ) from None
+    if "\x00" in text:
+        raise DictionaryError(
+            DictionaryErrorCode.BAD_ENCODING,
+            f"The {kind} file holds NUL characters, as UTF-16 or UTF-32 text without a byte-order mark does: save it "
+            "as UTF-8 and upload it again",
+        )
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    return text
+
+
+def _size(size: int) -> str:
+    if size >= 1024 * 1024:
+        return f"{size / (1024 * 1024):.1f} MB"
+    return f"{size / 1024:.1f} KB" if size >= 1024 else f"{size} bytes"
+
+
+# --- tables: CSV and XLSX --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Table:
+    rows: tuple[DictionaryEntry, ...]
+    meaning_headers: tuple[str, ...]
+    skipped: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class _Roles:
+    """Which header, by position, plays which role."""
+
+    column: int
+    verbose_name: int | None
+    description: int | None
+
+    def entry(self, cells: Sequence[Any]) -> tuple[str | None, str | None, str | None]:
+        return _cell(cells, self.column), _cell(cells, self.verbose_name), _cell(cells, self.description)
+
+
+def _cell(cells: Sequence[Any], position: int | None) -> str | None:
+    if position is None or position >= len(cells):
+        return None
+    return _text(cells[position]) or None
+
+
+def _header_key(header: object) -> str:
+    return "_".join(_text(header).lower().replace("-", " ").split())
+
+
+def _pick(headers: Sequence[str], synonyms: Sequence[str]) -> int | None:
+    """The position of the first synonym (in the synonyms' order of preference) present among the headers."""
+    for synonym in synonyms:
+        if synonym in headers:
+            return headers.index(synonym)
+    return None
+
+
+def _roles(raw_headers: Sequence[object]) -> tuple[_Roles, tuple[str, ...]]:
+    headers = [_header_key(header) for header in raw_headers]
+    shown = ", ".join(repr(_text(header)) for header in raw_headers if _text(header)) or "none"
+    column = _pick(headers, COLUMN_HEADERS)
+    if column is None:
+        raise DictionaryError(
+            DictionaryErrorCode.NO_COLUMN_HEADER,
+            "The file has no column-name header: name one column 'column' (or column_name, name, field, field_name)"
+            f" and give each column's name in it. Headers found: {shown}",
+        )
+    verbose_name = _pick(headers, VERBOSE_NAME_HEADERS)
+    description = _pick(headers, DESCRIPTION_HEADERS)
+    if verbose_name is None and description is None:
+        raise DictionaryError(
+            DictionaryErrorCode.NO_MEANING_COLUMNS,
+            f"The file has a column-name header ('{_text(raw_headers[column])}') but nothing to recover: add a "
+            "'verbose_name' (or label, title, display_name) or a 'description' (or desc, definition, meaning, "
+            f"comment) column. Headers found: {shown}",
+        )
+    meaning = tuple(_text(raw_headers[i]) for i in (verbose_name, description) if i is not None)
+    return _Roles(column, verbose_name, description), meaning
+
+
+def _table_from_rows(rows: Iterable[tuple[int, Sequence[Any]]]) -> _Table:
+    iterator = iter(rows)
+    for _, header in iterator:
+        if any(_text(cell) for cell in header):
+            break
+    else:
+        raise DictionaryError(
+            DictionaryErrorCode.EMPTY,
+            "The file is empty: give a header row (column, verbose_name, description) and one row per column",
+        )
+    roles, meaning = _roles(list(header))
+    entries: list[DictionaryEntry] = []
+    skipped: list[int] = []
+    for number, row in iterator:
+        column, verbose_name, description = roles.entry(row)
+        if column is not None:
+            entries.append(DictionaryEntry(column, verbose_name, description))
+        elif any(_text(cell) for cell in row):
+            skipped.append(number)
+    if not entries:
+        raise DictionaryError(
+            DictionaryErrorCode.EMPTY,
+            "The file has a header but no rows: add one row per column, with its name and its meaning",
+        )
+    return _Table(tuple(entries), meaning, tuple(skipped))
+
+
+def _csv_rows(text: str, delimiter: str | None) -> list[tuple[int, list[str]]]:
+    """Every record with the line it starts on (a quoted value may span lines)."""
+    if not text.strip():
+        raise DictionaryError(
+            DictionaryErrorCode.EMPTY,
+            "The file is empty: give a header row (column, verbose_name, description) and one row per column",
+        )
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter or _sniff_delimiter(text), strict=True)
+    rows: list[tuple[int, list[str]]] = []
+    while True:
+        start = reader.line_num + 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            return rows
+        except csv.Error as error:
+            raise DictionaryError(
+                DictionaryErrorCode.MALFORMED,
+                f"The CSV cannot be read from line {start}: {error}. Check the quotes there (a value holding the "
+                "delimiter or a line break must be in double quotes, and a quote inside it doubled) and upload it "
+                "again",
+            ) from None
+        rows.append((start, row))
+
+
+def _sniff_delimiter(text: str) -> str:
+    """The delimiter among , ; and tab that makes the first row the best header: one that names the column and
+    meaning roles, then the one splitting it into the most cells. Comma on a tie."""
+
+    def score(delimiter: str) -> tuple[int, int, int]:
+        try:
+            header = next(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), [])
+        except csv.Error:
+            return (0, 0, 0)
+        keys = [_header_key(cell) for cell in header]
+        known = sum(key in (*COLUMN_HEADERS, *VERBOSE_NAME_HEADERS, *DESCRIPTION_HEADERS) for key in keys)
+        return (int(_pick(keys, COLUMN_HEADERS) is not None), known, len(header))
+
+    return max(_CSV_DELIMITERS, key=score)
+
+
+def _xlsx_rows(data: bytes, max_bytes: int) -> list[tuple[int, tuple[Any, ...]]]:
+    from openpyxl import load_workbook  # openpyxl: loaded on the first XLSX upload
+
+    advice = "open it in Excel or LibreOffice, save it again as 'Excel Workbook (.xlsx)' and upload it again"
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, ValueError, OSError):
+        raise DictionaryError(
+            DictionaryErrorCode.MALFORMED,
+            "The file is not a readable .xlsx workbook (an .xlsx is a zip archive and this one is not; an old .xls or "
+            f"a renamed CSV looks like this): {advice}",
+        ) from None
+    if unpacked > max_bytes * XLSX_EXPANSION_LIMIT:
+        raise DictionaryError(
+            DictionaryErrorCode.TOO_LARGE,
+            f"The workbook unpacks to {_size(unpacked)}, over the {_size(max_bytes * XLSX_EXPANSION_LIMIT)}"
+            " limit: keep only the dictionary sheet and its rows, or upload it as CSV",
+        )
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        try:
+            if not workbook.worksheets:
+                return []
+            rows = workbook.worksheets[0].iter_rows(values_only=True)
+            return [(number, row) for number, row in enumerate(rows, start=1) if any(_text(cell) for cell in row)]
+        finally:
+            workbook.close()
+    except Exception as error:  # noqa: BLE001 - openpyxl raises many types on a damaged workbook; each is one message
+        raise DictionaryError(
+            DictionaryErrorCode.MALFORMED, f"The workbook cannot be read ({type(error).__name__}): {advice}"
+        ) from None
+
+
+# --- JSON ------------------------------------------------------------------------------------------------------
+
+
+class _JsonObject(dict[str, Any]):
+    """A JSON object that remembers its keys in order, repeats included, to report duplicate columns."""
+
+    pairs: list[tuple[str, Any]]
+
+
+def _object_pairs(pairs: list[tuple[str, Any]]) -> _JsonObject:
+    result = _JsonObject(pairs)
+    result.pairs = pairs
+    return result
+
+
+_JSON_SHAPES = (
+    'a list of objects ([{"column": "order_date", "description": "..."}]) or an object mapping each column to '
+    'its description or to {"verbose_name": ..., "description": ...}'
+)
+
+
+def _table_from_json(text: str) -> _Table:
+    if not text.strip():
+        raise DictionaryError(DictionaryErrorCode.EMPTY, f"The file is empty: give {_JSON_SHAPES}")
+    try:
+        document = json.loads(text, object_pairs_hook=_object_pairs)
+    except json.JSONDecodeError as error:
+        raise DictionaryError(
+            DictionaryErrorCode.MALFORMED,
+            f"The file is not valid JSON (line {error.lineno}, column {error.colno}: {error.msg}): fix it there or "
+            "export it again, and upload it again",
+        ) from None
+    except RecursionError:
+        raise DictionaryError(
+            DictionaryErrorCode.MALFORMED, f"The JSON nests too deeply: give {_JSON_SHAPES}"
+        ) from None
+    if isinstance(document, list):
+        return _json_list(document)
+    if isinstance(document, _JsonObject):
+        return _json_mapping(document)
+    raise DictionaryError(
+        DictionaryErrorCode.MALFORMED, f"The JSON is {_json_type(document)}, not a dictionary: give {_JSON_SHAPES}"
+    )
+
+
+def _json_list(items: list[Any]) -> _Table:
+    if not items:
+        raise DictionaryError(DictionaryErrorCode.EMPTY, f"The JSON list is empty: give {_JSON_SHAPES}")
+    keys: list[str] = []  # every item's keys, as header keys, in order of first appearance
+    for number, item in enumerate(items, start=1):
+        if not isinstance(item, _JsonObject):
+            raise DictionaryError(
+                DictionaryErrorCode.MALFORMED,
+                f"Item {number} of the JSON list is {_json_type(item)}, not an object: give {_JSON_SHAPES}",
+            )
+        keys.extend(key for key in map(_header_key, item) if key not in keys)
+    roles, meaning = _roles(keys)
+    entries: list[DictionaryEntry] = []
+    skipped: list[int] = []
+    for number, item in enumerate(items, start=1):
+        by_key = {_header_key(key): value for key, value in item.items()}
+        cells = [_json_text(by_key.get(key), number) for key in keys]
+        column, verbose_name, description = roles.entry(cells)
+        if column is not None:
+            entries.append(DictionaryEntry(column, verbose_name, description))
+        elif any(cells):
+            skipped.append(number)
+    if not entries:
+        raise DictionaryError(
+            DictionaryErrorCode.EMPTY, f"No item of the JSON list names a column: give {_JSON_SHAPES}"
+        )
+    return _Table(tuple(entries), meaning, tuple(skipped))
+
+
+def _json_mapping(document: _JsonObject) -> _Table:
+    if not document.pairs:
+        raise DictionaryError(DictionaryErrorCode.EMPTY, f"The JSON object is empty: give {_JSON_SHAPES}")
+    entries: list[DictionaryEntry] = []
+    recognised = False
+    for column, spec in document.pairs:
+        name = column.strip()
+        if isinstance(spec, _JsonObject):
+            keys = [_header_key(key) for key in spec]
+            values = list(spec.values())
+            verbose_at, description_at = _pick(keys, VERBOSE_NAME_HEADERS), _pick(keys, DESCRIPTION_HEADERS)
+            recognised = recognised or verbose_at is not None or description_at is not None
+            verbose_name = _json_text(values[verbose_at], name) if verbose_at is not None else None
+            description = _json_text(values[description_at], name) if description_at is not None else None
+        elif spec is None or isinstance(spec, str | int | float):
+            recognised = True
+            verbose_name, description = None, _json_text(spec, name)
+        else:
+            raise DictionaryError(
+                DictionaryErrorCode.MALFORMED,
+                f"The JSON gives {_json_type(spec)} for column '{name}': give {_JSON_SHAPES}",
+            )
+        if name:
+            entries.append(DictionaryEntry(name, verbose_name, description))
+    if not recognised:
+        raise DictionaryError(
+            DictionaryErrorCode.NO_MEANING_COLUMNS,
+            "The JSON maps columns to objects without a 'verbose_name' (or label, title, display_name) or "
+            f"'description' (or desc, definition, meaning, comment) key: give {_JSON_SHAPES}",
+        )
+    if not entries:
+        raise DictionaryError(DictionaryErrorCode.EMPTY, f"The JSON object names no column: give {_JSON_SHAPES}")
+    return _Table(tuple(entries), ("verbose_name", "description"), ())
+
+
+def _json_text(value: Any, where: int | str) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, str | int | float):
+        return _text(value) or None
+    place = f"item {where}" if isinstance(where, int) else f"column '{where}'"
+    raise DictionaryError(
+        DictionaryErrorCode.MALFORMED,
+        f"The JSON gives {_json_type(value)} as a value for {place}; names and descriptions must be text: give "
+        f"{_JSON_SHAPES}",
+    )
+
+
+def _json_type(value: Any) -> str:
+    if isinstance(value, _JsonObject):
+        return "an object"
+    if isinstance(value, list):
+        return "a list"
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, str):
+        return "a string"
+    return "a number"
+
+
+# --- shared ----------------------------------------------------------------------------------------------------
+
+
+def _text(value: object) -> str:
+    """A cell as stripped text: numbers without a spurious '.0', dates in ISO format, None as ''."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime | date | time):
+        return value.isoformat()
+    return str(value).strip()
+
+
+def _merge(rows: Iterable[DictionaryEntry]) -> tuple[list[DictionaryEntry], list[str]]:
+    """One entry per column, the last row winning (in the position of the column's first row)."""
+    merged: dict[str, DictionaryEntry] = {}
+    duplicates: list[str] = []
+    for entry in rows:
+        if entry.column in merged and entry.column not in duplicates:
+            duplicates.append(entry.column)
+        merged[entry.column] = entry
+    return list(merged.values()), duplicates
