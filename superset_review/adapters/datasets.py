@@ -64,3 +64,29 @@ def sample_rows(dataset: Any, limit: int) -> pl.DataFrame:
     if result.status != "success" or result.df is None:
         raise DatasetQueryError(result.error_message or "the dataset's database did not answer")
     return pl.from_pandas(result.df)
+
+
+def update_column_meanings(
+    dataset_id: int, meanings: dict[str, dict[str, str]]
+) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
+    """Set columns' verbose names and descriptions with Superset's ``UpdateDatasetCommand``, as the current user
+    (who must own the dataset or be an admin). Every column is sent, with its id: a column left out of the
+    payload would be deleted. Returns (before, after) of the changed columns."""
+    from superset.commands.dataset.update import UpdateDatasetCommand
+
+    dataset = get_dataset(dataset_id)
+    before: dict[str, dict[str, Any]] = {}
+    after: dict[str, dict[str, Any]] = {}
+    columns = []
+    for column in dataset.columns:
+        values = {"id": column.id, "column_name": column.column_name}
+        wanted = meanings.get(column.column_name, {})
+        current = {"verbose_name": column.verbose_name, "description": column.description}
+        values.update({key: wanted.get(key, current[key]) for key in current})
+        if any(values[key] != current[key] for key in current):
+            before[column.column_name] = current
+            after[column.column_name] = {key: values[key] for key in current}
+        columns.append(values)
+    if after:
+        UpdateDatasetCommand(dataset_id, {"columns": columns}).run()
+    return before, after

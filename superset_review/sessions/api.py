@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import json
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from flask import Response, g, request
 from flask_appbuilder.api import expose, protect, safe
@@ -10,17 +10,28 @@ from superset.extensions import db, security_manager
 
 from superset_review.extension.api import ReviewBaseApi
 from superset_review.extension.constants import ADMIN, API_ROUTE_BASE, MANAGE, READ, VIEW_MENU
+from superset_review.semantics import SourceKind
 from superset_review.sessions.commands.lifecycle import ArchiveReviewSessionCommand, DeleteReviewSessionCommand
+from superset_review.sessions.commands.semantics import (
+    ApplySemanticsCommand,
+    DecideSemanticsCommand,
+    ImportDatasetSourceCommand,
+    ImportDictionaryFileCommand,
+)
 from superset_review.sessions.commands.start import StartReviewSessionCommand
 from superset_review.sessions.dao import ReviewSessionDAO
 from superset_review.sessions.exceptions import ReviewSessionError
 from superset_review.sessions.export import export_json, export_markdown
 from superset_review.sessions.schemas import (
+    DatasetSourceSchema,
+    DecisionsSchema,
     ReviewSessionSchema,
     ReviewSessionSummarySchema,
     StartReviewSessionSchema,
     VersionSchema,
 )
+
+MAX_UPLOAD_BYTES = 10 * 1024 * 1024  # the dictionary parser refuses more, with a message; read no further
 
 
 def _is_admin() -> bool:
@@ -36,8 +47,14 @@ class ReviewSessionRestApi(ReviewBaseApi):
         "archive": MANAGE,
         "delete_session": MANAGE,
         "export": READ,
+        "import_dictionary": MANAGE,
+        "import_dataset_source": MANAGE,
+        "decide": MANAGE,
+        "apply_semantics": MANAGE,
     }
     openapi_spec_component_schemas = (
+        DatasetSourceSchema,
+        DecisionsSchema,
         StartReviewSessionSchema,
         ReviewSessionSchema,
         ReviewSessionSummarySchema,
@@ -207,6 +224,170 @@ class ReviewSessionRestApi(ReviewBaseApi):
         response = Response(body, mimetype=mimetype)
         response.headers["Content-Disposition"] = f'attachment; filename="review-{session.id}.{kind}"'
         return response
+
+    def _semantics(self, command: Any) -> Response:
+        try:
+            session = command.run()
+        except ReviewSessionError as error:
+            return self._error(error)
+        response: Response = self.response(200, **ReviewSessionSchema().dump(session))
+        return response
+
+    @expose("/<int:pk>/semantics/dictionary", methods=("POST",))
+    @protect()
+    @safe
+    def import_dictionary(self, pk: int) -> Response:
+        """Import a dictionary file (CSV, XLSX, JSON): candidates for every column; accepted and locked values stay.
+        ---
+        post:
+          summary: Import a dictionary file
+          parameters:
+          - in: path
+            name: pk
+            schema: {type: integer}
+          requestBody:
+            required: true
+            content:
+              multipart/form-data:
+                schema:
+                  type: object
+                  properties:
+                    file: {type: string, format: binary}
+                    version: {type: integer}
+          responses:
+            200:
+              description: The session with its semantic layer
+            400:
+              $ref: '#/components/responses/400'
+            404:
+              $ref: '#/components/responses/404'
+            409:
+              description: The session changed since it was loaded
+        """
+        upload = request.files.get("file")
+        try:
+            version = int(request.form.get("version", ""))
+        except ValueError:
+            version = 0
+        if upload is None or version < 1:
+            response: Response = self.response_400(message="send a 'file' and the session's 'version' (multipart form)")
+            return response
+        data = upload.stream.read(MAX_UPLOAD_BYTES + 1)
+        return self._semantics(
+            ImportDictionaryFileCommand(pk, _is_admin(), version, upload.filename or "dictionary", data)
+        )
+
+    @expose("/<int:pk>/semantics/dataset_source", methods=("POST",))
+    @protect()
+    @safe
+    def import_dataset_source(self, pk: int) -> Response:
+        """Import a reference dataset or a dictionary table (any Superset dataset with name/description columns).
+        ---
+        post:
+          summary: Import a Superset dataset as a source of meanings
+          parameters:
+          - in: path
+            name: pk
+            schema: {type: integer}
+          requestBody:
+            required: true
+            content:
+              application/json:
+                schema:
+                  $ref: '#/components/schemas/DatasetSourceSchema'
+          responses:
+            200:
+              description: The session with its semantic layer
+            400:
+              $ref: '#/components/responses/400'
+            403:
+              $ref: '#/components/responses/403'
+            404:
+              $ref: '#/components/responses/404'
+            409:
+              description: The session changed since it was loaded
+        """
+        try:
+            payload = DatasetSourceSchema().load(request.json or {})
+        except ValidationError as error:
+            return self._bad_request(error)
+        kind = SourceKind.REFERENCE_DATASET if payload["kind"] == "reference_dataset" else SourceKind.DICTIONARY_TABLE
+        return self._semantics(
+            ImportDatasetSourceCommand(
+                pk, _is_admin(), payload["version"], payload["dataset_id"], kind,
+                payload["name_column"], payload["verbose_column"], payload["description_column"],
+            )
+        )  # fmt: skip
+
+    @expose("/<int:pk>/semantics/decisions", methods=("POST",))
+    @protect()
+    @safe
+    def decide(self, pk: int) -> Response:
+        """Accept, reject, override, lock or unlock fields, in one all-or-nothing batch.
+        ---
+        post:
+          summary: Decide on semantic candidates
+          parameters:
+          - in: path
+            name: pk
+            schema: {type: integer}
+          requestBody:
+            required: true
+            content:
+              application/json:
+                schema:
+                  $ref: '#/components/schemas/DecisionsSchema'
+          responses:
+            200:
+              description: The session with its semantic layer
+            400:
+              $ref: '#/components/responses/400'
+            404:
+              $ref: '#/components/responses/404'
+            409:
+              description: The session changed since it was loaded
+        """
+        try:
+            payload = DecisionsSchema().load(request.json or {})
+        except ValidationError as error:
+            return self._bad_request(error)
+        return self._semantics(DecideSemanticsCommand(pk, _is_admin(), payload["version"], payload["decisions"]))
+
+    @expose("/<int:pk>/semantics/apply", methods=("POST",))
+    @protect()
+    @safe
+    def apply_semantics(self, pk: int) -> Response:
+        """Write accepted meanings to the Superset dataset (you must own it or be an admin).
+        ---
+        post:
+          summary: Apply accepted meanings to the dataset
+          parameters:
+          - in: path
+            name: pk
+            schema: {type: integer}
+          requestBody:
+            required: true
+            content:
+              application/json:
+                schema:
+                  $ref: '#/components/schemas/VersionSchema'
+          responses:
+            200:
+              description: The session, with the before/after in its event log
+            400:
+              $ref: '#/components/responses/400'
+            403:
+              $ref: '#/components/responses/403'
+            404:
+              $ref: '#/components/responses/404'
+            409:
+              description: The session changed since it was loaded
+        """
+        try:
+            version = VersionSchema().load(request.json or {})["version"]
+        except ValidationError as error:
+            return self._bad_request(error)
+        return self._semantics(ApplySemanticsCommand(pk, _is_admin(), version))
 
     @expose("/<int:pk>/archive", methods=("POST",))
     @protect()

@@ -53,6 +53,9 @@ class ReviewSession(Model):  # type: ignore[misc]
     next_action = sa.Column(sa.String(500), nullable=True)
     context = sa.Column(sa.JSON, nullable=False, default=dict)
     profile = sa.Column(sa.JSON, nullable=False, default=dict)
+    # Sources as given (kind, name, version, entries) and per-field states: see superset_review.semantics.
+    semantic_sources = sa.Column(sa.JSON, nullable=True)
+    semantics = sa.Column(sa.JSON, nullable=True)
     archived = sa.Column(sa.Boolean, nullable=False, default=False)
     version = sa.Column(sa.Integer, nullable=False, default=1)
     created_on = sa.Column(sa.DateTime, nullable=False, default=_now)

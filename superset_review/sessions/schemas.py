@@ -55,9 +55,39 @@ class ReviewSessionSummarySchema(Schema):
     changed_on = fields.DateTime()
 
 
+class DatasetSourceSchema(Schema):
+    version = fields.Integer(required=True, validate=validate.Range(min=1))
+    dataset_id = fields.Integer(required=True)
+    kind = fields.String(required=True, validate=validate.OneOf(["reference_dataset", "dictionary_table"]))
+    name_column = fields.String(load_default=None, allow_none=True)
+    verbose_column = fields.String(load_default=None, allow_none=True)
+    description_column = fields.String(load_default=None, allow_none=True)
+
+
+class DecisionSchema(Schema):
+    column = fields.String(required=True)
+    field = fields.String(required=True, validate=validate.OneOf(["verbose_name", "description"]))
+    action = fields.String(required=True, validate=validate.OneOf(["accept", "reject", "override", "lock", "unlock"]))
+    candidate_index = fields.Integer(load_default=None, allow_none=True)
+    value = fields.String(load_default=None, allow_none=True)
+
+
+class DecisionsSchema(Schema):
+    version = fields.Integer(required=True, validate=validate.Range(min=1))
+    decisions = fields.List(fields.Nested(DecisionSchema), required=True, validate=validate.Length(min=1, max=2000))
+
+
 class ReviewSessionSchema(ReviewSessionSummarySchema):
     # Not `context`: marshmallow's Schema already has an attribute of that name.
     recovered_context = fields.Raw(attribute="context", data_key="context")
     profile = fields.Raw()
     findings = fields.List(fields.Nested(FindingSchema))
+    semantics = fields.Raw(allow_none=True)
+    semantic_sources = fields.Method("_sources_without_entries")
     events = fields.List(fields.Nested(EventSchema))
+
+    def _sources_without_entries(self, session: object) -> list[dict[str, object]]:
+        return [
+            {"kind": s["kind"], "name": s["name"], "version": s["version"], "entries": len(s["entries"])}
+            for s in (getattr(session, "semantic_sources", None) or [])
+        ]

@@ -1,0 +1,261 @@
+"""The semantic layer of a session: import sources, decide per field, write accepted meanings back to Superset.
+
+Every command checks ownership (404 for others) and the caller's version (409 when stale), changes the session in
+one transaction with an event carrying before/after, and leaves accepted and locked values alone on re-import.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from flask import g
+from superset.commands.base import BaseCommand
+from superset.extensions import db
+
+from superset_review.adapters.datasets import (
+    DatasetAccessError,
+    DatasetNotFoundError,
+    DatasetQueryError,
+    get_dataset,
+    sample_rows,
+    update_column_meanings,
+)
+from superset_review.semantics import (
+    DecisionError,
+    DictionaryEntry,
+    DictionaryError,
+    Field,
+    SemanticSource,
+    SourceKind,
+    Status,
+    apply_batch,
+    dump_states,
+    load_states,
+    parse_dictionary,
+    resolve,
+)
+from superset_review.semantics.resolver import Decision
+from superset_review.sessions.dao import ReviewSessionDAO
+from superset_review.sessions.exceptions import ReviewSessionConflictError, ReviewSessionError
+from superset_review.sessions.models import ReviewSession, SessionState
+
+DICTIONARY_TABLE_ROWS = 10_000
+
+
+def _sources(session: ReviewSession) -> list[SemanticSource]:
+    return [
+        SemanticSource(
+            SourceKind(raw["kind"]),
+            raw["name"],
+            raw["version"],
+            {
+                column: DictionaryEntry(column, e.get("verbose_name"), e.get("description"))
+                for column, e in raw["entries"].items()
+            },
+        )
+        for raw in session.semantic_sources or []
+    ]
+
+
+def _dump_source(source: SemanticSource) -> dict[str, Any]:
+    return {
+        "kind": source.kind.value,
+        "name": source.name,
+        "version": source.version,
+        "entries": {
+            c: {"verbose_name": e.verbose_name, "description": e.description} for c, e in source.entries.items()
+        },
+    }
+
+
+def summary(session: ReviewSession) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for state in session.semantics or []:
+        counts[state["status"]] = counts.get(state["status"], 0) + 1
+    return counts
+
+
+class _SemanticsCommand(BaseCommand):
+    def __init__(self, session_id: int, is_admin: bool, expected_version: int) -> None:
+        self._session_id = session_id
+        self._is_admin = is_admin
+        self._expected_version = expected_version
+        self._session: ReviewSession | None = None
+
+    def validate(self) -> None:
+        self._session = ReviewSessionDAO.get_visible(self._session_id, g.user.id, self._is_admin)
+        if self._session.version != self._expected_version:
+            raise ReviewSessionConflictError(self._expected_version, self._session.version)
+
+    def _columns(self) -> list[str]:
+        assert self._session is not None
+        return [column["column_name"] for column in self._session.profile.get("columns", [])]
+
+    def _resolve_with(self, sources: Sequence[SemanticSource], action: str, detail: dict[str, Any]) -> ReviewSession:
+        session = self._session
+        assert session is not None
+        before = summary(session)
+        previous = load_states(session.semantics or [])
+        states = resolve(self._columns(), sources, previous)
+        session.semantic_sources = [_dump_source(source) for source in sources]
+        session.semantics = dump_states(states)
+        if any(state.status in (Status.PROPOSED, Status.CONFLICT) for state in states.values()):
+            session.state = SessionState.SEMANTIC_SOURCE_REVIEW_NEEDED.value
+            session.next_action = "Review the proposed meanings: accept, reject, override or lock them."
+        ReviewSessionDAO.add_event(session, g.user, action, before=before, after={**summary(session), **detail})
+        db.session.commit()
+        return session
+
+
+class ImportDictionaryFileCommand(_SemanticsCommand):
+    def __init__(self, session_id: int, is_admin: bool, expected_version: int, filename: str, data: bytes) -> None:
+        super().__init__(session_id, is_admin, expected_version)
+        self._filename = filename
+        self._data = data
+
+    def run(self) -> ReviewSession:
+        self.validate()
+        try:
+            dictionary = parse_dictionary(self._data, self._filename)
+        except DictionaryError as ex:
+            raise ReviewSessionError(ex.message, code=str(ex.code), status=400) from ex
+        source = SemanticSource.from_dictionary(dictionary, SourceKind.DICTIONARY_FILE)
+        others = [s for s in _sources(self._session) if not (s.kind == source.kind and s.name == source.name)]  # type: ignore[arg-type]
+        return self._resolve_with(
+            [*others, source],
+            "semantics.dictionary_imported",
+            {"source": dictionary.name, "version": dictionary.version, "entries": len(dictionary.entries)},
+        )
+
+
+class ImportDatasetSourceCommand(_SemanticsCommand):
+    """A reference dataset (its columns' meanings) or a dictionary table (rows of name / description)."""
+
+    def __init__(
+        self, session_id: int, is_admin: bool, expected_version: int, dataset_id: int, kind: SourceKind,
+        name_column: str | None = None, verbose_column: str | None = None, description_column: str | None = None,
+    ) -> None:  # fmt: skip
+        super().__init__(session_id, is_admin, expected_version)
+        self._dataset_id = dataset_id
+        self._kind = kind
+        self._columns_map = (name_column, verbose_column, description_column)
+
+    def run(self) -> ReviewSession:
+        self.validate()
+        try:
+            dataset = get_dataset(self._dataset_id)
+        except DatasetNotFoundError as ex:
+            raise ReviewSessionError(str(ex), code="DATASET_NOT_FOUND", status=404) from ex
+        except DatasetAccessError as ex:
+            raise ReviewSessionError(str(ex), code="DATASET_FORBIDDEN", status=403) from ex
+        if self._kind is SourceKind.REFERENCE_DATASET:
+            entries = {
+                column.column_name: DictionaryEntry(column.column_name, column.verbose_name, column.description)
+                for column in dataset.columns
+                if column.verbose_name or column.description
+            }
+        else:
+            entries = self._dictionary_rows(dataset)
+        version = str(dataset.changed_on.isoformat() if dataset.changed_on else "0")
+        source = SemanticSource(self._kind, f"{dataset.table_name} ({dataset.id})", version, entries)
+        others = [s for s in _sources(self._session) if not (s.kind == source.kind and s.name == source.name)]  # type: ignore[arg-type]
+        return self._resolve_with(
+            [*others, source], "semantics.dataset_source_imported",
+            {"source": source.name, "kind": self._kind.value, "entries": len(entries)},
+        )  # fmt: skip
+
+    def _dictionary_rows(self, dataset: Any) -> dict[str, DictionaryEntry]:
+        name_column, verbose_column, description_column = self._columns_map
+        available = {column.column_name for column in dataset.columns}
+        if not name_column or name_column not in available or not (verbose_column or description_column):
+            raise ReviewSessionError(
+                f"a dictionary table needs name_column and verbose_column and/or description_column among "
+                f"{sorted(available)}",
+                code="DICTIONARY_TABLE_COLUMNS",
+                status=400,
+            )
+        for wanted in (verbose_column, description_column):
+            if wanted and wanted not in available:
+                raise ReviewSessionError(
+                    f"column {wanted!r} is not in {dataset.table_name}", "DICTIONARY_TABLE_COLUMNS", 400
+                )
+        try:
+            frame = sample_rows(dataset, DICTIONARY_TABLE_ROWS)
+        except DatasetQueryError as ex:
+            raise ReviewSessionError(
+                f"the dictionary table's database did not answer: {ex}", "SOURCE_UNREACHABLE", 502
+            ) from ex
+        entries: dict[str, DictionaryEntry] = {}
+        for row in frame.iter_rows(named=True):
+            name = str(row[name_column] or "").strip()
+            if name:
+                verbose = row.get(verbose_column) if verbose_column else None
+                description = row.get(description_column) if description_column else None
+                entries[name] = DictionaryEntry(
+                    name, str(verbose) if verbose else None, str(description) if description else None
+                )
+        return entries
+
+
+class DecideSemanticsCommand(_SemanticsCommand):
+    def __init__(self, session_id: int, is_admin: bool, expected_version: int, decisions: Sequence[Mapping[str, Any]]):
+        super().__init__(session_id, is_admin, expected_version)
+        self._decisions = decisions
+
+    def run(self) -> ReviewSession:
+        self.validate()
+        session = self._session
+        assert session is not None
+        by = g.user.username
+        try:
+            decisions = [Decision.from_dict({**raw, "by": by}) for raw in self._decisions]
+            states = apply_batch(load_states(session.semantics or []), decisions)
+        except DecisionError as ex:
+            position = f" (decision {ex.position + 1})" if ex.position is not None else ""
+            raise ReviewSessionError(f"{ex.message}{position}; nothing was changed", "BAD_DECISION", 400) from ex
+        before = summary(session)
+        session.semantics = dump_states(states)
+        ReviewSessionDAO.add_event(
+            session, g.user, "semantics.decided", before=before,
+            after={**summary(session), "decisions": [dict(d) for d in self._decisions]},
+        )  # fmt: skip
+        db.session.commit()
+        return session
+
+
+class ApplySemanticsCommand(_SemanticsCommand):
+    """Write accepted meanings to the Superset dataset, through Superset's own update command, as the user."""
+
+    def run(self) -> ReviewSession:
+        self.validate()
+        session = self._session
+        assert session is not None
+        states = load_states(session.semantics or [])
+        accepted = {
+            (column, field): state.value
+            for (column, field), state in states.items()
+            if state.status == Status.ACCEPTED and state.value is not None
+        }
+        if not accepted:
+            raise ReviewSessionError(
+                "no accepted meaning to apply: accept or override some first", "NOTHING_TO_APPLY", 400
+            )
+        meanings: dict[str, dict[str, str]] = {}
+        for (column, field), value in accepted.items():
+            meanings.setdefault(column, {})[Field(field).value] = str(value)
+        try:
+            before, after = update_column_meanings(session.dataset_id, meanings)
+        except ReviewSessionError:
+            raise
+        except Exception as ex:
+            message = getattr(ex, "message", None) or str(ex)
+            status = 403 if "Forbidden" in type(ex).__name__ or "owner" in str(message).lower() else 422
+            db.session.rollback()
+            raise ReviewSessionError(f"Superset refused the update: {message}", "WRITE_BACK_REFUSED", status) from ex
+        for column in session.profile.get("columns", []):
+            column.update(after.get(column["column_name"], {}))
+        session.profile = dict(session.profile)
+        ReviewSessionDAO.add_event(session, g.user, "semantics.applied", before=before, after=after)
+        db.session.commit()
+        return session
