@@ -40,24 +40,25 @@ def get_dataset(dataset_id: int) -> Any:
     return dataset
 
 
+def _query_object(columns: list[str], metrics: list[dict[str, Any]] | None, row_limit: int) -> dict[str, Any]:
+    """Superset's query object for a table-like query with no time range and no filter."""
+    return {
+        "columns": columns, "metrics": metrics, "row_limit": row_limit, "is_timeseries": False, "filter": [],
+        "extras": {}, "granularity": None, "from_dttm": None, "to_dttm": None, "orderby": [],
+    }  # fmt: skip
+
+
 def sample_rows(dataset: Any, limit: int) -> pl.DataFrame:
     """Up to ``limit`` raw rows, through Superset's own query path for the dataset.
 
     Superset builds the SQL (virtual datasets and their Jinja included) and applies row-level security, so
     the sample is exactly what this user could see in a table chart; LIMIT is in the SQL, nothing more is read.
     """
-    query_object: dict[str, Any] = {
-        "columns": [column.column_name for column in dataset.columns if not column.expression],
-        "metrics": None,  # None, not []: an empty list makes Superset GROUP BY every column
-        "row_limit": limit,
-        "is_timeseries": False,
-        "filter": [],
-        "extras": {},
-        "granularity": None,
-        "from_dttm": None,
-        "to_dttm": None,
-        "orderby": [],
-    }
+    query_object = _query_object(
+        columns=[column.column_name for column in dataset.columns if not column.expression],
+        metrics=None,  # None, not []: an empty list makes Superset GROUP BY every column
+        row_limit=limit,
+    )
     import polars as pl  # not at import: Superset's start-up should not pay for it
 
     result = dataset.query(query_object)
@@ -90,3 +91,48 @@ def update_column_meanings(
     if after:
         UpdateDatasetCommand(dataset_id, {"columns": columns}).run()
     return before, after
+
+
+def column_statistics(dataset: Any, column_names: list[str]) -> dict[str, dict[str, Any]]:
+    """Row count, null rate, distinct count, min and max per column, aggregated in the dataset's database in one
+    query built by Superset (quoting, virtual datasets, row-level security included); nothing is loaded."""
+    metrics: list[dict[str, Any]] = [
+        {"expressionType": "SQL", "sqlExpression": "COUNT(*)", "label": "__rows"},
+    ]
+    for name in column_names:
+        for aggregate, suffix in (("COUNT", "count"), ("COUNT_DISTINCT", "distinct"), ("MIN", "min"), ("MAX", "max")):
+            metrics.append(
+                {
+                    "expressionType": "SIMPLE",
+                    "column": {"column_name": name},
+                    "aggregate": aggregate,
+                    "label": f"{name}__{suffix}",
+                }
+            )
+    result = dataset.query(_query_object(columns=[], metrics=metrics, row_limit=1))
+    if result.status != "success" or result.df is None or result.df.empty:
+        raise DatasetQueryError(result.error_message or "the dataset's database did not answer")
+    row = result.df.iloc[0].to_dict()
+    rows = int(row["__rows"] or 0)
+    stats: dict[str, dict[str, Any]] = {}
+    for name in column_names:
+        present = int(row.get(f"{name}__count") or 0)
+        stats[name] = {
+            "rows": rows,
+            "null_rate": round(1 - present / rows, 4) if rows else None,
+            "distinct": int(row.get(f"{name}__distinct") or 0),
+            "min": _plain(row.get(f"{name}__min")),
+            "max": _plain(row.get(f"{name}__max")),
+        }
+    return stats
+
+
+def _plain(value: Any) -> Any:
+    """A JSON-safe scalar (timestamps and numpy numbers as text or Python numbers)."""
+    if value is None:
+        return None
+    if hasattr(value, "item"):
+        value = value.item()
+    if isinstance(value, (int, float, str, bool)):
+        return value
+    return str(value)

@@ -5,15 +5,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import g
+from flask import current_app, g
 from superset.commands.base import BaseCommand
 from superset.extensions import db
 
 from superset_review.adapters.compile import check_sql, render_dataset_sql
 from superset_review.adapters.context import ContextError, RecoveredContext, Recovery, recover
-from superset_review.adapters.datasets import DatasetAccessError, DatasetNotFoundError, get_dataset
+from superset_review.adapters.datasets import DatasetAccessError, DatasetNotFoundError, DatasetQueryError, get_dataset
 from superset_review.intake.jinja import find_template_variables
 from superset_review.intake.links import LinkError, LinkTarget, describe, parse_link
+from superset_review.policy.manifest import Mode
+from superset_review.profiling.data_profile import data_profile
 from superset_review.profiling.findings import (
     Finding,
     column_findings,
@@ -56,6 +58,20 @@ class StartReviewSessionCommand(BaseCommand):
         dataset = get_dataset(context.dataset_id)
         profile = metadata_profile(dataset)
         findings = self._findings(dataset, context, profile)
+        policy = current_app.config["REVIEW_POLICY"]
+        if policy.mode is Mode.DATA_MODE:
+            try:
+                data, data_findings = data_profile(dataset, policy)
+            except DatasetQueryError as ex:
+                findings.append(
+                    Finding("DATABASE_UNREACHABLE", Severity.BLOCKING, "dataset", None,
+                            f"The dataset's database did not answer: {ex}",
+                            "Check the database connection in Superset (Settings > Database Connections), then "
+                            "start the review again.")
+                )  # fmt: skip
+            else:
+                profile["data"] = data
+                findings += data_findings
         session = ReviewSession(
             owner_id=g.user.id,
             source_kind=context.source_kind,

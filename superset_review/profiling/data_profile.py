@@ -1,0 +1,61 @@
+"""The data-mode profile: statistics computed in the database and a masked, capped sample.
+
+Only in the policy's ``data_mode``; in ``metadata_only`` no row value is read for the review at all.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from superset_review.adapters.datasets import column_statistics, sample_rows
+from superset_review.policy.manifest import PolicyManifest
+from superset_review.profiling.findings import Finding
+from superset_review.sessions.models import Severity
+
+
+def data_profile(dataset: Any, policy: PolicyManifest) -> tuple[dict[str, Any], list[Finding]]:
+    from superset_review.pii.masking import RedactOperator, mask_series
+    from superset_review.pii.scanner import scan_frame
+
+    names = [column.column_name for column in dataset.columns if not column.expression]
+    stats = column_statistics(dataset, names)
+    sample = sample_rows(dataset, policy.sample_caps.rows)
+    findings: list[Finding] = []
+    pii_columns: dict[str, str] = {}
+    for verdict in scan_frame(sample):
+        if verdict.pii_type is not None and verdict.confidence >= 0.6:
+            pii_columns[verdict.column] = verdict.pii_type.value
+            sample = sample.with_columns(
+                mask_series(sample.get_column(verdict.column), verdict.pii_type, RedactOperator())
+            )
+            findings.append(
+                Finding(
+                    "PII_EXPOSED",
+                    Severity.WARNING,
+                    "column",
+                    verdict.column,
+                    f"Column '{verdict.column}' holds {verdict.pii_type.value} values (confidence "
+                    f"{verdict.confidence:.0%}) and is exposed without masking.",
+                    "Restrict the column (row-level security, a masked view) or drop it from the dataset.",
+                )
+            )
+    for name, values in stats.items():
+        if values["rows"] and values["null_rate"] == 1.0:
+            findings.append(
+                Finding("COLUMN_ALWAYS_NULL", Severity.WARNING, "column", name, f"Column '{name}' is always null.",
+                        "Drop the column or fix what should fill it.")
+            )  # fmt: skip
+    profile = {
+        "statistics": stats,
+        "pii_columns": pii_columns,
+        "sample": {
+            "rows": sample.height,
+            "masked_columns": sorted(pii_columns),
+            "data": [{key: _safe(value) for key, value in row.items()} for row in sample.iter_rows(named=True)],
+        },
+    }
+    return profile, findings
+
+
+def _safe(value: Any) -> Any:
+    return value if value is None or isinstance(value, (int, float, str, bool)) else str(value)

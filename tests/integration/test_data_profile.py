@@ -1,0 +1,55 @@
+"""The data-mode profile: statistics computed in the database, a masked and capped sample, PII findings;
+nothing of it in metadata_only."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from tests.datasets import CUSTOMERS, create_customers_table, register_dataset
+from tests.services import Services
+from tests.users import ADMIN, login
+
+SESSIONS = "/api/v1/dataset_review/sessions/"
+
+
+@pytest.fixture(scope="module")
+def customers(app: Any, services: Services) -> int:
+    create_customers_table(services)
+    with app.app_context():
+        return register_dataset(services, "review_customers")
+
+
+@pytest.fixture()
+def data_mode(app: Any) -> Iterator[None]:
+    from superset_review.policy.manifest import parse_policy
+
+    saved = app.config["REVIEW_POLICY"]
+    app.config["REVIEW_POLICY"] = parse_policy({"mode": "data_mode", "sample_caps": {"rows": 5}})
+    yield
+    app.config["REVIEW_POLICY"] = saved
+
+
+def test_data_mode_profile(client: Any, customers: int, data_mode: None) -> None:
+    login(client, ADMIN)
+    body = client.post(SESSIONS, json={"source": str(customers)}).json
+    data = body["profile"]["data"]
+    email = data["statistics"]["email"]
+    assert email["rows"] == len(CUSTOMERS) * 10 and email["null_rate"] == 0.0 and email["distinct"] == len(CUSTOMERS)
+    assert data["statistics"]["customer_id"]["min"] == 1000001 and data["statistics"]["customer_id"]["max"] == 1000004
+    assert data["sample"]["rows"] == 5, "capped by the policy"
+    assert {"email", "phone", "card_number"} <= set(data["sample"]["masked_columns"])
+    sample_text = str(data["sample"]["data"])
+    for _, _, email_value, phone, card, _ in CUSTOMERS:
+        assert email_value not in sample_text and phone not in sample_text and card not in sample_text
+    exposed = {f["target"] for f in body["findings"] if f["code"] == "PII_EXPOSED"}
+    assert {"email", "phone", "card_number"} <= exposed and "customer_id" not in exposed
+
+
+def test_metadata_only_reads_no_rows(client: Any, customers: int) -> None:
+    login(client, ADMIN)
+    body = client.post(SESSIONS, json={"source": str(customers)}).json
+    assert "data" not in body["profile"]
+    assert not any(f["code"] == "PII_EXPOSED" for f in body["findings"])
