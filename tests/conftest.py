@@ -61,8 +61,23 @@ def app(service_env: dict[str, str], initialized: subprocess.CompletedProcess[st
 
 
 @pytest.fixture(scope="session")
-def worker(services: Services, service_env: dict[str, str], app: Any) -> Iterator[Any]:
-    with running_worker(service_env, services.root / "logs" / "worker.log") as process:
+def worker_llm() -> Iterator[Any]:
+    """An LLM provider (stub, real HTTP) that only the worker is configured with: the in-process app keeps the
+    default "LLM not configured", which other tests rely on."""
+    from tests.llm_stub import running_stub
+
+    with running_stub() as stub:
+        yield stub
+
+
+@pytest.fixture(scope="session")
+def worker(services: Services, service_env: dict[str, str], app: Any, worker_llm: Any) -> Iterator[Any]:
+    import json
+
+    models = [{"name": "draft-model", "model": "openai/draft-model", "api_base": worker_llm.openai_base,
+               "api_key_env": "WORKER_STUB_LLM_KEY"}]  # fmt: skip
+    env = {**service_env, "REVIEW_LLM_MODELS": json.dumps(models), "WORKER_STUB_LLM_KEY": "sk-worker-stub"}
+    with running_worker(env, services.root / "logs" / "worker.log") as process:
         yield process
 
 

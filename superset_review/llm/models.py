@@ -5,14 +5,15 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
-from flask_appbuilder import Model
+
+from superset_review.extension.models import ReviewModel
 
 
 def _now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-class LlmLedgerEntry(Model):  # type: ignore[misc]
+class LlmLedgerEntry(ReviewModel):  # type: ignore[misc,valid-type]
     __tablename__ = "dataset_review_llm_ledger"
     __table_args__ = (sa.Index("ix_dataset_review_llm_ledger_stage", "stage", "created_on"),)
 

@@ -51,6 +51,7 @@ class ReviewSessionRestApi(ReviewBaseApi):
         "import_dataset_source": MANAGE,
         "decide": MANAGE,
         "apply_semantics": MANAGE,
+        "ai_draft": MANAGE,
     }
     openapi_spec_component_schemas = (
         DatasetSourceSchema,
@@ -388,6 +389,36 @@ class ReviewSessionRestApi(ReviewBaseApi):
         except ValidationError as error:
             return self._bad_request(error)
         return self._semantics(ApplySemanticsCommand(pk, _is_admin(), version))
+
+    @expose("/<int:pk>/semantics/ai_draft", methods=("POST",))
+    @protect()
+    @safe
+    def ai_draft(self, pk: int) -> Response:
+        """Queue AI drafts for columns with no meaning on offer; progress shows in the session's context.tasks.
+        ---
+        post:
+          summary: Draft missing meanings with the LLM (a Celery task)
+          parameters:
+          - in: path
+            name: pk
+            schema: {type: integer}
+          responses:
+            202:
+              description: Queued; the session shows the task's state
+            404:
+              $ref: '#/components/responses/404'
+        """
+        from superset_review.tasks.base import submit_as_current_user
+        from superset_review.tasks.semantics import draft_meanings, set_task_state
+
+        try:
+            ReviewSessionDAO.get_visible(pk, g.user.id, _is_admin())
+        except ReviewSessionError as error:
+            return self._error(error)
+        queued = submit_as_current_user(draft_meanings, pk, _is_admin())
+        set_task_state(pk, queued.id, kind="ai_draft", state="queued")
+        response: Response = self.response(202, task_id=queued.id, state="queued")
+        return response
 
     @expose("/<int:pk>/archive", methods=("POST",))
     @protect()

@@ -7,8 +7,9 @@ from datetime import UTC, datetime
 from enum import StrEnum
 
 import sqlalchemy as sa
-from flask_appbuilder import Model
 from sqlalchemy.orm import relationship
+
+from superset_review.extension.models import ReviewModel
 
 
 def _now() -> datetime:
@@ -35,7 +36,7 @@ class Severity(StrEnum):
     INFO = "info"
 
 
-class ReviewSession(Model):  # type: ignore[misc]
+class ReviewSession(ReviewModel):  # type: ignore[misc,valid-type]
     __tablename__ = "dataset_review_sessions"
 
     id = sa.Column(sa.Integer, primary_key=True)
@@ -71,7 +72,7 @@ class ReviewSession(Model):  # type: ignore[misc]
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy's declarative API
 
 
-class ReviewFinding(Model):  # type: ignore[misc]
+class ReviewFinding(ReviewModel):  # type: ignore[misc,valid-type]
     __tablename__ = "dataset_review_findings"
 
     id = sa.Column(sa.Integer, primary_key=True)
@@ -89,7 +90,7 @@ class ReviewFinding(Model):  # type: ignore[misc]
     session = relationship("ReviewSession", back_populates="findings")
 
 
-class ReviewEvent(Model):  # type: ignore[misc]
+class ReviewEvent(ReviewModel):  # type: ignore[misc,valid-type]
     """Append-only: rows are inserted, never updated or deleted (but with their session)."""
 
     __tablename__ = "dataset_review_events"

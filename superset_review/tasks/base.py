@@ -7,7 +7,7 @@ from typing import Any, ParamSpec, TypeVar
 
 from celery import Task
 from celery.result import AsyncResult
-from flask import g, has_request_context
+from flask import g
 from superset.extensions import celery_app, security_manager
 from superset.utils.core import override_user
 
@@ -48,7 +48,7 @@ def review_task(name: str, **options: Any) -> Callable[[Callable[..., R]], Task]
 
 def submit_as_current_user(task: Task, *args: Any, **kwargs: Any) -> AsyncResult:
     """Queue ``task`` for the user of the current request (or of ``override_user``)."""
-    user = getattr(g, "user", None) if has_request_context() or hasattr(g, "user") else None
+    user = getattr(g, "user", None)
     if user is None or getattr(user, "is_anonymous", True):
         raise TaskUserError("a task of the extension must be started by a signed-in user")
     return task.apply_async(args=args, kwargs={**kwargs, ACTING_USER: user.id})

@@ -65,3 +65,22 @@ def test_init_with_unreachable_database_says_what_to_fix(service_env: dict[str, 
     last = result.stderr.strip().splitlines()[-1]
     assert last.startswith("superset-review: cannot reach the metadata database")
     assert "SQLALCHEMY_DATABASE_URI" in last
+
+
+def test_models_match_the_migrations(app: Any) -> None:
+    """What the code maps is what the migrations built: alembic's autogenerate finds nothing to change."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+    from superset.extensions import db
+
+    import superset_review.llm.models
+    import superset_review.sessions.models  # noqa: F401
+    from superset_review.extension.models import ReviewModel
+
+    ours = set(ReviewModel.metadata.tables)
+    with app.app_context(), db.engine.connect() as conn:
+        context = MigrationContext.configure(
+            conn, opts={"include_name": lambda name, kind, _: kind != "table" or name in ours}
+        )
+        diff = compare_metadata(context, ReviewModel.metadata)
+    assert diff == []

@@ -157,3 +157,45 @@ def test_write_back_needs_dataset_ownership(client: Any, examples: dict[str, int
     refused = client.post(f"{SESSIONS}{session['id']}/semantics/apply", json={"version": decided["version"]})
     assert refused.status_code == 403 and refused.json["error_code"] == "WRITE_BACK_REFUSED"
     assert client.get(f"{SESSIONS}{session['id']}").json["version"] == decided["version"], "the session is kept"
+
+
+def wait_for_task(client: Any, session_id: int, task_id: str, timeout: float = 60) -> dict[str, Any]:
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        body = client.get(f"{SESSIONS}{session_id}").json
+        task = (body["context"].get("tasks") or {}).get(task_id, {})
+        if task.get("state") in ("done", "failed"):
+            return dict(body)
+        time.sleep(0.2)
+    raise AssertionError(f"task {task_id} did not finish")
+
+
+def test_ai_drafts_in_the_worker_never_replace_better_sources(
+    client: Any, examples: dict[str, int], worker: Any, worker_llm: Any
+) -> None:
+    from tests.llm_stub import reply_json
+
+    worker_llm.set_default(
+        "draft-model",
+        reply_json({"columns": [
+            {"column": "country", "verbose_name": "AI country", "description": "AI: the country"},
+            {"column": "product_line", "verbose_name": "Product line", "description": "The product family sold"},
+        ]}),
+    )  # fmt: skip
+    login(client, ADMIN)
+    session = upload(client, start_on_sales(client, examples), "dict.csv", DICTIONARY_V1).json
+    queued = client.post(f"{SESSIONS}{session['id']}/semantics/ai_draft")
+    assert queued.status_code == 202
+    done = wait_for_task(client, session["id"], queued.json["task_id"])
+    assert done["context"]["tasks"][queued.json["task_id"]]["state"] == "done"
+    product = field(done, "product_line", "description")
+    assert product["chosen"]["value"] == "The product family sold" and product["chosen"]["source"] == "ai_draft"
+    assert product["status"] == "proposed", "an AI draft is proposed, never accepted on its own"
+    country = field(done, "country", "verbose_name")
+    assert country["chosen"]["value"] == "Country", "the dictionary file outranks the AI draft"
+    assert any(c["source"] == "ai_draft" for c in country["candidates"])
+    assert done["events"][-1]["action"] == "semantics.ai_drafted" and done["events"][-1]["after"]["ledger_id"]
+    prompt = " ".join(worker_llm.requests_for("draft-model")[-1].texts())
+    assert "product_line" in prompt and "Kobenhavn" not in prompt, "metadata only: no row value in the prompt"
