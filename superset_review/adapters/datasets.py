@@ -93,38 +93,39 @@ def update_column_meanings(
     return before, after
 
 
-def column_statistics(dataset: Any, column_names: list[str]) -> dict[str, dict[str, Any]]:
-    """Row count, null rate, distinct count, min and max per column, aggregated in the dataset's database in one
-    query built by Superset (quoting, virtual datasets, row-level security included); nothing is loaded."""
-    metrics: list[dict[str, Any]] = [
-        {"expressionType": "SQL", "sqlExpression": "COUNT(*)", "label": "__rows"},
-    ]
-    for name in column_names:
-        for aggregate, suffix in (("COUNT", "count"), ("COUNT_DISTINCT", "distinct"), ("MIN", "min"), ("MAX", "max")):
-            metrics.append(
-                {
-                    "expressionType": "SIMPLE",
-                    "column": {"column_name": name},
-                    "aggregate": aggregate,
-                    "label": f"{name}__{suffix}",
-                }
-            )
-    result = dataset.query(_query_object(columns=[], metrics=metrics, row_limit=1))
+def row_count(dataset: Any) -> int:
+    """COUNT(*) of the dataset, in its database, through Superset's query path (row-level security applies)."""
+    metric = {"expressionType": "SQL", "sqlExpression": "COUNT(*)", "label": "__rows"}
+    result = dataset.query(_query_object(columns=[], metrics=[metric], row_limit=1))
     if result.status != "success" or result.df is None or result.df.empty:
         raise DatasetQueryError(result.error_message or "the dataset's database did not answer")
-    row = result.df.iloc[0].to_dict()
-    rows = int(row["__rows"] or 0)
+    return int(result.df.iloc[0]["__rows"] or 0)
+
+
+def column_statistics(dataset: Any, sample_size: int) -> dict[str, Any]:
+    """Null rate, distinct count, min and max per column over a LIMITed sample read through Superset's query path,
+    plus the table's true row count.
+
+    Exact COUNT(DISTINCT) over every column of a wide table costs one sort per column of the whole table (minutes
+    on 200 columns x 100k rows); a bounded sample answers in well under a second and says it is a sample.
+    """
+    import polars as pl
+
+    rows = row_count(dataset)
+    sample = sample_rows(dataset, sample_size)
+    nulls = sample.null_count().row(0, named=True) if sample.height else {}
     stats: dict[str, dict[str, Any]] = {}
-    for name in column_names:
-        present = int(row.get(f"{name}__count") or 0)
+    for name in sample.columns:
+        series = sample.get_column(name)
+        present = series.drop_nulls()
+        orderable = present.dtype.is_numeric() or present.dtype.is_temporal() or present.dtype == pl.String
         stats[name] = {
-            "rows": rows,
-            "null_rate": round(1 - present / rows, 4) if rows else None,
-            "distinct": int(row.get(f"{name}__distinct") or 0),
-            "min": _plain(row.get(f"{name}__min")),
-            "max": _plain(row.get(f"{name}__max")),
+            "null_rate": round(nulls.get(name, 0) / sample.height, 4) if sample.height else None,
+            "distinct": int(present.n_unique()),
+            "min": _plain(present.min()) if orderable and len(present) else None,
+            "max": _plain(present.max()) if orderable and len(present) else None,
         }
-    return stats
+    return {"rows": rows, "sampled_rows": sample.height, "columns": stats}
 
 
 def _plain(value: Any) -> Any:

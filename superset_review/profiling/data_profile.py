@@ -12,13 +12,15 @@ from superset_review.policy.manifest import PolicyManifest
 from superset_review.profiling.findings import Finding
 from superset_review.sessions.models import Severity
 
+# Rows read (never beyond the server) to compute statistics; only the policy-capped, masked sample is shown.
+STATISTICS_SAMPLE_ROWS = 5_000
+
 
 def data_profile(dataset: Any, policy: PolicyManifest) -> tuple[dict[str, Any], list[Finding]]:
     from superset_review.pii.masking import RedactOperator, mask_series
     from superset_review.pii.scanner import scan_frame
 
-    names = [column.column_name for column in dataset.columns if not column.expression]
-    stats = column_statistics(dataset, names)
+    stats = column_statistics(dataset, STATISTICS_SAMPLE_ROWS)
     sample = sample_rows(dataset, policy.sample_caps.rows)
     findings: list[Finding] = []
     pii_columns: dict[str, str] = {}
@@ -39,8 +41,8 @@ def data_profile(dataset: Any, policy: PolicyManifest) -> tuple[dict[str, Any], 
                     "Restrict the column (row-level security, a masked view) or drop it from the dataset.",
                 )
             )
-    for name, values in stats.items():
-        if values["rows"] and values["null_rate"] == 1.0:
+    for name, values in stats["columns"].items():
+        if stats["sampled_rows"] and values["null_rate"] == 1.0:
             findings.append(
                 Finding("COLUMN_ALWAYS_NULL", Severity.WARNING, "column", name, f"Column '{name}' is always null.",
                         "Drop the column or fix what should fill it.")

@@ -36,9 +36,11 @@ def test_data_mode_profile(client: Any, customers: int, data_mode: None) -> None
     login(client, ADMIN)
     body = client.post(SESSIONS, json={"source": str(customers)}).json
     data = body["profile"]["data"]
-    email = data["statistics"]["email"]
-    assert email["rows"] == len(CUSTOMERS) * 10 and email["null_rate"] == 0.0 and email["distinct"] == len(CUSTOMERS)
-    assert data["statistics"]["customer_id"]["min"] == 1000001 and data["statistics"]["customer_id"]["max"] == 1000004
+    assert data["statistics"]["rows"] == len(CUSTOMERS) * 10 == data["statistics"]["sampled_rows"]
+    email = data["statistics"]["columns"]["email"]
+    assert email["null_rate"] == 0.0 and email["distinct"] == len(CUSTOMERS)
+    ids = data["statistics"]["columns"]["customer_id"]
+    assert (ids["min"], ids["max"]) == (1000001, 1000004)
     assert data["sample"]["rows"] == 5, "capped by the policy"
     assert {"email", "phone", "card_number"} <= set(data["sample"]["masked_columns"])
     sample_text = str(data["sample"]["data"])
