@@ -58,7 +58,7 @@ def test_parse_operator(config: dict[str, object], expected: MaskingOperator) ->
         ({"kind": "hash"}, "salt.*required"),
         ({"kind": "hash", "salt": ""}, "salt.*required"),
         ({"kind": "hash", "salt": 42}, "salt.*required"),
-        ({"kind": "redact", "marker": "XXX"}, "marker"),
+        ({"kind": "redact", "marker": "###"}, "marker"),
         ({"kind": "null", "salt": "x"}, "unknown parameter"),
     ],
 )
