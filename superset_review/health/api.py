@@ -40,5 +40,4 @@ class HealthRestApi(ReviewBaseApi):
         """
         report = GetHealthReportCommand().run()
         status = 503 if report["status"] == "down" else 200
-        response: Response = self.response(status, **HealthResponseSchema().dump(report))
-        return response
+        return self.reply(status, **HealthResponseSchema().dump(report))

@@ -58,13 +58,11 @@ class LlmLedgerRestApi(ReviewBaseApi):
         except ValueError:
             limit = 0
         if not 1 <= limit <= MAX_ROWS:
-            response: Response = self.response_400(message=f"limit must be an integer from 1 to {MAX_ROWS}")
-            return response
+            return self.reply(400, message=f"limit must be an integer from 1 to {MAX_ROWS}")
         rows = LlmLedgerDAO.latest(
             limit,
             feature=request.args.get("feature"),
             stage=request.args.get("stage"),
             outcome=request.args.get("outcome"),
         )
-        response = self.response(200, result=LedgerEntrySchema(many=True).dump(rows), count=len(rows))
-        return response
+        return self.reply(200, result=LedgerEntrySchema(many=True).dump(rows), count=len(rows))

@@ -55,21 +55,16 @@ class PiiRestApi(ReviewBaseApi):
         try:
             payload = DatasetScanRequestSchema().load(request.get_json(silent=True) or {})
         except ValidationError as error:
-            response: Response = self.response_400(message=error.messages)
-            return response
+            return self.invalid(error)
         from superset_review.pii.commands.scan_dataset import ScanDatasetCommand  # polars: loaded on first scan
 
         command = ScanDatasetCommand(pk, current_app.config["REVIEW_POLICY"], payload["rows"])
         try:
             result = command.run()
         except DatasetNotFoundError:
-            response = self.response_404()
-            return response
+            return self.reply(404, message="Not found")
         except DatasetAccessError as ex:
-            response = self.response(403, message=str(ex))
-            return response
+            return self.reply(403, message=str(ex))
         except DatasetQueryError as ex:
-            response = self.response(502, message=f"the dataset's database did not answer: {ex}")
-            return response
-        response = self.response(200, **DatasetScanSchema().dump(result))
-        return response
+            return self.reply(502, message=f"the dataset's database did not answer: {ex}")
+        return self.reply(200, **DatasetScanSchema().dump(result))

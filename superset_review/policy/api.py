@@ -46,8 +46,7 @@ class PolicyRestApi(ReviewBaseApi):
             "routing_profile": settings.profile.value,
             "llm_configured": gateway.configured,
         }
-        response: Response = self.response(200, **PolicyResponseSchema().dump(body))
-        return response
+        return self.reply(200, **PolicyResponseSchema().dump(body))
 
     @expose("/check", methods=("POST",))
     @protect()
@@ -80,8 +79,6 @@ class PolicyRestApi(ReviewBaseApi):
         try:
             payload = PolicyCheckSchema().load(request.json or {})
         except ValidationError as error:
-            response: Response = self.response_400(message=error.messages)
-            return response
+            return self.invalid(error)
         result = PolicyCheckCommand(LlmGateway.from_app(), payload).run()
-        response = self.response(200, **PolicyCheckResponseSchema().dump(result))
-        return response
+        return self.reply(200, **PolicyCheckResponseSchema().dump(result))

@@ -64,12 +64,7 @@ class ReviewSessionRestApi(ReviewBaseApi):
 
     def _error(self, error: ReviewSessionError) -> Response:
         db.session.rollback()
-        response: Response = self.response(error.status, message=error.message, error_code=error.code)
-        return response
-
-    def _bad_request(self, error: ValidationError) -> Response:
-        response: Response = self.response_400(message=error.messages)
-        return response
+        return self.reply(error.status, message=error.message, error_code=error.code)
 
     @expose("/", methods=("POST",))
     @protect()
@@ -106,13 +101,12 @@ class ReviewSessionRestApi(ReviewBaseApi):
         try:
             payload = StartReviewSessionSchema().load(request.json or {})
         except ValidationError as error:
-            return self._bad_request(error)
+            return self.invalid(error)
         try:
             session = StartReviewSessionCommand(payload["source"], payload["dataset_id"]).run()
         except ReviewSessionError as error:
             return self._error(error)
-        response: Response = self.response(201, **ReviewSessionSchema().dump(session))
-        return response
+        return self.reply(201, **ReviewSessionSchema().dump(session))
 
     @expose("/", methods=("GET",))
     @protect()
@@ -146,10 +140,7 @@ class ReviewSessionRestApi(ReviewBaseApi):
         """
         include_archived = request.args.get("archived", "false").lower() == "true"
         sessions = ReviewSessionDAO.list_owned(g.user.id, include_archived)
-        response: Response = self.response(
-            200, result=ReviewSessionSummarySchema(many=True).dump(sessions), count=len(sessions)
-        )
-        return response
+        return self.reply(200, result=ReviewSessionSummarySchema(many=True).dump(sessions), count=len(sessions))
 
     @expose("/<int:pk>", methods=("GET",))
     @protect()
@@ -181,8 +172,7 @@ class ReviewSessionRestApi(ReviewBaseApi):
             session = ReviewSessionDAO.get_visible(pk, g.user.id, _is_admin())
         except ReviewSessionError as error:
             return self._error(error)
-        response: Response = self.response(200, **ReviewSessionSchema().dump(session))
-        return response
+        return self.reply(200, **ReviewSessionSchema().dump(session))
 
     @expose("/<int:pk>/export", methods=("GET",))
     @protect()
@@ -212,8 +202,7 @@ class ReviewSessionRestApi(ReviewBaseApi):
         """
         kind = request.args.get("format", "md")
         if kind not in ("md", "json"):
-            response: Response = self.response_400(message="format must be md or json")
-            return response
+            return self.reply(400, message="format must be md or json")
         try:
             session = ReviewSessionDAO.get_visible(pk, g.user.id, _is_admin())
         except ReviewSessionError as error:
@@ -231,8 +220,7 @@ class ReviewSessionRestApi(ReviewBaseApi):
             session = command.run()
         except ReviewSessionError as error:
             return self._error(error)
-        response: Response = self.response(200, **ReviewSessionSchema().dump(session))
-        return response
+        return self.reply(200, **ReviewSessionSchema().dump(session))
 
     @expose("/<int:pk>/semantics/dictionary", methods=("POST",))
     @protect()
@@ -271,8 +259,7 @@ class ReviewSessionRestApi(ReviewBaseApi):
         except ValueError:
             version = 0
         if upload is None or version < 1:
-            response: Response = self.response_400(message="send a 'file' and the session's 'version' (multipart form)")
-            return response
+            return self.reply(400, message="send a 'file' and the session's 'version' (multipart form)")
         data = upload.stream.read(MAX_UPLOAD_BYTES + 1)
         return self._semantics(
             ImportDictionaryFileCommand(pk, _is_admin(), version, upload.filename or "dictionary", data)
@@ -311,7 +298,7 @@ class ReviewSessionRestApi(ReviewBaseApi):
         try:
             payload = DatasetSourceSchema().load(request.json or {})
         except ValidationError as error:
-            return self._bad_request(error)
+            return self.invalid(error)
         kind = SourceKind.REFERENCE_DATASET if payload["kind"] == "reference_dataset" else SourceKind.DICTIONARY_TABLE
         return self._semantics(
             ImportDatasetSourceCommand(
@@ -351,7 +338,7 @@ class ReviewSessionRestApi(ReviewBaseApi):
         try:
             payload = DecisionsSchema().load(request.json or {})
         except ValidationError as error:
-            return self._bad_request(error)
+            return self.invalid(error)
         return self._semantics(DecideSemanticsCommand(pk, _is_admin(), payload["version"], payload["decisions"]))
 
     @expose("/<int:pk>/semantics/apply", methods=("POST",))
@@ -387,7 +374,7 @@ class ReviewSessionRestApi(ReviewBaseApi):
         try:
             version = VersionSchema().load(request.json or {})["version"]
         except ValidationError as error:
-            return self._bad_request(error)
+            return self.invalid(error)
         return self._semantics(ApplySemanticsCommand(pk, _is_admin(), version))
 
     @expose("/<int:pk>/semantics/ai_draft", methods=("POST",))
@@ -417,8 +404,7 @@ class ReviewSessionRestApi(ReviewBaseApi):
             return self._error(error)
         queued = submit_as_current_user(draft_meanings, pk, _is_admin())
         set_task_state(pk, queued.id, kind="ai_draft", state="queued")
-        response: Response = self.response(202, task_id=queued.id, state="queued")
-        return response
+        return self.reply(202, task_id=queued.id, state="queued")
 
     @expose("/<int:pk>/archive", methods=("POST",))
     @protect()
@@ -451,13 +437,12 @@ class ReviewSessionRestApi(ReviewBaseApi):
         try:
             version = VersionSchema().load(request.json or {})["version"]
         except ValidationError as error:
-            return self._bad_request(error)
+            return self.invalid(error)
         try:
             session = ArchiveReviewSessionCommand(pk, _is_admin(), version).run()
         except ReviewSessionError as error:
             return self._error(error)
-        response: Response = self.response(200, **ReviewSessionSummarySchema().dump(session))
-        return response
+        return self.reply(200, **ReviewSessionSummarySchema().dump(session))
 
     @expose("/<int:pk>", methods=("DELETE",))
     @protect()
@@ -481,5 +466,4 @@ class ReviewSessionRestApi(ReviewBaseApi):
             DeleteReviewSessionCommand(pk, _is_admin()).run()
         except ReviewSessionError as error:
             return self._error(error)
-        response: Response = self.response(200, message="deleted")
-        return response
+        return self.reply(200, message="deleted")

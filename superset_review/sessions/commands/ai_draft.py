@@ -11,12 +11,12 @@ from typing import Any
 
 from flask import g
 from marshmallow import Schema, fields
-from superset.commands.base import BaseCommand
 from superset.extensions import db
 
 from superset_review.llm.errors import LlmError
 from superset_review.llm.gateway import CompletionRequest, LlmGateway
 from superset_review.semantics import DecisionError, Field, Status, add_ai_drafts, dump_states, load_states, resolve
+from superset_review.sessions.commands.lifecycle import OwnedSessionCommand
 from superset_review.sessions.commands.semantics import summary
 from superset_review.sessions.dao import ReviewSessionDAO
 from superset_review.sessions.exceptions import ReviewSessionError
@@ -53,14 +53,8 @@ def _prompt(session: ReviewSession, columns: list[dict[str, Any]]) -> list[dict[
     ]
 
 
-class DraftMeaningsCommand(BaseCommand):
-    def __init__(self, session_id: int, is_admin: bool) -> None:
-        self._session_id = session_id
-        self._is_admin = is_admin
-        self._session: ReviewSession | None = None
-
-    def validate(self) -> None:
-        self._session = ReviewSessionDAO.get_visible(self._session_id, g.user.id, self._is_admin)
+class DraftMeaningsCommand(OwnedSessionCommand):
+    """No version check: it runs in the worker, later than the request, on whatever the session is by then."""
 
     def run(self) -> ReviewSession:
         self.validate()

@@ -11,7 +11,9 @@ from superset_review.sessions.exceptions import ReviewSessionConflictError
 from superset_review.sessions.models import ReviewSession
 
 
-class _OwnedSessionCommand(BaseCommand):
+class OwnedSessionCommand(BaseCommand):
+    """Ownership first (404 for others, unless admin), then the caller's version (409 when stale)."""
+
     def __init__(self, session_id: int, is_admin: bool, expected_version: int | None = None) -> None:
         self._session_id = session_id
         self._is_admin = is_admin
@@ -24,7 +26,7 @@ class _OwnedSessionCommand(BaseCommand):
             raise ReviewSessionConflictError(self._expected_version, self._session.version)
 
 
-class ArchiveReviewSessionCommand(_OwnedSessionCommand):
+class ArchiveReviewSessionCommand(OwnedSessionCommand):
     def run(self) -> ReviewSession:
         self.validate()
         assert self._session is not None
@@ -35,7 +37,7 @@ class ArchiveReviewSessionCommand(_OwnedSessionCommand):
         return self._session
 
 
-class DeleteReviewSessionCommand(_OwnedSessionCommand):
+class DeleteReviewSessionCommand(OwnedSessionCommand):
     def run(self) -> None:
         self.validate()
         db.session.delete(self._session)

@@ -10,7 +10,6 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from flask import g
-from superset.commands.base import BaseCommand
 from superset.extensions import db
 
 from superset_review.adapters.datasets import (
@@ -36,8 +35,9 @@ from superset_review.semantics import (
     resolve,
 )
 from superset_review.semantics.resolver import Decision
+from superset_review.sessions.commands.lifecycle import OwnedSessionCommand
 from superset_review.sessions.dao import ReviewSessionDAO
-from superset_review.sessions.exceptions import ReviewSessionConflictError, ReviewSessionError
+from superset_review.sessions.exceptions import ReviewSessionError
 from superset_review.sessions.models import ReviewSession, SessionState
 
 DICTIONARY_TABLE_ROWS = 10_000
@@ -76,18 +76,7 @@ def summary(session: ReviewSession) -> dict[str, int]:
     return counts
 
 
-class _SemanticsCommand(BaseCommand):
-    def __init__(self, session_id: int, is_admin: bool, expected_version: int) -> None:
-        self._session_id = session_id
-        self._is_admin = is_admin
-        self._expected_version = expected_version
-        self._session: ReviewSession | None = None
-
-    def validate(self) -> None:
-        self._session = ReviewSessionDAO.get_visible(self._session_id, g.user.id, self._is_admin)
-        if self._session.version != self._expected_version:
-            raise ReviewSessionConflictError(self._expected_version, self._session.version)
-
+class _SemanticsCommand(OwnedSessionCommand):
     def _columns(self) -> list[str]:
         assert self._session is not None
         return [column["column_name"] for column in self._session.profile.get("columns", [])]
