@@ -19,7 +19,10 @@ from superset_review.intake.links import (
     DatasetId,
     DatasetLink,
     ExploreLink,
+    ExplorePermalink,
     LinkTarget,
+    SqlLabLink,
+    SqlLabPermalink,
 )
 
 
@@ -93,21 +96,17 @@ def recover(target: LinkTarget, dataset_id: int | None = None) -> RecoveredConte
     if isinstance(target, ChartLink):
         return _chart_context(target.slice_id)
     if isinstance(target, ExploreLink):
-        if target.slice_id is not None:
-            context = _chart_context(target.slice_id)
-        elif target.datasource_id is not None and (target.datasource_type or "table") == "table":
-            context = _dataset_context("explore", target.datasource_id)
-        else:
-            raise ContextError(
-                "UNSUPPORTED_LINK",
-                "This Explore link carries only a saved form-data key: save the chart and paste its link instead.",
-            )
-        context.url_params = dict(target.url_params)
-        return context
+        return _explore_context(target)
+    if isinstance(target, ExplorePermalink):
+        return _explore_permalink_context(target.key)
+    if isinstance(target, SqlLabPermalink):
+        return _sqllab_permalink_context(target.key)
+    if isinstance(target, SqlLabLink):
+        return _sqllab_link_context(target)
     raise ContextError(
         "UNSUPPORTED_LINK",
-        f"Reviews start from a dashboard, a chart, an Explore view or a dataset; {type(target).__name__} links are "
-        "not supported yet: open the dataset in Superset and paste its link.",
+        f"Reviews start from a dashboard, a chart, an Explore view, SQL Lab or a dataset; {type(target).__name__} "
+        "links are not supported: open the dataset in Superset and paste its link.",
     )
 
 
@@ -262,4 +261,229 @@ def _recover_filter(item: dict[str, Any], mask: dict[str, Any] | None, provenanc
         status=status,
         cascade_parent_ids=list(item.get("cascadeParentIds") or []),
         extra_form_data=extra,
+    )
+
+
+# --------------------------------------------------------------------------------------------------------- explore
+
+
+def _explore_context(target: ExploreLink) -> RecoveredContext:
+    if target.form_data_key is not None:
+        context = _explore_form_data_context(target.form_data_key, target)
+    elif target.slice_id is not None:
+        context = _chart_context(target.slice_id)
+    elif target.datasource_id is not None and (target.datasource_type or "table") == "table":
+        context = _dataset_context("explore", target.datasource_id)
+    else:
+        raise ContextError(
+            "UNSUPPORTED_LINK",
+            "This Explore link names no chart and no dataset: open the chart or dataset in Superset and paste the "
+            "link from its Share menu.",
+        )
+    context.url_params = {**context.url_params, **target.url_params}
+    return context
+
+
+def _explore_form_data_context(key: str, target: ExploreLink) -> RecoveredContext:
+    """Explore's unsaved state (``form_data_key``), read from Superset's explore form-data cache as the user."""
+    from superset.commands.explore.form_data.get import GetFormDataCommand
+    from superset.commands.explore.form_data.parameters import CommandParameters
+    from superset.commands.temporary_cache.exceptions import (
+        TemporaryCacheAccessDeniedError,
+        TemporaryCacheResourceNotFoundError,
+    )
+
+    try:
+        raw = GetFormDataCommand(CommandParameters(key=key)).run()
+    except TemporaryCacheAccessDeniedError as ex:
+        raise ContextError("EXPLORE_FORBIDDEN", "You do not have access to this Explore view's chart or dataset.",
+                           status=403) from ex  # fmt: skip
+    except TemporaryCacheResourceNotFoundError as ex:
+        raise ContextError("EXPLORE_NOT_FOUND", "The chart or dataset of this Explore view no longer exists.",
+                           status=404) from ex  # fmt: skip
+    if not raw:
+        if target.slice_id is not None or target.datasource_id is not None:
+            fallback = ExploreLink(slice_id=target.slice_id, datasource_id=target.datasource_id,
+                                   datasource_type=target.datasource_type)  # fmt: skip
+            context = _explore_context(fallback)
+            context.status = Recovery.PARTIAL
+            context.notes.append(
+                f"The Explore state {key} has expired: the chart's saved settings are used instead. Open the view in "
+                "Superset again and paste the new link to recover its filters."
+            )
+            return context
+        raise ContextError(
+            "EXPLORE_STATE_EXPIRED",
+            f"The Explore state {key} has expired or does not exist, and the link names no chart or dataset: open "
+            "the view in Superset again and paste its link (or Share > Copy permalink).",
+            status=404,
+        )
+    return _form_data_context(json.loads(raw), Provenance.FILTER_STATE, "explore")
+
+
+def _explore_permalink_context(key: str) -> RecoveredContext:
+    from superset.commands.chart.exceptions import ChartAccessDeniedError, ChartNotFoundError
+    from superset.commands.dataset.exceptions import DatasetAccessDeniedError
+    from superset.commands.dataset.exceptions import DatasetNotFoundError as SupersetDatasetNotFoundError
+    from superset.commands.explore.permalink.get import GetExplorePermalinkCommand
+
+    try:
+        value = GetExplorePermalinkCommand(key).run()
+    except (ChartAccessDeniedError, DatasetAccessDeniedError) as ex:
+        raise ContextError("EXPLORE_FORBIDDEN", "You do not have access to this permalink's chart or dataset.",
+                           status=403) from ex  # fmt: skip
+    except ChartNotFoundError as ex:
+        raise ContextError("CHART_NOT_FOUND", "The chart of this permalink no longer exists.", status=404) from ex
+    except SupersetDatasetNotFoundError as ex:
+        raise ContextError("DATASET_NOT_FOUND", "The dataset of this permalink no longer exists.", 404) from ex
+    except Exception as ex:
+        raise ContextError("PERMALINK_INVALID", f"The Explore permalink {key} cannot be read: {ex}") from ex
+    if not value:
+        raise ContextError("PERMALINK_EXPIRED", f"The Explore permalink {key} does not exist or expired.", 404)
+    state = value.get("state") or {}
+    form_data = dict(state.get("formData") or {})
+    form_data.setdefault("datasource", value.get("datasource"))
+    if value.get("chartId"):
+        form_data.setdefault("slice_id", value["chartId"])
+    context = _form_data_context(form_data, Provenance.PERMALINK, "explore")
+    context.url_params.update(dict(state.get("urlParams") or []))
+    return context
+
+
+def _form_data_context(form_data: dict[str, Any], provenance: Provenance, kind: str) -> RecoveredContext:
+    """A chart's form data: its dataset, URL parameters, adhoc filters and dashboard-applied extra filters."""
+    datasource_id, datasource_type = _datasource_of(form_data)
+    if datasource_id is None and form_data.get("slice_id"):
+        context = _chart_context(int(form_data["slice_id"]))
+    elif datasource_id is None or datasource_type != "table":
+        raise ContextError("UNSUPPORTED_CHART", "This Explore view is not built on a dataset.")
+    else:
+        context = _dataset_context(kind, datasource_id)
+        if form_data.get("slice_id"):
+            context.chart_id = int(form_data["slice_id"])
+    context.url_params = {str(k): v for k, v in (form_data.get("url_params") or {}).items()}
+    context.filters = [
+        _adhoc_filter(item, provenance) for item in form_data.get("adhoc_filters") or [] if isinstance(item, dict)
+    ]
+    extra = form_data.get("extra_form_data") or {}
+    for index, item in enumerate(extra.get("filters") or []):
+        context.filters.append(
+            RecoveredFilter(
+                filter_id=f"extra_form_data:{index}", name=str(item.get("col")), filter_type="dashboard_filter",
+                dataset_id=context.dataset_id, column=item.get("col") if isinstance(item.get("col"), str) else None,
+                value=item.get("val"), provenance=provenance, status=Recovery.CONFIRMED,
+                extra_form_data={"filters": [item]},
+            )
+        )  # fmt: skip
+    if any(f.status is not Recovery.CONFIRMED for f in context.filters):
+        context.status = Recovery.PARTIAL
+    return context
+
+
+def _datasource_of(form_data: dict[str, Any]) -> tuple[int | None, str | None]:
+    """``datasource`` is "<id>__<type>" in form data; older states carry ``datasource_id``/``datasource_type``."""
+    datasource = form_data.get("datasource")
+    if isinstance(datasource, str) and "__" in datasource:
+        ident, _, kind = datasource.partition("__")
+        if ident.isdigit():
+            return int(ident), kind
+    if str(form_data.get("datasource_id") or "").isdigit():
+        return int(form_data["datasource_id"]), str(form_data.get("datasource_type") or "table")
+    return None, None
+
+
+def _adhoc_filter(item: dict[str, Any], provenance: Provenance) -> RecoveredFilter:
+    """An Explore adhoc filter: SIMPLE ones name a column and a value; SQL ones are kept but only partial."""
+    simple = item.get("expressionType") == "SIMPLE"
+    subject = item.get("subject")
+    column = subject if simple and isinstance(subject, str) else None
+    return RecoveredFilter(
+        filter_id=str(item.get("filterOptionName") or f"adhoc:{subject}"),
+        name=f"{subject} {item.get('operator')}" if simple else str(item.get("sqlExpression")),
+        filter_type="adhoc_filter",
+        dataset_id=None,
+        column=column,
+        value=item.get("comparator") if simple else item.get("sqlExpression"),
+        provenance=provenance,
+        status=Recovery.CONFIRMED if simple else Recovery.PARTIAL,
+    )
+
+
+# ---------------------------------------------------------------------------------------------------------- sql lab
+
+
+def _sqllab_permalink_context(key: str) -> RecoveredContext:
+    from superset.commands.sql_lab.permalink.get import GetSqlLabPermalinkCommand
+
+    try:
+        value = GetSqlLabPermalinkCommand(key).run()
+    except Exception as ex:
+        raise ContextError("PERMALINK_INVALID", f"The SQL Lab permalink {key} cannot be read: {ex}") from ex
+    if not value:
+        raise ContextError("PERMALINK_EXPIRED", f"The SQL Lab permalink {key} does not exist or expired.", 404)
+    raw_params = value.get("templateParams") or "{}"
+    try:
+        params = json.loads(raw_params) if isinstance(raw_params, str) else dict(raw_params)
+    except ValueError:
+        params = {}
+    return _sql_context(int(value["dbId"]), value.get("sql") or "", params)
+
+
+def _sqllab_link_context(target: SqlLabLink) -> RecoveredContext:
+    from superset.extensions import db
+
+    if target.datasource_key:
+        ident, _, kind = target.datasource_key.partition("__")
+        if ident.isdigit() and kind in ("table", ""):
+            return _dataset_context("sqllab", int(ident))
+    if target.saved_query_id is not None:
+        from superset.daos.query import SavedQueryDAO
+
+        saved = SavedQueryDAO.find_by_id(target.saved_query_id)  # its base filter: only the user's own queries
+        if saved is None:
+            raise ContextError("SAVED_QUERY_NOT_FOUND",
+                               f"Saved query {target.saved_query_id} does not exist or is not yours.", 404)  # fmt: skip
+        params = json.loads(saved.template_parameters or "{}") if saved.template_parameters else {}
+        return _sql_context(saved.db_id, saved.sql or "", params)
+    if target.query_id is not None:
+        from flask import g
+        from superset.models.sql_lab import Query
+
+        query = db.session.query(Query).filter(Query.id == target.query_id, Query.user_id == g.user.id).one_or_none()
+        if query is None:
+            raise ContextError("QUERY_NOT_FOUND", f"Query {target.query_id} does not exist or is not yours.", 404)
+        return _sql_context(query.database_id, query.sql or "", {})
+    if target.db_id is not None and target.sql:
+        return _sql_context(target.db_id, target.sql, {})
+    raise ContextError(
+        "UNSUPPORTED_LINK",
+        "This SQL Lab link carries no query: in SQL Lab use Share > Copy link (a /sqllab/p/ permalink) and paste it.",
+    )
+
+
+def _normalized_sql(sql: str) -> str:
+    return " ".join(sql.split()).rstrip(";").strip()
+
+
+def _sql_context(database_id: int, sql: str, params: dict[str, Any]) -> RecoveredContext:
+    """A SQL Lab query is reviewed through the virtual dataset saved from it (same database, same SQL)."""
+    from superset.connectors.sqla.models import SqlaTable
+    from superset.extensions import db, security_manager
+
+    wanted = _normalized_sql(sql)
+    candidates = (
+        db.session.query(SqlaTable)
+        .filter(SqlaTable.database_id == database_id, SqlaTable.sql.isnot(None))
+        .order_by(SqlaTable.changed_on.desc())
+        .all()
+    )
+    for dataset in candidates:
+        if _normalized_sql(dataset.sql or "") == wanted and security_manager.can_access_datasource(dataset):
+            context = _dataset_context("sqllab", dataset.id)
+            context.template_params = {**context.template_params, **params}
+            return context
+    raise ContextError(
+        "SQLLAB_NOT_A_DATASET",
+        "This SQL Lab query is not saved as a dataset you can access. In SQL Lab, run it and choose Save > Save "
+        "dataset, then start the review from the new dataset.",
     )

@@ -89,10 +89,62 @@ class ColumnFinding:
 
 
 def scan_frame(df: pl.DataFrame, max_values_per_column: int | None = None) -> list[ColumnFinding]:
-    return [scan_column(name, df.get_column(name), max_values=max_values_per_column) for name in df.columns]
+    """Every column of ``df``. Columns sharing a name context are detected in one pass over their concatenated
+    values: the detectors' cost is per call, not per value, on the short samples a review reads (200 columns of
+    20 values took 4.5 s column by column)."""
+    prepared = [_prepare(name, df.get_column(name), max_values_per_column) for name in df.columns]
+    flags: dict[int, dict[PiiType | str, pl.Series]] = {}
+    groups: dict[frozenset[PiiType], list[tuple[int, pl.Series]]] = {}
+    for index, column in enumerate(prepared):
+        if column.sample is not None and len(column.sample):
+            groups.setdefault(column.context, []).append((index, column.sample))
+    for context, members in groups.items():
+        found = _detect(pl.concat([sample for _, sample in members]), context)
+        offset = 0
+        for index, sample in members:
+            flags[index] = {key: hits.slice(offset, len(sample)) for key, hits in found.items()}
+            offset += len(sample)
+    return [_finish(column, flags.get(index)) for index, column in enumerate(prepared)]
 
 
 def scan_column(name: str, values: pl.Series, *, max_values: int | None = None) -> ColumnFinding:
+    column = _prepare(name, values, max_values)
+    found = None
+    if column.sample is not None and len(column.sample):
+        found = _detect(column.sample, column.context)
+    return _finish(column, found)
+
+
+_SHAPED, _KNOWN = "name_shaped", "name_known"
+
+
+def _detect(sample: pl.Series, context: frozenset[PiiType]) -> dict[PiiType | str, pl.Series]:
+    """Per value: the detectors' flags per type, and whether it is name-shaped / holds a listed name."""
+    found: dict[PiiType | str, pl.Series] = {}
+    found.update(detect_series(sample, context).items())
+    shaped = sample.str.contains(_NAME_SHAPE)
+    words = sample.str.to_lowercase().str.extract_all(r"[^\W\d_]+")
+    found[_SHAPED] = shaped
+    found[_KNOWN] = words.list.eval(pl.element().is_in(_NAMES)).list.any().fill_null(False) & shaped
+    return found
+
+
+@dataclass
+class _Column:
+    """A column read for the detectors: its name hint, evidence so far, and the text sample (None: unreadable)."""
+
+    name: str
+    hint: names.NameHint | None
+    named: names.NameHint | None
+    evidence: list[Evidence]
+    sample: pl.Series | None
+
+    @property
+    def context(self) -> frozenset[PiiType]:
+        return frozenset({self.hint.pii_type}) & _CONTEXT_FROM_NAME if self.hint else frozenset()
+
+
+def _prepare(name: str, values: pl.Series, max_values: int | None) -> _Column:
     if max_values is not None and max_values < 1:
         raise ValueError(f"max_values must be at least 1 (got {max_values})")
     hint = named = names.hint(name)
@@ -109,10 +161,16 @@ def scan_column(name: str, values: pl.Series, *, max_values: int | None = None) 
     text = _readable(values)
     if text is None:
         evidence.append(Evidence("values_unreadable", 0, 0, f"{values.dtype} values are not read; name only"))
+        return _Column(name, hint, named, evidence, None)
+    return _Column(name, hint, named, evidence, _sample(text, max_values))
+
+
+def _finish(column: _Column, found: dict[PiiType | str, pl.Series] | None) -> ColumnFinding:
+    name, hint, named, evidence, sample = column.name, column.hint, column.named, column.evidence, column.sample
+    if sample is None:
         return _verdict(name, hint, {}, 0, evidence)
-    sample = _sample(text, max_values)
     sampled = len(sample)
-    shares = _shares(sample, hint, evidence)
+    shares = _shares(sample, hint, evidence, found or {})
     if names.names_a_thing(name):
         # "John Deere tractor" in product_name is a product, whatever the dictionaries say.
         shares.pop(PiiType.PERSON, None)
@@ -156,12 +214,13 @@ def _sample(text: pl.Series, max_values: int | None) -> pl.Series:
     return present
 
 
-def _shares(sample: pl.Series, hint: names.NameHint | None, evidence: list[Evidence]) -> dict[PiiType, float]:
+def _shares(
+    sample: pl.Series, hint: names.NameHint | None, evidence: list[Evidence], found: dict[PiiType | str, pl.Series]
+) -> dict[PiiType, float]:
     sampled = len(sample)
     if not sampled:
         return {}
-    context = frozenset({hint.pii_type}) & _CONTEXT_FROM_NAME if hint else frozenset()
-    flags = detect_series(sample, context)
+    flags = {key: hits for key, hits in found.items() if isinstance(key, PiiType)}
     if hint and hint.pii_type is PiiType.STREET_ADDRESS:
         # A column named "address" may hold "12 Park Lane" as much as "Mellemvej 32": a house number is enough.
         flags[PiiType.STREET_ADDRESS] = flags[PiiType.STREET_ADDRESS] | sample.str.contains(_HOUSE_NUMBER)
@@ -173,21 +232,18 @@ def _shares(sample: pl.Series, hint: names.NameHint | None, evidence: list[Evide
             evidence.append(
                 Evidence(f"values:{pii_type.value.lower()}", matched, sampled, _share_text(matched, sampled, pii_type))
             )
-    shares[PiiType.PERSON] = _person_share(sample, hint, evidence)
+    shares[PiiType.PERSON] = _person_share(found[_SHAPED], found[_KNOWN], hint, evidence)
     return shares
 
 
-def _person_share(sample: pl.Series, hint: names.NameHint | None, evidence: list[Evidence]) -> float:
+def _person_share(shaped: pl.Series, known: pl.Series, hint: names.NameHint | None, evidence: list[Evidence]) -> float:
     """Name-shaped values (letters, 1-4 words), trusted as far as the dictionaries recognise them.
 
     A column named ``last_name`` needs the shape only (the lists are short and US-centric: "Korhonen" is a
     surname all the same). A bare ``name`` column, or a column with no name hint at all, needs the dictionaries
     to recognise names in at least ``PERSON_DICTIONARY_SHARE`` of its values: "Widget" is name-shaped too.
     """
-    sampled = len(sample)
-    shaped = sample.str.contains(_NAME_SHAPE)
-    words = sample.str.to_lowercase().str.extract_all(r"[^\W\d_]+")
-    known = words.list.eval(pl.element().is_in(_NAMES)).list.any().fill_null(False) & shaped
+    sampled = len(shaped)
     shaped_count, known_count = int(shaped.sum()), int(known.sum())
     shaped_share, dictionary_share = shaped_count / sampled, known_count / sampled
     named = hint is not None and hint.pii_type is PiiType.PERSON

@@ -22,6 +22,7 @@ from superset_review.sessions.commands.start import StartReviewSessionCommand
 from superset_review.sessions.dao import ReviewSessionDAO
 from superset_review.sessions.exceptions import ReviewSessionError
 from superset_review.sessions.export import export_json, export_markdown
+from superset_review.sessions.models import ReviewSession
 from superset_review.sessions.schemas import (
     DatasetSourceSchema,
     DecisionsSchema,
@@ -52,6 +53,7 @@ class ReviewSessionRestApi(ReviewBaseApi):
         "decide": MANAGE,
         "apply_semantics": MANAGE,
         "ai_draft": MANAGE,
+        "profile": MANAGE,
     }
     openapi_spec_component_schemas = (
         DatasetSourceSchema,
@@ -103,7 +105,7 @@ class ReviewSessionRestApi(ReviewBaseApi):
         except ValidationError as error:
             return self.invalid(error)
         try:
-            session = StartReviewSessionCommand(payload["source"], payload["dataset_id"]).run()
+            session = StartReviewSessionCommand(payload["source"], payload["dataset_id"], payload["background"]).run()
         except ReviewSessionError as error:
             return self._error(error)
         return self.reply(201, **ReviewSessionSchema().dump(session))
@@ -395,16 +397,42 @@ class ReviewSessionRestApi(ReviewBaseApi):
             404:
               $ref: '#/components/responses/404'
         """
-        from superset_review.tasks.base import submit_as_current_user
-        from superset_review.tasks.semantics import draft_meanings, set_task_state
+        from superset_review.tasks.semantics import draft_meanings
+
+        return self._queue(pk, "ai_draft", draft_meanings)
+
+    @expose("/<int:pk>/profile", methods=("POST",))
+    @protect()
+    @safe
+    def profile(self, pk: int) -> Response:
+        """Read the data profile again (policy permitting), in the worker; the data findings are replaced.
+        ---
+        post:
+          summary: Profile the session's data again (a Celery task)
+          parameters:
+          - in: path
+            name: pk
+            schema: {type: integer}
+          responses:
+            202:
+              description: Queued; the session shows the task's state
+            404:
+              $ref: '#/components/responses/404'
+        """
+        from superset_review.tasks.profiling import profile_session_data
+
+        return self._queue(pk, "profile", profile_session_data)
+
+    def _queue(self, pk: int, kind: str, task: Any) -> Response:
+        from superset_review.tasks.progress import queue_session_task
 
         try:
             ReviewSessionDAO.get_visible(pk, g.user.id, _is_admin())
         except ReviewSessionError as error:
             return self._error(error)
-        queued = submit_as_current_user(draft_meanings, pk, _is_admin())
-        set_task_state(pk, queued.id, kind="ai_draft", state="queued")
-        return self.reply(202, task_id=queued.id, state="queued")
+        task_id = queue_session_task(pk, kind, task, pk, _is_admin())
+        state = db.session.get(ReviewSession, pk).context["tasks"][task_id]
+        return self.reply(202 if state["state"] == "queued" else 503, task_id=task_id, **state)
 
     @expose("/<int:pk>/archive", methods=("POST",))
     @protect()

@@ -10,6 +10,10 @@ class StartReviewSessionSchema(Schema):
     dataset_id = fields.Integer(
         load_default=None, allow_none=True, metadata={"description": "Which of a dashboard's datasets to review"}
     )
+    background = fields.Boolean(
+        load_default=False,
+        metadata={"description": "Answer at once and read the data profile in the worker (see context.tasks)"},
+    )
 
 
 class VersionSchema(Schema):

@@ -46,9 +46,12 @@ def review_task(name: str, **options: Any) -> Callable[[Callable[..., R]], Task]
     return decorator
 
 
-def submit_as_current_user(task: Task, *args: Any, **kwargs: Any) -> AsyncResult:
-    """Queue ``task`` for the user of the current request (or of ``override_user``)."""
+def submit_as_current_user(task: Task, *args: Any, task_id: str | None = None, **kwargs: Any) -> AsyncResult:
+    """Queue ``task`` for the user of the current request (or of ``override_user``).
+
+    ``task_id`` lets the caller record the task (say, as queued on a session) before the worker can pick it up.
+    """
     user = getattr(g, "user", None)
     if user is None or getattr(user, "is_anonymous", True):
         raise TaskUserError("a task of the extension must be started by a signed-in user")
-    return task.apply_async(args=args, kwargs={**kwargs, ACTING_USER: user.id})
+    return task.apply_async(args=args, kwargs={**kwargs, ACTING_USER: user.id}, task_id=task_id)

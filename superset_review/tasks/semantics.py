@@ -6,19 +6,8 @@ from typing import Any
 
 from superset.extensions import db
 
-from superset_review.sessions.models import ReviewSession
 from superset_review.tasks.base import review_task
-
-
-def set_task_state(session_id: int, task_id: str, **state: Any) -> None:
-    """Progress lives on the session (in its context), so the session stays readable while the task runs."""
-    session = db.session.get(ReviewSession, session_id)
-    if session is None:
-        return
-    tasks = dict((session.context or {}).get("tasks") or {})
-    tasks[task_id] = {**tasks.get(task_id, {}), **state}
-    session.context = {**(session.context or {}), "tasks": tasks}
-    db.session.commit()
+from superset_review.tasks.progress import set_task_state
 
 
 @review_task("draft_meanings", bind=True)

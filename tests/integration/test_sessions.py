@@ -95,6 +95,87 @@ def test_dashboard_permalink_made_by_superset(client: Any, examples: dict[str, i
     assert body["context"]["url_params"] == {"deal_size": "Large"}
 
 
+def test_explore_permalink_made_by_superset(client: Any, examples: dict[str, int]) -> None:
+    login(client, ADMIN)
+    form_data = {
+        "datasource": f"{examples['sales']}__table",
+        "viz_type": "table",
+        "adhoc_filters": [
+            {"expressionType": "SIMPLE", "subject": "deal_size", "operator": "IN", "comparator": ["Small"],
+             "clause": "WHERE", "filterOptionName": "filter_deal_size"},
+        ],
+        "url_params": {"region": "EMEA"},
+    }  # fmt: skip
+    made = client.post("/api/v1/explore/permalink", json={"formData": form_data, "urlParams": [["team", "north"]]})
+    assert made.status_code == 201, made.json
+    login(client, MANAGER)
+    body = start(client, made.json["url"]).json
+    assert body["dataset_id"] == examples["sales"] and body["source_kind"] == "explore"
+    recovered = body["context"]["filters"][0]
+    assert (recovered["column"], recovered["value"], recovered["provenance"]) == ("deal_size", ["Small"], "permalink")
+    assert body["context"]["url_params"] == {"region": "EMEA", "team": "north"}
+
+
+def test_explore_form_data_key_made_by_superset(client: Any, examples: dict[str, int]) -> None:
+    login(client, ADMIN)  # Explore's state is written by whoever explores; the reviewer opens the link
+    form_data = {
+        "datasource": f"{examples['templated']}__table",
+        "viz_type": "table",
+        "url_params": {"deal_size": "Medium"},
+    }
+    made = client.post(
+        "/api/v1/explore/form_data",
+        json={"datasource_id": examples["templated"], "datasource_type": "table", "form_data": json.dumps(form_data)},
+    )
+    assert made.status_code == 201, made.json
+    login(client, MANAGER)
+    body = start(client, f"/explore/?form_data_key={made.json['key']}").json
+    assert body["dataset_id"] == examples["templated"]
+    assert body["context"]["url_params"] == {"deal_size": "Medium"}
+    assert "URL_PARAM_MISSING:deal_size" not in codes(body), "the Explore state supplies deal_size"
+
+
+def test_expired_explore_state_with_a_dataset_falls_back_as_partial(client: Any, examples: dict[str, int]) -> None:
+    login(client, MANAGER)
+    link = f"/explore/?form_data_key=expired-key-1&datasource_id={examples['sales']}&datasource_type=table"
+    body = start(client, link).json
+    assert body["dataset_id"] == examples["sales"] and body["context"]["status"] == "partial"
+    assert any(f["code"] == "CONTEXT_PARTIAL" and "expired" in f["message"] for f in body["findings"])
+    gone = start(client, "/explore/?form_data_key=expired-key-2")
+    assert gone.status_code == 404 and gone.json["error_code"] == "EXPLORE_STATE_EXPIRED"
+
+
+def test_sql_lab_permalink_of_a_saved_dataset(app: Any, client: Any, examples: dict[str, int]) -> None:
+    from superset.connectors.sqla.models import SqlaTable
+    from superset.extensions import db
+
+    with app.app_context():
+        dataset = db.session.get(SqlaTable, examples["templated"])
+        sql, database_id = dataset.sql, dataset.database_id
+    login(client, ADMIN)  # an SQL Lab user shares the link
+    made = client.post(
+        "/api/v1/sqllab/permalink",
+        json={"dbId": database_id, "sql": sql + "\n;", "name": "Untitled", "autorun": False, "schema": None,
+              "catalog": None, "templateParams": json.dumps({"min_sales": 5000})},
+    )  # fmt: skip
+    assert made.status_code == 201, made.json
+    login(client, MANAGER)
+    body = start(client, made.json["url"]).json
+    assert body["dataset_id"] == examples["templated"] and body["source_kind"] == "sqllab"
+    assert body["context"]["template_params"] == {"min_sales": 5000}
+    login(client, ADMIN)
+    unsaved = client.post(
+        "/api/v1/sqllab/permalink",
+        json={"dbId": database_id, "sql": "SELECT 1 AS one", "name": "x", "autorun": False, "templateParams": "{}"},
+    )
+    login(client, MANAGER)
+    refused = start(client, unsaved.json["url"])
+    assert refused.status_code == 422 and refused.json["error_code"] == "SQLLAB_NOT_A_DATASET"
+    assert "Save dataset" in refused.json["message"]
+    direct = start(client, f"/sqllab/?dbid={database_id}&sql={quote(sql)}")
+    assert direct.status_code == 201 and direct.json["dataset_id"] == examples["templated"]
+
+
 def test_expired_filter_state_is_partial_not_fatal(client: Any, examples: dict[str, int]) -> None:
     login(client, MANAGER)
     response = start(client, f"/superset/dashboard/{examples['dashboard']}/?native_filters_key=gone-key-123")

@@ -11,11 +11,10 @@ from superset.extensions import db
 
 from superset_review.adapters.compile import check_sql, render_dataset_sql
 from superset_review.adapters.context import ContextError, RecoveredContext, Recovery, recover
-from superset_review.adapters.datasets import DatasetAccessError, DatasetNotFoundError, DatasetQueryError, get_dataset
+from superset_review.adapters.datasets import DatasetAccessError, DatasetNotFoundError, get_dataset
 from superset_review.intake.jinja import find_template_variables
 from superset_review.intake.links import LinkError, LinkTarget, describe, parse_link
 from superset_review.policy.manifest import Mode
-from superset_review.profiling.data_profile import data_profile
 from superset_review.profiling.findings import (
     Finding,
     column_findings,
@@ -24,16 +23,17 @@ from superset_review.profiling.findings import (
     template_findings,
 )
 from superset_review.profiling.profile import metadata_profile
+from superset_review.sessions.commands.profile import finding_row, profile_data, refresh_readiness
 from superset_review.sessions.dao import ReviewSessionDAO
 from superset_review.sessions.exceptions import ReviewSessionError
-from superset_review.sessions.models import ReviewFinding, ReviewSession, SessionState, Severity
-from superset_review.sessions.readiness import assess
+from superset_review.sessions.models import ReviewSession, SessionState, Severity
 
 
 class StartReviewSessionCommand(BaseCommand):
-    def __init__(self, source: str, dataset_id: int | None = None) -> None:
+    def __init__(self, source: str, dataset_id: int | None = None, background: bool = False) -> None:
         self._source = source.strip()
         self._dataset_id = dataset_id
+        self._background = background
         self._target: LinkTarget | None = None
         self._context: RecoveredContext | None = None
 
@@ -58,20 +58,6 @@ class StartReviewSessionCommand(BaseCommand):
         dataset = get_dataset(context.dataset_id)
         profile = metadata_profile(dataset)
         findings = self._findings(dataset, context, profile)
-        policy = current_app.config["REVIEW_POLICY"]
-        if policy.mode is Mode.DATA_MODE:
-            try:
-                data, data_findings = data_profile(dataset, policy)
-            except DatasetQueryError as ex:
-                findings.append(
-                    Finding("DATABASE_UNREACHABLE", Severity.BLOCKING, "dataset", None,
-                            f"The dataset's database did not answer: {ex}",
-                            "Check the database connection in Superset (Settings > Database Connections), then "
-                            "start the review again.")
-                )  # fmt: skip
-            else:
-                profile["data"] = data
-                findings += data_findings
         session = ReviewSession(
             owner_id=g.user.id,
             source_kind=context.source_kind,
@@ -82,14 +68,14 @@ class StartReviewSessionCommand(BaseCommand):
             state=SessionState.IMPORTING.value,
             context={**context.to_dict(), "link": describe(self._target)},
             profile=profile,
-            findings=[_finding_row(finding) for finding in findings],
         )
-        readiness = assess(session)
-        session.state, session.readiness, session.next_action = (
-            readiness.state.value,
-            readiness.readiness,
-            readiness.next_action,
-        )
+        background = self._background and current_app.config["REVIEW_POLICY"].mode is Mode.DATA_MODE
+        if not background:
+            findings += profile_data(session, dataset)
+        session.findings = [finding_row(finding) for finding in findings]
+        refresh_readiness(session)
+        if background:
+            session.state, session.next_action = SessionState.IMPORTING.value, "Reading the data profile..."
         db.session.add(session)
         ReviewSessionDAO.add_event(
             session,
@@ -99,7 +85,17 @@ class StartReviewSessionCommand(BaseCommand):
                    "recovery": context.status.value, "findings": len(findings)},
         )  # fmt: skip
         db.session.commit()
+        if background:
+            self._queue_data_profile(session)
         return session
+
+    @staticmethod
+    def _queue_data_profile(session: ReviewSession) -> None:
+        """The data profile in the worker; the session is readable meanwhile and shows the task's state."""
+        from superset_review.tasks.profiling import profile_session_data
+        from superset_review.tasks.progress import queue_session_task
+
+        queue_session_task(session.id, "profile", profile_session_data, session.id, False)
 
     @staticmethod
     def _findings(dataset: Any, context: RecoveredContext, profile: dict[str, Any]) -> list[Finding]:
@@ -126,15 +122,3 @@ class StartReviewSessionCommand(BaseCommand):
                         "Part of the link's context could not be recovered; see the filters marked partial.")
             )  # fmt: skip
         return findings
-
-
-def _finding_row(finding: Finding) -> ReviewFinding:
-    return ReviewFinding(
-        code=finding.code,
-        severity=finding.severity.value,
-        target_kind=finding.target_kind,
-        target=finding.target,
-        message=finding.message,
-        suggested_fix=finding.suggested_fix,
-        status="open",
-    )

@@ -1,0 +1,36 @@
+"""A task's progress on its review session: readable while the task runs, written by request and worker alike."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from superset.extensions import db
+
+from superset_review.sessions.models import ReviewSession
+
+
+def set_task_state(session_id: int, task_id: str, **state: Any) -> None:
+    """Progress lives on the session (in its context), so the session stays readable while the task runs."""
+    session = db.session.get(ReviewSession, session_id)
+    if session is None:
+        return
+    db.session.refresh(session)  # the worker and the request both write here: start from the latest version
+    tasks = dict((session.context or {}).get("tasks") or {})
+    tasks[task_id] = {**tasks.get(task_id, {}), **state}
+    session.context = {**(session.context or {}), "tasks": tasks}
+    db.session.commit()
+
+
+def queue_session_task(session_id: int, kind: str, task: Any, *args: Any) -> str:
+    """Record the task as queued on the session, then queue it: the worker's own states always come later."""
+    from superset_review.tasks.base import submit_as_current_user
+
+    task_id = str(uuid.uuid4())
+    set_task_state(session_id, task_id, kind=kind, state="queued")
+    try:
+        submit_as_current_user(task, *args, task_id=task_id)
+    except Exception as ex:  # noqa: BLE001 - a broker that is down: the session stays and says what to do
+        reason = f"The worker queue could not be reached ({type(ex).__name__}); retry when it is back."
+        set_task_state(session_id, task_id, state="failed", message=reason)
+    return task_id
