@@ -36,7 +36,10 @@ MAX_UPLOAD_BYTES = 10 * 1024 * 1024  # the dictionary parser refuses more, with 
 
 
 def _is_admin() -> bool:
-    return bool(security_manager.can_access(f"can_{ADMIN}", VIEW_MENU))
+    """Whether the current user holds can_admin (asked once per request: each check is a permission query)."""
+    if "review_is_admin" not in g:
+        g.review_is_admin = bool(security_manager.can_access(f"can_{ADMIN}", VIEW_MENU))
+    return bool(g.review_is_admin)
 
 
 class ReviewSessionRestApi(ReviewBaseApi):

@@ -1,3 +1,6 @@
+from datetime import datetime
+from typing import Any
+
 from marshmallow import Schema, fields, validate
 
 
@@ -81,14 +84,35 @@ class DecisionsSchema(Schema):
     decisions = fields.List(fields.Nested(DecisionSchema), required=True, validate=validate.Length(min=1, max=2000))
 
 
+class Rows(fields.List):
+    """A list of flat ORM rows, dumped column by column without a nested schema per row.
+
+    Documented as ``List(Nested(schema))``; a session's 200 findings through marshmallow's nested machinery cost
+    most of a session load. Only for schemas of scalar and DateTime fields.
+    """
+
+    def __init__(self, schema: type[Schema], **kwargs: Any) -> None:
+        super().__init__(fields.Nested(schema), **kwargs)
+        self._names = tuple(schema().fields)
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> list[dict[str, Any]] | None:
+        if value is None:
+            return None
+        return [{name: _scalar(getattr(row, name)) for name in self._names} for row in value]
+
+
+def _scalar(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
 class ReviewSessionSchema(ReviewSessionSummarySchema):
     # Not `context`: marshmallow's Schema already has an attribute of that name.
     recovered_context = fields.Raw(attribute="context", data_key="context")
     profile = fields.Raw()
-    findings = fields.List(fields.Nested(FindingSchema))
+    findings = Rows(FindingSchema)
     semantics = fields.Raw(allow_none=True)
     semantic_sources = fields.Method("_sources_without_entries")
-    events = fields.List(fields.Nested(EventSchema))
+    events = Rows(EventSchema)
 
     def _sources_without_entries(self, session: object) -> list[dict[str, object]]:
         return [
