@@ -11,6 +11,8 @@ READER = "review_reader"
 READER_ROLE = "Dataset Reviewer"
 MANAGER = "review_manager"
 MANAGER_ROLE = "Dataset Review Manager"
+RUNNER = "review_runner"
+RUNNER_ROLE = "Dataset Review Runner"  # may preview and launch, may not approve
 
 
 def create_test_users() -> None:
@@ -26,7 +28,13 @@ def create_test_users() -> None:
     for permission, view in (("can_read", "DatasetReview"), ("can_manage", "DatasetReview"),
                              ("all_datasource_access", "all_datasource_access")):  # fmt: skip
         security_manager.add_permission_role(manager, security_manager.find_permission_view_menu(permission, view))
-    for username, role_name in ((ADMIN, "Admin"), (GAMMA, "Gamma"), (READER, READER_ROLE), (MANAGER, MANAGER_ROLE)):
+    runner = security_manager.find_role(RUNNER_ROLE) or security_manager.add_role(RUNNER_ROLE)
+    for permission, view in (("can_read", "DatasetReview"), ("can_manage", "DatasetReview"),
+                             ("can_preview", "DatasetReview"), ("can_launch", "DatasetReview"),
+                             ("all_datasource_access", "all_datasource_access")):  # fmt: skip
+        security_manager.add_permission_role(runner, security_manager.find_permission_view_menu(permission, view))
+    users = ((ADMIN, "Admin"), (GAMMA, "Gamma"), (READER, READER_ROLE), (MANAGER, MANAGER_ROLE), (RUNNER, RUNNER_ROLE))
+    for username, role_name in users:
         if security_manager.find_user(username=username) is None:
             security_manager.add_user(
                 username,

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
+
+from superset_review.execution.mappings import CompileInputs
 
 
 @dataclass(frozen=True)
@@ -34,3 +37,80 @@ def check_sql(sql: str, engine: str) -> SqlCheck:
         return SqlCheck(single_statement=False, read_only=False, statements=0, error=str(ex.message or ex))
     count = len(script.statements)
     return SqlCheck(single_statement=count == 1, read_only=not script.has_mutation(), statements=count)
+
+
+@dataclass(frozen=True)
+class CompiledSql:
+    sql: str | None
+    diagnostics: list[dict[str, Any]]
+
+    @property
+    def ok(self) -> bool:
+        return self.sql is not None and not any(d["severity"] == "error" for d in self.diagnostics)
+
+
+def compile_with_inputs(dataset: Any, inputs: CompileInputs) -> CompiledSql:
+    """The dataset's SQL compiled by Superset's template processor for its database, with ``inputs`` given the way
+    a chart request gives them: URL parameters and adhoc WHERE filters in the form data (so ``url_param`` escapes
+    and ``filter_values`` reads them as Superset does), template params and the time range as processor context."""
+    import json
+
+    from flask import current_app
+    from jinja2 import TemplateError
+    from superset.exceptions import SupersetTemplateException
+
+    sql = dataset.sql or ""
+    form_data: dict[str, Any] = {
+        "url_params": inputs.url_params,
+        "adhoc_filters": [
+            {"expressionType": "SIMPLE", "clause": "WHERE", "subject": column, "operator": "IN", "comparator": values}
+            for column, values in inputs.filters.items()
+        ],
+    }
+    context: dict[str, Any] = {**(dataset.template_params_dict or {}), **inputs.template_params}
+    if inputs.time_range:
+        from superset.utils.date_parser import get_since_until
+
+        form_data["time_range"] = inputs.time_range
+        try:
+            context["from_dttm"], context["to_dttm"] = get_since_until(inputs.time_range)
+        except ValueError as ex:
+            return CompiledSql(None, [_diagnostic("error", "BAD_TIME_RANGE", f"Time range: {ex}", "time_range")])
+    try:
+        with current_app.test_request_context("/", query_string={"form_data": json.dumps(form_data)}):
+            processor = dataset.get_template_processor(**context)
+            rendered = str(processor.process_template(sql))
+    except (TemplateError, SupersetTemplateException) as ex:
+        line = getattr(ex, "lineno", None)
+        message = getattr(ex, "message", None) or str(ex)
+        return CompiledSql(None, [_diagnostic("error", "TEMPLATE_ERROR", f"Template error: {message}", None, line)])
+    diagnostics = [
+        _diagnostic("error", "UNRENDERED_VARIABLE",
+                    f"'{{{{ {name} }}}}' is left in the SQL: nothing supplies '{name}'. Map a value to it.", name, line)
+        for name, line in _unrendered(rendered)
+    ]  # fmt: skip
+    checked = check_sql(rendered, dataset.database.db_engine_spec.engine)
+    if checked.error:
+        diagnostics.append(_diagnostic("error", "SQL_UNPARSABLE", f"Superset cannot parse the SQL: {checked.error}"))
+    elif not checked.single_statement:
+        message = f"The SQL holds {checked.statements} statements; a run takes exactly one."
+        diagnostics.append(_diagnostic("error", "NOT_SINGLE_STATEMENT", message))
+    elif not checked.read_only:
+        diagnostics.append(_diagnostic("error", "NOT_READ_ONLY", "The SQL changes data; a review only runs reads."))
+    return CompiledSql(rendered, diagnostics)
+
+
+def _diagnostic(
+    severity: str, code: str, message: str, variable: str | None = None, line: int | None = None
+) -> dict[str, Any]:
+    return {"severity": severity, "code": code, "message": message, "variable": variable, "line": line}
+
+
+_LEFTOVER = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)?[^}]*\}\}")
+
+
+def _unrendered(sql: str) -> list[tuple[str, int]]:
+    found = []
+    for match in _LEFTOVER.finditer(sql):
+        found.append((match.group(1) or match.group(0), sql.count("\n", 0, match.start()) + 1))
+    return found

@@ -9,7 +9,7 @@ from marshmallow import ValidationError
 from superset.views.base_api import BaseSupersetApi
 
 from superset_review.extension.constants import VIEW_MENU
-from superset_review.extension.flags import extension_enabled
+from superset_review.extension.flags import extension_enabled, is_enabled
 
 if TYPE_CHECKING:
     from flask_appbuilder import AppBuilder
@@ -26,6 +26,8 @@ class ReviewBaseApi(BaseSupersetApi):
     class_permission_name = VIEW_MENU
     allow_browser_login = True
     openapi_spec_tag = "Dataset Review"
+    # A feature flag of the extension the API's endpoints also need (404 when off, like the extension's own).
+    feature_flag: str | None = None
 
     def create_blueprint(
         self,
@@ -48,7 +50,7 @@ class ReviewBaseApi(BaseSupersetApi):
         return self.reply(400, message=error.messages)
 
     def _refuse_when_disabled(self) -> Response | None:
-        if extension_enabled():
+        if extension_enabled() and (self.feature_flag is None or is_enabled(self.feature_flag)):
             return None
         response: Response = self.response_404()
         return response

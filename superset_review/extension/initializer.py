@@ -54,12 +54,16 @@ class ReviewAppInitializer(SupersetAppInitializer):
         from superset_review.pii.api import PiiRestApi
         from superset_review.policy.api import PolicyRestApi
         from superset_review.sessions.api import ReviewSessionRestApi
+        from superset_review.sessions.flow_api import ClarificationRestApi, ExecutionRestApi, MappingRestApi
 
         appbuilder.add_api(HealthRestApi)
         appbuilder.add_api(PolicyRestApi)
         appbuilder.add_api(LlmLedgerRestApi)
         appbuilder.add_api(PiiRestApi)
         appbuilder.add_api(ReviewSessionRestApi)
+        appbuilder.add_api(ClarificationRestApi)
+        appbuilder.add_api(MappingRestApi)
+        appbuilder.add_api(ExecutionRestApi)
         appbuilder.add_view(
             ReviewWorkspaceView,
             MENU_WORKSPACE,

@@ -126,6 +126,16 @@ def _optional_string(value: Any) -> str | None:
     return value
 
 
+def _name_list(value: Any) -> tuple[str, ...]:
+    if isinstance(value, str):
+        import json
+
+        value = json.loads(value) if value.strip().startswith("[") else [part for part in value.split(",")]
+    if not isinstance(value, (list, tuple)) or not all(isinstance(item, str) for item in value):
+        raise ValueError("a list of names")
+    return tuple(item.strip() for item in value if item.strip())
+
+
 SETTINGS: tuple[Setting, ...] = (
     Setting(
         "REVIEW_DATA_DIR",
@@ -217,6 +227,13 @@ SETTINGS: tuple[Setting, ...] = (
         _optional_string,
         "a secret of at least 16 characters, or empty to derive one from SECRET_KEY",
         "Salt of the `hash` masking operator (salted SHA-256).",
+    ),
+    Setting(
+        "REVIEW_PRODUCTION_DATABASES",
+        (),
+        _name_list,
+        "a list of Superset database names (JSON list or comma-separated)",
+        "Databases marked as production: launching a run in them needs `can_launch_prod`.",
     ),
 )
 

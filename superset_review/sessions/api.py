@@ -69,7 +69,7 @@ class ReviewSessionRestApi(ReviewBaseApi):
 
     def _error(self, error: ReviewSessionError) -> Response:
         db.session.rollback()
-        return self.reply(error.status, message=error.message, error_code=error.code)
+        return self.reply(error.status, message=error.message, error_code=error.code, **error.details)
 
     @expose("/", methods=("POST",))
     @protect()

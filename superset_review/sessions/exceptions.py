@@ -2,11 +2,14 @@ class ReviewSessionError(Exception):
     status = 422
     code = "SESSION_ERROR"
 
-    def __init__(self, message: str, code: str | None = None, status: int | None = None) -> None:
+    def __init__(
+        self, message: str, code: str | None = None, status: int | None = None, details: dict[str, object] | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.code = code or self.code
         self.status = status or self.status
+        self.details = details or {}
 
 
 class ReviewSessionNotFoundError(ReviewSessionError):

@@ -57,6 +57,10 @@ class ReviewSession(ReviewModel):  # type: ignore[misc,valid-type]
     # Sources as given (kind, name, version, entries) and per-field states: see superset_review.semantics.
     semantic_sources = sa.Column(sa.JSON, nullable=True)
     semantics = sa.Column(sa.JSON, nullable=True)
+    # The clarification dialog (superset_review.clarification) and the execution mappings with the compiled
+    # preview (superset_review.execution), as JSON documents of their packages.
+    clarification = sa.Column(sa.JSON, nullable=True)
+    execution = sa.Column(sa.JSON, nullable=True)
     archived = sa.Column(sa.Boolean, nullable=False, default=False)
     version = sa.Column(sa.Integer, nullable=False, default=1)
     created_on = sa.Column(sa.DateTime, nullable=False, default=_now)
@@ -107,3 +111,34 @@ class ReviewEvent(ReviewModel):  # type: ignore[misc,valid-type]
     created_on = sa.Column(sa.DateTime, nullable=False, default=_now)
 
     session = relationship("ReviewSession", back_populates="events")
+
+
+class ReviewRun(ReviewModel):  # type: ignore[misc,valid-type]
+    """The immutable context of one launch: who, when, dataset, inputs, fingerprint, compiled SQL, SQL Lab link,
+    outcome. Inserted once; an update is refused here and by a database trigger."""
+
+    __tablename__ = "dataset_review_runs"
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    uuid = sa.Column(sa.String(36), nullable=False, unique=True, default=lambda: str(uuid.uuid4()))
+    session_id = sa.Column(sa.Integer, nullable=False, index=True)
+    user_id = sa.Column(sa.Integer, nullable=True)
+    username = sa.Column(sa.String(255), nullable=True)
+    dataset_id = sa.Column(sa.Integer, nullable=True)
+    database_id = sa.Column(sa.Integer, nullable=True)
+    inputs = sa.Column(sa.JSON, nullable=False)
+    fingerprint = sa.Column(sa.String(64), nullable=True)
+    compiled_sql = sa.Column(sa.Text, nullable=True)
+    sqllab_url = sa.Column(sa.Text, nullable=True)
+    outcome = sa.Column(sa.String(20), nullable=False)
+    error = sa.Column(sa.Text, nullable=True)
+    created_on = sa.Column(sa.DateTime, nullable=False, default=_now)
+
+
+class RunImmutableError(Exception):
+    """A run context was about to be changed."""
+
+
+@sa.event.listens_for(ReviewRun, "before_update")
+def _refuse_run_update(mapper: object, connection: object, target: ReviewRun) -> None:
+    raise RunImmutableError(f"run {target.id} is an audit record and cannot be changed")

@@ -113,6 +113,8 @@ class ReviewSessionSchema(ReviewSessionSummarySchema):
     semantics = fields.Raw(allow_none=True)
     semantic_sources = fields.Method("_sources_without_entries")
     events = Rows(EventSchema)
+    clarification = fields.Raw(allow_none=True)
+    execution = fields.Raw(allow_none=True)
 
     def _sources_without_entries(self, session: object) -> list[dict[str, object]]:
         return [

@@ -12,6 +12,7 @@ from superset.extensions import db
 from superset_review.adapters.compile import check_sql, render_dataset_sql
 from superset_review.adapters.context import ContextError, RecoveredContext, Recovery, recover
 from superset_review.adapters.datasets import DatasetAccessError, DatasetNotFoundError, get_dataset
+from superset_review.execution.mappings import dump_mappings
 from superset_review.intake.jinja import find_template_variables
 from superset_review.intake.links import LinkError, LinkTarget, describe, parse_link
 from superset_review.policy.manifest import Mode
@@ -23,6 +24,7 @@ from superset_review.profiling.findings import (
     template_findings,
 )
 from superset_review.profiling.profile import metadata_profile
+from superset_review.sessions.commands.execution import initial_mappings
 from superset_review.sessions.commands.profile import finding_row, profile_data, refresh_readiness
 from superset_review.sessions.dao import ReviewSessionDAO
 from superset_review.sessions.exceptions import ReviewSessionError
@@ -69,6 +71,7 @@ class StartReviewSessionCommand(BaseCommand):
             context={**context.to_dict(), "link": describe(self._target)},
             profile=profile,
         )
+        session.execution = {"mappings": dump_mappings(initial_mappings(dataset, session.context))}
         background = self._background and current_app.config["REVIEW_POLICY"].mode is Mode.DATA_MODE
         if not background:
             findings += profile_data(session, dataset)

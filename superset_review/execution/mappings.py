@@ -1,0 +1,323 @@
+"""Execution mappings: each template variable of the dataset's SQL with the value the run will use.
+
+A value comes from the link's URL parameters, a recovered native filter, the dataset's template params or the
+template's own default, with its provenance and a confidence. Values that are uncertain (confidence below
+``APPROVAL_CONFIDENCE``), transformed (a single value made a list) or set by hand need an approval by a holder of
+``can_approve`` before launch.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field, replace
+from enum import StrEnum
+from typing import Any
+
+from superset_review.intake.jinja import TemplateScan, VariableKind
+
+APPROVAL_CONFIDENCE = 0.9
+MAX_LIST_VALUES = 1_000
+MAX_TEXT = 2_000
+_JINJA_DELIMITERS = ("{{", "}}", "{%", "%}", "{#", "#}")
+
+
+class MappingKind(StrEnum):
+    URL_PARAM = "url_param"
+    FILTER_VALUES = "filter_values"
+    TEMPLATE_PARAM = "template_param"
+    TIME_RANGE = "time_range"
+
+
+class Approval(StrEnum):
+    NOT_NEEDED = "not_needed"
+    PENDING = "pending"
+    APPROVED = "approved"
+
+
+class MappingValueError(ValueError):
+    """A value that cannot be used for a variable; the message names the variable and what it accepts."""
+
+
+@dataclass(frozen=True)
+class ExecutionMapping:
+    variable: str
+    kind: MappingKind
+    value: Any
+    provenance: str
+    confidence: float
+    source: str | None = None  # the filter (name) or parameter the value came from
+    transformed: bool = False
+    warnings: tuple[str, ...] = ()
+    approval: Approval = Approval.NOT_NEEDED
+    approved_by: str | None = None
+    override: dict[str, Any] | None = None  # {"by", "why", "previous"} when a person set the value
+    line: int | None = None
+
+    @property
+    def needs_approval(self) -> bool:
+        return self.confidence < APPROVAL_CONFIDENCE or self.transformed or self.override is not None
+
+    @property
+    def blocks_launch(self) -> bool:
+        return self.needs_approval and self.approval is not Approval.APPROVED
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data.update(kind=self.kind.value, approval=self.approval.value, warnings=list(self.warnings))
+        data["needs_approval"] = self.needs_approval
+        return data
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ExecutionMapping:
+        return cls(
+            variable=str(data["variable"]), kind=MappingKind(data["kind"]), value=data.get("value"),
+            provenance=str(data.get("provenance") or "none"), confidence=float(data.get("confidence") or 0.0),
+            source=data.get("source"), transformed=bool(data.get("transformed")),
+            warnings=tuple(data.get("warnings") or ()), approval=Approval(data.get("approval") or "not_needed"),
+            approved_by=data.get("approved_by"), override=data.get("override"), line=data.get("line"),
+        )  # fmt: skip
+
+
+def dump_mappings(mappings: Iterable[ExecutionMapping]) -> list[dict[str, Any]]:
+    return [mapping.to_dict() for mapping in mappings]
+
+
+def load_mappings(documents: Iterable[Mapping[str, Any]] | None) -> list[ExecutionMapping]:
+    return [ExecutionMapping.from_dict(document) for document in documents or ()]
+
+
+def _with_approval(mapping: ExecutionMapping) -> ExecutionMapping:
+    return replace(mapping, approval=Approval.PENDING if mapping.needs_approval else Approval.NOT_NEEDED)
+
+
+# --------------------------------------------------------------------------------------------------------- build
+
+
+_KINDS = {
+    VariableKind.URL_PARAM: MappingKind.URL_PARAM,
+    VariableKind.FILTER_VALUES: MappingKind.FILTER_VALUES,
+    VariableKind.GET_FILTERS: MappingKind.FILTER_VALUES,
+    VariableKind.TEMPLATE_PARAM: MappingKind.TEMPLATE_PARAM,
+    VariableKind.TIME_FILTER: MappingKind.TIME_RANGE,
+    VariableKind.FROM_DTTM: MappingKind.TIME_RANGE,
+    VariableKind.TO_DTTM: MappingKind.TIME_RANGE,
+}
+_FILTER_CONFIDENCE = {"url": 1.0, "permalink": 1.0, "filter_state": 1.0, "native_filter_default": 0.9}
+
+
+def build_mappings(scan: TemplateScan, context: Mapping[str, Any]) -> list[ExecutionMapping]:
+    """One mapping per variable the run must supply, from a recovered context (``RecoveredContext.to_dict()``)."""
+    mappings: dict[tuple[MappingKind, str], ExecutionMapping] = {}
+    for variable in scan.variables:
+        kind = _KINDS.get(variable.kind)
+        if kind is None:
+            continue
+        name = "time_range" if kind is MappingKind.TIME_RANGE else variable.name
+        if (kind, name) in mappings or not name:
+            continue
+        if kind is MappingKind.URL_PARAM:
+            mapping = _url_param(name, variable.has_default, context)
+        elif kind is MappingKind.FILTER_VALUES:
+            mapping = _filter_values(name, context)
+        elif kind is MappingKind.TEMPLATE_PARAM:
+            mapping = _template_param(name, variable.has_default, context)
+        else:
+            mapping = _time_range(context)
+        mappings[(kind, name)] = _with_approval(replace(mapping, line=variable.line))
+    return list(mappings.values())
+
+
+def _url_param(name: str, has_default: bool, context: Mapping[str, Any]) -> ExecutionMapping:
+    params = context.get("url_params") or {}
+    if name in params:
+        provenance = "permalink" if "permalink" in str(context.get("link") or "").lower() else "url"
+        return ExecutionMapping(name, MappingKind.URL_PARAM, str(params[name]), provenance, 1.0, source=name)
+    provenance = "template_default" if has_default else "none"
+    return ExecutionMapping(name, MappingKind.URL_PARAM, None, provenance, 1.0 if has_default else 0.0)
+
+
+def _template_param(name: str, has_default: bool, context: Mapping[str, Any]) -> ExecutionMapping:
+    params = context.get("template_params") or {}
+    if name in params:
+        return ExecutionMapping(name, MappingKind.TEMPLATE_PARAM, params[name], "dataset_params", 1.0, source=name)
+    provenance = "template_default" if has_default else "none"
+    return ExecutionMapping(name, MappingKind.TEMPLATE_PARAM, None, provenance, 1.0 if has_default else 0.0)
+
+
+def _filter_values(column: str, context: Mapping[str, Any]) -> ExecutionMapping:
+    dataset_id = context.get("dataset_id")
+    matching = [f for f in context.get("filters") or [] if f.get("column") == column and f.get("value") is not None]
+    own = [f for f in matching if f.get("dataset_id") in (dataset_id, None)]
+    chosen = (own or matching or [None])[0]
+    if chosen is None:
+        return ExecutionMapping(column, MappingKind.FILTER_VALUES, [], "none", 1.0)
+    warnings: list[str] = []
+    confidence = _FILTER_CONFIDENCE.get(str(chosen.get("provenance")), 0.5)
+    if chosen.get("status") == "partial":
+        confidence = min(confidence, 0.5)
+        warnings.append(f"Filter '{chosen.get('name')}' was only partly recovered.")
+    if not own:
+        confidence = min(confidence, 0.7)
+        warnings.append(
+            f"Filter '{chosen.get('name')}' targets column {column} of another dataset "
+            f"(id {chosen.get('dataset_id')}); the value is carried over by column name."
+        )
+    value = chosen.get("value")
+    transformed = not isinstance(value, list)
+    if transformed:
+        value = [value]
+        warnings.append(f"Filter '{chosen.get('name')}' holds a single value; the variable takes a list.")
+    if len(own or matching) > 1:
+        confidence = min(confidence, 0.6)
+        warnings.append(f"{len(own or matching)} filters target column {column}; the first one is used.")
+    return ExecutionMapping(
+        column, MappingKind.FILTER_VALUES, value, str(chosen.get("provenance")), confidence,
+        source=str(chosen.get("name")), transformed=transformed, warnings=tuple(warnings),
+    )  # fmt: skip
+
+
+def _time_range(context: Mapping[str, Any]) -> ExecutionMapping:
+    for item in context.get("filters") or []:
+        if item.get("filter_type") == "filter_time" and isinstance(item.get("value"), str):
+            confidence = _FILTER_CONFIDENCE.get(str(item.get("provenance")), 0.5)
+            return ExecutionMapping("time_range", MappingKind.TIME_RANGE, item["value"], str(item.get("provenance")),
+                                    confidence, source=str(item.get("name")))  # fmt: skip
+    return ExecutionMapping("time_range", MappingKind.TIME_RANGE, "No filter", "none", 1.0)
+
+
+def refresh_mappings(old: Sequence[ExecutionMapping], fresh: Sequence[ExecutionMapping]) -> list[ExecutionMapping]:
+    """New mappings from a changed context, keeping what people did: overrides and approvals of unchanged values."""
+    kept = {(m.kind, m.variable): m for m in old}
+    merged: list[ExecutionMapping] = []
+    for mapping in fresh:
+        previous = kept.get((mapping.kind, mapping.variable))
+        if previous is not None and (previous.override is not None or previous.value == mapping.value):
+            merged.append(previous)
+        else:
+            merged.append(mapping)
+    return merged
+
+
+# --------------------------------------------------------------------------------------------------------- edit
+
+
+def check_value(mapping: ExecutionMapping, value: Any) -> Any:
+    """``value`` as the variable's kind takes it, or ``MappingValueError`` saying what was wrong."""
+    label = f"{mapping.kind.value} '{mapping.variable}'"
+    if mapping.kind is MappingKind.FILTER_VALUES:
+        if not isinstance(value, list):
+            raise MappingValueError(f'{label} takes a list of values, e.g. ["France", "Spain"] (got {_kind(value)}).')
+        if len(value) > MAX_LIST_VALUES:
+            raise MappingValueError(f"{label} takes at most {MAX_LIST_VALUES} values (got {len(value)}).")
+        return [_scalar(label, item) for item in value]
+    if mapping.kind in (MappingKind.URL_PARAM, MappingKind.TIME_RANGE):
+        if value is None and mapping.kind is MappingKind.URL_PARAM:
+            return None
+        if not isinstance(value, (str, int, float)) or isinstance(value, bool):
+            raise MappingValueError(f"{label} takes one text value (got {_kind(value)}).")
+        return _text(label, str(value))
+    if isinstance(value, list):
+        return [_scalar(label, item) for item in value]
+    return None if value is None else _scalar(label, value)
+
+
+def _scalar(label: str, value: Any) -> Any:
+    if isinstance(value, str):
+        return _text(label, value)
+    if isinstance(value, (bool, int, float)):
+        return value
+    raise MappingValueError(f"{label} takes text, numbers or true/false (got {_kind(value)}).")
+
+
+def _text(label: str, value: str) -> str:
+    if len(value) > MAX_TEXT:
+        raise MappingValueError(f"{label}: a value has more than {MAX_TEXT} characters.")
+    if any(delimiter in value for delimiter in _JINJA_DELIMITERS):
+        raise MappingValueError(f"{label}: values are data and cannot contain Jinja delimiters ({{{{ }}}}, {{% %}}).")
+    if any(ord(character) < 32 and character not in "\t" for character in value):
+        raise MappingValueError(f"{label}: a value contains control characters (line breaks included).")
+    return value
+
+
+def _kind(value: Any) -> str:
+    return "a list" if isinstance(value, list) else "an object" if isinstance(value, dict) else type(value).__name__
+
+
+def override_value(mapping: ExecutionMapping, value: Any, by: str, why: str, can_approve: bool) -> ExecutionMapping:
+    checked = check_value(mapping, value)
+    changed = replace(
+        mapping, value=checked, provenance="manual", confidence=1.0, transformed=False, warnings=(),
+        override={"by": by, "why": why, "previous": mapping.value},
+    )  # fmt: skip
+    return replace(changed, approval=Approval.APPROVED, approved_by=by) if can_approve else _with_approval(changed)
+
+
+def approve(mapping: ExecutionMapping, by: str) -> ExecutionMapping:
+    if not mapping.needs_approval:
+        return mapping
+    return replace(mapping, approval=Approval.APPROVED, approved_by=by)
+
+
+# ------------------------------------------------------------------------------------------------------ compile
+
+
+@dataclass(frozen=True)
+class CompileInputs:
+    """What Superset's template processor is given: URL parameters, filters per column, template params."""
+
+    url_params: dict[str, str] = field(default_factory=dict)
+    filters: dict[str, list[Any]] = field(default_factory=dict)
+    template_params: dict[str, Any] = field(default_factory=dict)
+    time_range: str | None = None
+
+
+def compile_inputs(mappings: Iterable[ExecutionMapping]) -> CompileInputs:
+    inputs = CompileInputs()
+    for mapping in mappings:
+        if mapping.value is None:
+            continue
+        if mapping.kind is MappingKind.URL_PARAM:
+            inputs.url_params[mapping.variable] = str(mapping.value)
+        elif mapping.kind is MappingKind.FILTER_VALUES and mapping.value:
+            inputs.filters[mapping.variable] = list(mapping.value)
+        elif mapping.kind is MappingKind.TEMPLATE_PARAM:
+            inputs.template_params[mapping.variable] = mapping.value
+        elif mapping.kind is MappingKind.TIME_RANGE and mapping.value != "No filter":
+            inputs = replace(inputs, time_range=str(mapping.value))
+    return inputs
+
+
+def placeholder_inputs(inputs: CompileInputs) -> CompileInputs:
+    """The same inputs with every value replaced by an inert one of the same shape (number for number, same list
+    length): what the SQL looks like when values are only data."""
+    return CompileInputs(
+        url_params={name: _inert(value) for name, value in inputs.url_params.items()},
+        filters={name: [_inert(value) for value in values] for name, values in inputs.filters.items()},
+        template_params={name: _inert_any(value) for name, value in inputs.template_params.items()},
+        time_range=inputs.time_range,
+    )
+
+
+def _inert(value: Any) -> Any:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float)):
+        return -1 if value < 0 else 0  # a sign is part of the shape: -5 is a negation of 5
+    text = str(value).strip()
+    try:
+        number = float(text)
+    except ValueError:
+        return "x"
+    return "-1" if number < 0 else "0"
+
+
+def _inert_any(value: Any) -> Any:
+    return [_inert(item) for item in value] if isinstance(value, list) else _inert(value)
+
+
+def fingerprint(dataset_state: Mapping[str, Any], inputs: CompileInputs) -> str:
+    """Changes when the dataset (SQL, params, database) or any effective input changes."""
+    document = {"dataset": dict(dataset_state), "inputs": asdict(inputs)}
+    return hashlib.sha256(json.dumps(document, sort_keys=True, default=str).encode()).hexdigest()

@@ -1,0 +1,54 @@
+"""Do values stay data? The SQL compiled with the real values must have the same shape as the SQL compiled with
+inert placeholders of the same kind: literals may differ, nothing else. A value that became an identifier, an
+operator or a statement has changed the query and is refused."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlglot
+from sqlglot import exp
+from sqlglot.errors import SqlglotError
+
+# Superset engine names whose sqlglot dialect has another name.
+_DIALECTS = {"postgresql": "postgres", "mssql": "tsql", "sqlite": "sqlite", "mysql": "mysql", "bigquery": "bigquery"}
+
+
+@dataclass(frozen=True)
+class ShapeCheck:
+    same: bool
+    verified: bool  # False when sqlglot could not read the SQL: only Superset's own checks applied
+    detail: str | None = None
+
+
+def dialect_of(engine: str) -> str:
+    return _DIALECTS.get(engine, engine)
+
+
+def _shape(sql: str, dialect: str) -> str:
+    statements = sqlglot.parse(sql, read=dialect)
+    shapes = []
+    for statement in statements:
+        if statement is None:
+            continue
+        shapes.append(
+            statement.transform(lambda node: exp.Placeholder() if isinstance(node, exp.Literal) else node).sql(
+                dialect=dialect
+            )
+        )
+    return ";".join(shapes)
+
+
+def same_shape(real_sql: str, inert_sql: str, engine: str) -> ShapeCheck:
+    dialect = dialect_of(engine)
+    try:
+        inert = _shape(inert_sql, dialect)
+    except SqlglotError as ex:
+        return ShapeCheck(same=True, verified=False, detail=f"sqlglot cannot read the template's SQL: {ex}")
+    try:
+        real = _shape(real_sql, dialect)
+    except SqlglotError:
+        return ShapeCheck(same=False, verified=True, detail="the values make the SQL unreadable")
+    if real != inert:
+        return ShapeCheck(same=False, verified=True, detail="a value changes the query's structure, not only data")
+    return ShapeCheck(same=True, verified=True)

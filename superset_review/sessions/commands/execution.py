@@ -1,0 +1,306 @@
+"""Execution: mappings (override, approve), the compiled preview by Superset, and the gated launch in SQL Lab with
+its immutable run context. Every action is an event of the session."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import current_app, g
+from superset.extensions import db
+
+from superset_review.adapters.compile import CompiledSql, compile_with_inputs
+from superset_review.adapters.datasets import DatasetAccessError, DatasetNotFoundError, get_dataset
+from superset_review.adapters.sqllab import SqlLabLaunchError, create_sqllab_tab
+from superset_review.execution.mappings import (
+    CompileInputs,
+    ExecutionMapping,
+    MappingValueError,
+    approve,
+    build_mappings,
+    compile_inputs,
+    dump_mappings,
+    fingerprint,
+    load_mappings,
+    override_value,
+    placeholder_inputs,
+)
+from superset_review.execution.structure import same_shape
+from superset_review.intake.jinja import TemplateScan, find_template_variables
+from superset_review.sessions.commands.lifecycle import OwnedSessionCommand
+from superset_review.sessions.commands.profile import refresh_readiness
+from superset_review.sessions.dao import ReviewSessionDAO
+from superset_review.sessions.exceptions import ReviewSessionError
+from superset_review.sessions.models import ReviewRun, ReviewSession, Severity
+
+
+def initial_mappings(dataset: Any, context: dict[str, Any]) -> list[ExecutionMapping]:
+    scan = find_template_variables(dataset.sql) if dataset.sql else TemplateScan(variables=())
+    return build_mappings(scan, context)
+
+
+def session_mappings(session: ReviewSession) -> list[ExecutionMapping]:
+    return load_mappings((session.execution or {}).get("mappings"))
+
+
+def dataset_state(dataset: Any) -> dict[str, Any]:
+    """What of the dataset the compiled SQL depends on: a change in Superset makes a preview stale."""
+    return {
+        "id": dataset.id,
+        "database_id": dataset.database_id,
+        "sql": hashlib.sha256((dataset.sql or "").encode()).hexdigest(),
+        "template_params": dataset.template_params or "",
+        "schema": dataset.schema,
+    }
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+class _ExecutionCommand(OwnedSessionCommand):
+    def _dataset(self) -> Any:
+        assert self._session is not None
+        try:
+            return get_dataset(self._session.dataset_id)
+        except DatasetNotFoundError as ex:
+            raise ReviewSessionError(
+                f"The session's dataset {ex.dataset_id} no longer exists in Superset; the review is kept.",
+                code="DATASET_NOT_FOUND", status=422,
+            ) from ex  # fmt: skip
+        except DatasetAccessError as ex:
+            raise ReviewSessionError(str(ex), code="DATASET_FORBIDDEN", status=403) from ex
+
+    def _save_mappings(self, mappings: list[ExecutionMapping]) -> None:
+        assert self._session is not None
+        execution = dict(self._session.execution or {})
+        execution["mappings"] = dump_mappings(mappings)
+        if execution.get("preview"):
+            execution["preview"] = {**execution["preview"], "stale": True}
+        self._session.execution = execution
+
+
+class UpdateMappingsCommand(_ExecutionCommand):
+    """Manual values for variables, each with who and why; all checked before any is applied."""
+
+    def __init__(self, session_id: int, is_admin: bool, version: int, changes: list[dict[str, Any]],
+                 can_approve: bool) -> None:  # fmt: skip
+        super().__init__(session_id, is_admin, version)
+        self._changes = changes
+        self._can_approve = can_approve
+
+    def run(self) -> ReviewSession:
+        self.validate()
+        assert self._session is not None
+        mappings = session_mappings(self._session)
+        by_name = {mapping.variable: index for index, mapping in enumerate(mappings)}
+        errors: list[str] = []
+        updated = list(mappings)
+        for change in self._changes:
+            index = by_name.get(change["variable"])
+            if index is None:
+                errors.append(f"'{change['variable']}' is not a variable of this dataset's SQL.")
+                continue
+            try:
+                updated[index] = override_value(
+                    updated[index], change.get("value"), g.user.username, change["why"], self._can_approve
+                )
+            except MappingValueError as ex:
+                errors.append(str(ex))
+        if errors:
+            raise ReviewSessionError(" ".join(errors), code="BAD_MAPPING_VALUE", status=400)
+        before = {m.variable: m.value for m in mappings if m.variable in {c["variable"] for c in self._changes}}
+        self._save_mappings(updated)
+        refresh_readiness(self._session)
+        after = {
+            c["variable"]: {"value": updated[by_name[c["variable"]]].value, "why": c["why"]} for c in self._changes
+        }
+        ReviewSessionDAO.add_event(self._session, g.user, "mappings.overridden", before=before, after=after)
+        db.session.commit()
+        return self._session
+
+
+class ApproveMappingsCommand(_ExecutionCommand):
+    """Approve named mappings (or all that need it); the caller holds can_approve (the API checks it)."""
+
+    def __init__(self, session_id: int, is_admin: bool, version: int, variables: list[str] | None) -> None:
+        super().__init__(session_id, is_admin, version)
+        self._variables = variables
+
+    def run(self) -> ReviewSession:
+        self.validate()
+        assert self._session is not None
+        mappings = session_mappings(self._session)
+        known = {m.variable for m in mappings}
+        unknown = sorted(set(self._variables or ()) - known)
+        if unknown:
+            raise ReviewSessionError(f"Not variables of this dataset's SQL: {', '.join(unknown)}.", "UNKNOWN_VARIABLE")
+        wanted = known if self._variables is None else set(self._variables)
+        approved = [m.variable for m in mappings if m.variable in wanted and m.blocks_launch]
+        updated = [approve(m, g.user.username) if m.variable in wanted else m for m in mappings]
+        execution = dict(self._session.execution or {})
+        execution["mappings"] = dump_mappings(updated)  # approval changes no value: the preview stays current
+        self._session.execution = execution
+        refresh_readiness(self._session)
+        ReviewSessionDAO.add_event(self._session, g.user, "mappings.approved", after={"approved": approved})
+        db.session.commit()
+        return self._session
+
+
+class PreviewCommand(_ExecutionCommand):
+    """Compile the effective inputs with Superset's template processor; refuse values that change the SQL."""
+
+    def run(self) -> ReviewSession:
+        self.validate()
+        assert self._session is not None
+        dataset = self._dataset()
+        mappings = session_mappings(self._session)
+        inputs = compile_inputs(mappings)
+        compiled = compile_with_inputs(dataset, inputs)
+        if compiled.ok:
+            compiled = self._values_stay_data(dataset, mappings, inputs, compiled)
+        preview = {
+            "status": "ready" if compiled.ok else "failed",
+            "sql": compiled.sql if compiled.ok else None,
+            "attempted_sql": None if compiled.ok else compiled.sql,
+            "fingerprint": fingerprint(dataset_state(dataset), inputs),
+            "diagnostics": compiled.diagnostics,
+            "inputs": _inputs_document(inputs),
+            "by": g.user.username,
+            "at": _now(),
+            "stale": False,
+        }
+        self._session.execution = {**(self._session.execution or {}), "preview": preview}
+        refresh_readiness(self._session)
+        action = "preview.compiled" if compiled.ok else "preview.failed"
+        after = {"fingerprint": preview["fingerprint"], "diagnostics": compiled.diagnostics}
+        ReviewSessionDAO.add_event(self._session, g.user, action, after=after)
+        db.session.commit()
+        return self._session
+
+    @staticmethod
+    def _values_stay_data(
+        dataset: Any, mappings: list[ExecutionMapping], inputs: CompileInputs, compiled: CompiledSql
+    ) -> CompiledSql:
+        inert = compile_with_inputs(dataset, placeholder_inputs(inputs))
+        if inert.sql is None or compiled.sql is None:
+            return compiled
+        engine = dataset.database.db_engine_spec.engine
+        check = same_shape(compiled.sql, inert.sql, engine)
+        if check.same:
+            if check.verified:
+                return compiled
+            warning = {"severity": "warning", "code": "SHAPE_NOT_VERIFIED", "message": check.detail,
+                       "variable": None, "line": None}  # fmt: skip
+            return CompiledSql(compiled.sql, [*compiled.diagnostics, warning])
+        culprits = []
+        for mapping in mappings:
+            alone = compile_inputs([mapping])
+            rest = placeholder_inputs(compile_inputs([m for m in mappings if m is not mapping]))
+            merged = CompileInputs(
+                url_params={**rest.url_params, **alone.url_params}, filters={**rest.filters, **alone.filters},
+                template_params={**rest.template_params, **alone.template_params}, time_range=inputs.time_range,
+            )  # fmt: skip
+            trial = compile_with_inputs(dataset, merged)
+            if trial.sql is not None and not same_shape(trial.sql, inert.sql, engine).same:
+                culprits.append(mapping)
+        diagnostics = [
+            {"severity": "error", "code": "VALUE_CHANGES_SQL", "variable": m.variable, "line": m.line,
+             "message": f"The value of '{m.variable}' ({m.value!r}) would become part of the SQL itself, not a "
+             "quoted value: change the value, or quote the variable in the dataset's SQL (e.g. '{{ ... }}' or "
+             "| where_in)."}
+            for m in culprits or mappings
+        ]  # fmt: skip
+        return CompiledSql(compiled.sql, [*compiled.diagnostics, *diagnostics])
+
+
+def _inputs_document(inputs: CompileInputs) -> dict[str, Any]:
+    return {"url_params": inputs.url_params, "filters": inputs.filters, "template_params": inputs.template_params,
+            "time_range": inputs.time_range}  # fmt: skip
+
+
+class LaunchCommand(_ExecutionCommand):
+    """Open the previewed SQL in a new SQL Lab tab, when every gate passes; record the run either way."""
+
+    run_record: ReviewRun | None = None
+
+    def __init__(self, session_id: int, is_admin: bool, version: int, can_launch_prod: bool) -> None:
+        super().__init__(session_id, is_admin, version)
+        self._can_launch_prod = can_launch_prod
+
+    def gates(self, dataset: Any) -> list[dict[str, str]]:
+        assert self._session is not None
+        failed: list[dict[str, str]] = []
+        blocking = [f for f in self._session.findings if f.status == "open" and f.severity == Severity.BLOCKING.value]
+        for finding in blocking:
+            failed.append({"gate": "blocking_findings", "message": f"Open blocking finding: {finding.message}"})
+        for mapping in session_mappings(self._session):
+            if mapping.blocks_launch:
+                failed.append({"gate": "mapping_approval",
+                               "message": f"The value of '{mapping.variable}' needs approval by someone with "
+                               "can_approve."})  # fmt: skip
+        preview = (self._session.execution or {}).get("preview")
+        current = fingerprint(dataset_state(dataset), compile_inputs(session_mappings(self._session)))
+        if not preview or preview.get("status") != "ready":
+            failed.append({"gate": "preview", "message": "There is no successful preview: preview the SQL first."})
+        elif preview.get("stale") or preview.get("fingerprint") != current:
+            stale = "The preview is stale (a mapping or the dataset changed since): preview again."
+            failed.append({"gate": "preview_current", "message": stale})
+        return failed
+
+    def run(self) -> ReviewSession:
+        self.validate()
+        session = self._session
+        assert session is not None
+        dataset = self._dataset()
+        production = current_app.config["REVIEW_PRODUCTION_DATABASES"]
+        if dataset.database.database_name in production and not self._can_launch_prod:
+            raise ReviewSessionError(
+                f"Database '{dataset.database.database_name}' is marked as production: launching there needs "
+                "can_launch_prod on DatasetReview. Ask an admin.", code="PRODUCTION_FORBIDDEN", status=403,
+            )  # fmt: skip
+        failed = self.gates(dataset)
+        preview = (session.execution or {}).get("preview") or {}
+        inputs = preview.get("inputs") or {}
+        if failed:
+            self._record(dataset, inputs, preview, None, "blocked", "; ".join(item["message"] for item in failed))
+            db.session.commit()
+            raise ReviewSessionError(
+                "Launch is blocked: " + " ".join(item["message"] for item in failed), code="LAUNCH_BLOCKED",
+                status=409, details={"gates": failed},
+            )  # fmt: skip
+        template_params = {**inputs.get("template_params", {}), "url_params": inputs.get("url_params", {})}
+        try:
+            url = create_sqllab_tab(dataset, preview["sql"], template_params, f"Review: {session.title}")
+        except SqlLabLaunchError as ex:
+            db.session.rollback()
+            session = ReviewSessionDAO.get_visible(self._session_id, g.user.id, self._is_admin)
+            self._session = session
+            self._record(dataset, inputs, preview, None, "failed", f"Superset could not create the SQL Lab tab: {ex}")
+            db.session.commit()
+            raise ReviewSessionError(f"Superset could not create the SQL Lab tab: {ex}. Nothing was opened; retry.",
+                                     code="LAUNCH_FAILED", status=502) from ex  # fmt: skip
+        run = self._record(dataset, inputs, preview, url, "launched", None)
+        refresh_readiness(session)
+        db.session.commit()
+        self.run_record = run
+        return session
+
+    def _record(self, dataset: Any, inputs: dict[str, Any], preview: dict[str, Any], url: str | None,
+                outcome: str, error: str | None) -> ReviewRun:  # fmt: skip
+        assert self._session is not None
+        run = ReviewRun(
+            session_id=self._session.id, user_id=g.user.id, username=g.user.username, dataset_id=dataset.id,
+            database_id=dataset.database_id, inputs=inputs, fingerprint=preview.get("fingerprint"),
+            compiled_sql=preview.get("sql"), sqllab_url=url, outcome=outcome, error=error,
+        )  # fmt: skip
+        db.session.add(run)
+        db.session.flush()
+        if outcome == "launched":  # a refused or failed launch changes nothing of the session (its version stays)
+            execution = dict(self._session.execution or {})
+            execution["last_run"] = {"id": run.id, "fingerprint": run.fingerprint, "url": url}
+            self._session.execution = execution
+        ReviewSessionDAO.add_event(self._session, g.user, f"run.{outcome}",
+                                   after={"run_id": run.id, "sqllab_url": url, "error": error})  # fmt: skip
+        return run

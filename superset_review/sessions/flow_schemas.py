@@ -1,0 +1,50 @@
+"""Request bodies of clarification and execution endpoints."""
+
+from marshmallow import Schema, fields, validate
+
+
+class AnswerSchema(Schema):
+    version = fields.Integer(required=True, validate=validate.Range(min=1))
+    topic = fields.String(required=True, validate=validate.Length(min=1, max=600))
+    option = fields.Integer(load_default=None, allow_none=True, metadata={"description": "Index of an offered option"})
+    value = fields.Raw(load_default=None, allow_none=True, metadata={"description": "A free answer (no option)"})
+
+
+class TopicActionSchema(Schema):
+    version = fields.Integer(required=True, validate=validate.Range(min=1))
+    topic = fields.String(required=True, validate=validate.Length(min=1, max=600))
+
+
+class MappingChangeSchema(Schema):
+    variable = fields.String(required=True, validate=validate.Length(min=1, max=500))
+    value = fields.Raw(required=True, allow_none=True)
+    why = fields.String(required=True, validate=validate.Length(min=3, max=1000))
+
+
+class MappingChangesSchema(Schema):
+    version = fields.Integer(required=True, validate=validate.Range(min=1))
+    changes = fields.List(fields.Nested(MappingChangeSchema), required=True, validate=validate.Length(min=1, max=500))
+
+
+class ApprovalSchema(Schema):
+    version = fields.Integer(required=True, validate=validate.Range(min=1))
+    variables = fields.List(
+        fields.String(), load_default=None, allow_none=True,
+        metadata={"description": "Variables to approve; omitted: every mapping that needs approval"},
+    )  # fmt: skip
+
+
+class RunSchema(Schema):
+    id = fields.Integer()
+    uuid = fields.String()
+    session_id = fields.Integer()
+    username = fields.String(allow_none=True)
+    dataset_id = fields.Integer(allow_none=True)
+    database_id = fields.Integer(allow_none=True)
+    inputs = fields.Raw()
+    fingerprint = fields.String(allow_none=True)
+    compiled_sql = fields.String(allow_none=True)
+    sqllab_url = fields.String(allow_none=True)
+    outcome = fields.String()
+    error = fields.String(allow_none=True)
+    created_on = fields.DateTime()

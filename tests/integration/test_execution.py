@@ -1,0 +1,243 @@
+"""From a dashboard link to a SQL Lab tab: mappings, approvals, Superset's compiled preview, the launch gate and
+the immutable run context."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import sqlglot
+from sqlglot import exp
+
+from tests.users import ADMIN, MANAGER, RUNNER, login
+
+SESSIONS = "/api/v1/dataset_review/sessions/"
+COUNTRY_FILTER = "NATIVE_FILTER-HX2lV--YaAZRQfJ_yfYB2"
+
+
+def mask(countries: list[str]) -> dict[str, Any]:
+    return {COUNTRY_FILTER: {"id": COUNTRY_FILTER, "filterState": {"value": countries},
+                             "extraFormData": {"filters": [{"col": "country", "op": "IN", "val": countries}]}}}  # fmt: skip
+
+
+def mapping(body: dict[str, Any], variable: str) -> dict[str, Any]:
+    return next(m for m in body["execution"]["mappings"] if m["variable"] == variable)
+
+
+@pytest.fixture()
+def session_from_dashboard(client: Any, examples: dict[str, int]) -> dict[str, Any]:
+    """A review of the templated dataset, started from a dashboard permalink with countries and a deal size."""
+    login(client, ADMIN)
+    made = client.post(f"/api/v1/dashboard/{examples['dashboard']}/permalink",
+                       json={"dataMask": mask(["USA", "France"]), "urlParams": [["deal_size", "Large"]]})  # fmt: skip
+    assert made.status_code == 201, made.json
+    login(client, RUNNER)
+    started = client.post(SESSIONS, json={"source": made.json["url"], "dataset_id": examples["templated"]})
+    assert started.status_code == 201, started.json
+    return started.json
+
+
+def post(client: Any, session: dict[str, Any], path: str, **body: Any) -> Any:
+    return client.post(f"{SESSIONS}{session['id']}/{path}", json={"version": session["version"], **body})
+
+
+def sqllab_keys(app: Any) -> int:
+    from superset.extensions import db
+    from superset.key_value.models import KeyValueEntry
+
+    with app.app_context():
+        return db.session.query(KeyValueEntry).filter_by(resource="sqllab_permalink").count()
+
+
+def inner_sql(sql: str) -> str:
+    """The virtual dataset's SQL inside Superset's chart query (`FROM (...) AS virtual_table`), normalised."""
+    tree = sqlglot.parse_one(sql, read="postgres")
+    subquery = next(node for node in tree.find_all(exp.Subquery) if node.alias == "virtual_table")
+    return subquery.this.sql(dialect="postgres")
+
+
+def test_dashboard_link_ends_in_the_sql_superset_itself_renders(
+    app: Any, client: Any, examples: dict[str, int], session_from_dashboard: dict[str, Any]
+) -> None:
+    session = session_from_dashboard
+    country, deal_size, min_sales = (mapping(session, name) for name in ("country", "deal_size", "min_sales"))
+    assert (deal_size["value"], deal_size["provenance"], deal_size["approval"]) == ("Large", "permalink", "not_needed")
+    assert (min_sales["value"], min_sales["provenance"]) == (0, "dataset_params")
+    assert country["value"] == ["USA", "France"] and country["provenance"] == "permalink"
+    assert country["approval"] == "pending" and "another dataset" in country["warnings"][0]
+    assert session["state"] == "mapping_review_needed"
+
+    preview = post(client, session, "preview")
+    assert preview.status_code == 200, preview.json
+    session = preview.json
+    compiled = session["execution"]["preview"]
+    assert compiled["status"] == "ready" and "'USA'" in compiled["sql"] and "deal_size = 'Large'" in compiled["sql"]
+
+    blocked = post(client, session, "launch")
+    assert blocked.status_code == 409 and blocked.json["error_code"] == "LAUNCH_BLOCKED"
+    assert [gate["gate"] for gate in blocked.json["gates"]] == ["mapping_approval"]
+
+    login(client, RUNNER)
+    refused = post(client, session, "mappings/approve")
+    assert refused.status_code == 403, "approving needs can_approve"
+    login(client, ADMIN)
+    approved = post(client, session, "mappings/approve", variables=["country"])
+    assert approved.status_code == 200 and mapping(approved.json, "country")["approved_by"] == ADMIN
+    assert approved.json["state"] == "run_ready", "an approval changes no value: the preview stays current"
+
+    login(client, RUNNER)
+    keys = sqllab_keys(app)
+    launched = post(client, approved.json, "launch")
+    assert launched.status_code == 201, launched.json
+    assert sqllab_keys(app) == keys + 1 and launched.json["state"] == "completed"
+    key = launched.json["sqllab_url"].rstrip("/").rsplit("/", 1)[-1]
+    login(client, ADMIN)  # reading a SQL Lab permalink through Superset's API needs SQL Lab access
+    tab = client.get(f"/api/v1/sqllab/permalink/{key}").json
+    assert tab["sql"] == compiled["sql"] and tab["dbId"] == launched.json["run"]["database_id"]
+    assert json.loads(tab["templateParams"])["url_params"] == {"deal_size": "Large"}
+
+    # Superset's own chart-data path, with the same values, renders the same SQL for the dataset.
+    query = client.post("/api/v1/chart/data", json={
+        "datasource": {"id": examples["templated"], "type": "table"},
+        "queries": [{"columns": ["country"], "metrics": ["count"], "row_limit": 10, "url_params": {"deal_size": "Large"},
+                     "filters": [{"col": "country", "op": "IN", "val": ["USA", "France"]}]}],
+        "form_data": {"url_params": {"deal_size": "Large"}}, "result_type": "query",
+    })  # fmt: skip
+    assert query.status_code == 200, query.json
+    superset_sql = query.json["result"][0]["query"]
+    assert inner_sql(superset_sql) == sqlglot.parse_one(tab["sql"], read="postgres").sql(dialect="postgres")
+
+    runs = client.get(f"{SESSIONS}{session['id']}/runs").json["result"]
+    assert [run["outcome"] for run in runs] == ["launched", "blocked"]
+    assert runs[0]["compiled_sql"] == compiled["sql"] and runs[0]["username"] == RUNNER
+
+
+def test_a_stale_preview_blocks_launch(client: Any, session_from_dashboard: dict[str, Any]) -> None:
+    login(client, ADMIN)
+    session = post(client, session_from_dashboard, "mappings/approve").json
+    session = post(client, session, "preview").json
+    changed = client.put(f"{SESSIONS}{session['id']}/mappings", json={
+        "version": session["version"], "changes": [{"variable": "deal_size", "value": "Small", "why": "smaller deals"}]})  # fmt: skip
+    assert changed.status_code == 200, changed.json
+    assert changed.json["execution"]["preview"]["stale"] and mapping(changed.json, "deal_size")["override"]["why"]
+    blocked = post(client, changed.json, "launch")
+    assert blocked.status_code == 409 and [g["gate"] for g in blocked.json["gates"]] == ["preview_current"]
+
+
+def test_a_value_that_would_become_sql_fails_the_preview_and_opens_no_tab(
+    app: Any, client: Any, session_from_dashboard: dict[str, Any]
+) -> None:
+    login(client, ADMIN)
+    session = session_from_dashboard
+    changed = client.put(f"{SESSIONS}{session['id']}/mappings", json={
+        "version": session["version"], "changes": [{"variable": "min_sales", "value": "0 OR 1=1", "why": "probe"}]})  # fmt: skip
+    assert changed.status_code == 200
+    keys = sqllab_keys(app)
+    preview = post(client, changed.json, "preview").json
+    failed = preview["execution"]["preview"]
+    assert failed["status"] == "failed" and failed["sql"] is None
+    [diagnostic] = [d for d in failed["diagnostics"] if d["code"] == "VALUE_CHANGES_SQL"]
+    assert diagnostic["variable"] == "min_sales" and diagnostic["line"] == 3
+    assert preview["state"] == "recovery_required"
+    launch = post(client, preview, "launch")
+    assert launch.status_code == 409 and sqllab_keys(app) == keys
+
+
+def test_quotes_in_a_value_stay_a_quoted_literal(client: Any, session_from_dashboard: dict[str, Any]) -> None:
+    login(client, ADMIN)
+    session = session_from_dashboard
+    changed = client.put(f"{SESSIONS}{session['id']}/mappings", json={
+        "version": session["version"], "changes": [{"variable": "deal_size", "value": "x' OR '1'='1", "why": "probe"}]})  # fmt: skip
+    preview = post(client, changed.json, "preview").json["execution"]["preview"]
+    assert preview["status"] == "ready", preview["diagnostics"]
+    assert "deal_size = 'x'' OR ''1''=''1'" in preview["sql"]
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "says"),
+    [
+        ("country", "USA", "takes a list of values"),
+        ("deal_size", ["Large"], "takes one text value"),
+        ("deal_size", "{{ 7*7 }}", "cannot contain Jinja"),
+        ("nope", "x", "not a variable of this dataset"),
+    ],
+)
+def test_wrong_values_are_refused_and_nothing_is_lost(
+    client: Any, session_from_dashboard: dict[str, Any], variable: str, value: Any, says: str
+) -> None:
+    login(client, ADMIN)
+    session = session_from_dashboard
+    refused = client.put(f"{SESSIONS}{session['id']}/mappings", json={
+        "version": session["version"], "changes": [{"variable": variable, "value": value, "why": "probe"}]})  # fmt: skip
+    assert refused.status_code == 400 and says in refused.json["message"]
+    after = client.get(f"{SESSIONS}{session['id']}").json
+    assert after["version"] == session["version"] and after["execution"] == session["execution"]
+
+
+def test_the_run_context_cannot_be_changed(app: Any, client: Any, session_from_dashboard: dict[str, Any]) -> None:
+    import sqlalchemy as sa
+    from superset.extensions import db
+
+    from superset_review.sessions.models import ReviewRun, RunImmutableError
+
+    login(client, ADMIN)
+    session = post(client, session_from_dashboard, "mappings/approve").json
+    session = post(client, session, "preview").json
+    run_id = post(client, session, "launch").json["run"]["id"]
+    with app.app_context():
+        run = db.session.get(ReviewRun, run_id)
+        run.compiled_sql = "SELECT 'tampered'"
+        with pytest.raises(RunImmutableError):
+            db.session.commit()
+        db.session.rollback()
+        with pytest.raises(sa.exc.DatabaseError, match="immutable"):
+            db.session.execute(sa.text("UPDATE dataset_review_runs SET outcome = 'x' WHERE id = :id"), {"id": run_id})
+        db.session.rollback()
+        assert db.session.get(ReviewRun, run_id).compiled_sql != "SELECT 'tampered'"
+
+
+@pytest.fixture()
+def production(app: Any, examples: dict[str, int]) -> Iterator[None]:
+    from superset.connectors.sqla.models import SqlaTable
+    from superset.extensions import db
+
+    with app.app_context():
+        name = db.session.get(SqlaTable, examples["templated"]).database.database_name
+    saved = app.config["REVIEW_PRODUCTION_DATABASES"]
+    app.config["REVIEW_PRODUCTION_DATABASES"] = (name,)
+    yield
+    app.config["REVIEW_PRODUCTION_DATABASES"] = saved
+
+
+def test_production_databases_need_can_launch_prod(
+    client: Any, session_from_dashboard: dict[str, Any], production: None
+) -> None:
+    login(client, ADMIN)
+    session = post(client, session_from_dashboard, "mappings/approve").json
+    session = post(client, session, "preview").json
+    login(client, RUNNER)
+    refused = post(client, session, "launch")
+    assert refused.status_code == 403 and refused.json["error_code"] == "PRODUCTION_FORBIDDEN"
+    login(client, ADMIN)
+    assert post(client, session, "launch").status_code == 201
+
+
+def test_preview_and_launch_answer_404_with_their_flag_off(client: Any, session_from_dashboard: dict[str, Any]) -> None:
+    from superset.extensions import feature_flag_manager
+
+    flags = feature_flag_manager._feature_flags
+    flags["DATASET_REVIEW_EXECUTION"] = False
+    try:
+        assert post(client, session_from_dashboard, "preview").status_code == 404
+    finally:
+        flags["DATASET_REVIEW_EXECUTION"] = True
+    assert post(client, session_from_dashboard, "preview").status_code == 200
+
+
+def test_another_user_cannot_touch_the_mappings(client: Any, session_from_dashboard: dict[str, Any]) -> None:
+    login(client, MANAGER)
+    response = client.put(f"{SESSIONS}{session_from_dashboard['id']}/mappings", json={
+        "version": session_from_dashboard["version"], "changes": [{"variable": "deal_size", "value": "x", "why": "mine"}]})  # fmt: skip
+    assert response.status_code == 404
