@@ -67,6 +67,26 @@ def export_markdown(session: ReviewSession) -> str:
     lines += ["", "## Template parameters and URL parameters", ""]
     params = {**(context.get("template_params") or {}), **(context.get("url_params") or {})}
     lines += [f"- `{name}` = `{_cell(value)}`" for name, value in params.items()] or ["None."]
+    execution = session.execution or {}
+    mappings = execution.get("mappings") or []
+    lines += ["", "## Execution mappings", ""]
+    if not mappings:
+        lines.append("The dataset's SQL reads no template variable.")
+    else:
+        lines += [
+            "| Variable | Kind | Value | Provenance | Confidence | Approval |",
+            "| --- | --- | --- | --- | --- | --- |",
+        ]
+        lines += [
+            f"| {_cell(m['variable'])} | {m['kind']} | {_cell(m.get('value'))} | {m['provenance']} | "
+            f"{m['confidence']:.0%} | {m['approval']} |"
+            for m in mappings
+        ]
     if profile.get("sql"):
         lines += ["", "## Dataset SQL", "", "```sql", str(profile["sql"]).rstrip(), "```"]
+    preview = execution.get("preview") or {}
+    if preview.get("status") == "ready":
+        stale = " (stale: inputs changed since)" if preview.get("stale") else ""
+        lines += ["", f"## Compiled SQL{stale}", "", f"Compiled by Superset; fingerprint `{preview['fingerprint'][:12]}`.",
+                  "", "```sql", str(preview["sql"]).rstrip(), "```"]  # fmt: skip
     return "\n".join(lines) + "\n"

@@ -1,0 +1,115 @@
+"""One question at a time: answers persisted with the pointer, duplicates idempotent, conflicts refused, skip, expert
+review, pause and resume where the user left."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.users import ADMIN, MANAGER, login
+
+SESSIONS = "/api/v1/dataset_review/sessions/"
+
+
+def act(client: Any, session: dict[str, Any], path: str, **body: Any) -> Any:
+    return client.post(f"{SESSIONS}{session['id']}/clarification/{path}", json={"version": session["version"], **body})
+
+
+def current(client: Any, session: dict[str, Any]) -> dict[str, Any] | None:
+    return client.get(f"{SESSIONS}{session['id']}/clarification").json["current"]
+
+
+def test_one_question_at_a_time_resumed_where_left(client: Any, examples: dict[str, int]) -> None:
+    login(client, MANAGER)
+    session = client.post(SESSIONS, json={"source": str(examples["templated"])}).json
+    started = act(client, session, "start")
+    assert started.status_code == 200, started.json
+    session = started.json
+    topics = session["clarification"]["topics"]
+    assert session["state"] == "clarification_active"
+    first = current(client, session)
+    assert first["key"] == topics[0]["key"] == "variable:url_param:deal_size", "a variable with no value comes first"
+    assert first["why"] and first["effect"] and first["state"] == "open"
+
+    not_current = act(client, session, "answer", topic=topics[1]["key"], value="whatever")
+    assert not_current.status_code == 409 and not_current.json["error_code"] == "NOT_CURRENT_QUESTION"
+
+    answered = act(client, session, "answer", topic=first["key"], value="Large")
+    assert answered.status_code == 200, answered.json
+    deal_size = next(m for m in answered.json["execution"]["mappings"] if m["variable"] == "deal_size")
+    assert (deal_size["value"], deal_size["provenance"], deal_size["approval"]) == ("Large", "manual", "pending")
+    again = act(client, session, "answer", topic=first["key"], value="Large")
+    assert again.status_code == 200 and again.headers.get("X-Review-Duplicate") == "true"
+    assert again.json["version"] == answered.json["version"], "a duplicate changes nothing"
+    conflicting = act(client, answered.json, "answer", topic=first["key"], value="Small")
+    assert conflicting.status_code == 409 and conflicting.json["error_code"] == "ANSWER_CONFLICT"
+
+    meaning = current(client, answered.json)
+    assert meaning["kind"] == "meaning"
+    described = act(client, answered.json, "answer", topic=meaning["key"], value="Where the customer is")
+    state = next(
+        s for s in described.json["semantics"] if s["column"] == meaning["target"] and s["field"] == "description"
+    )
+    assert state["locked"] and state["chosen"]["value"] == "Where the customer is"
+
+    session = described.json
+    second = current(client, session)
+    skipped = act(client, session, "skip", topic=second["key"]).json
+    third = current(client, skipped)
+    deferred = act(client, skipped, "expert", topic=third["key"]).json
+    states = {t["key"]: t["state"] for t in deferred["clarification"]["topics"]}
+    assert (states[first["key"]], states[second["key"]], states[third["key"]]) == ("answered", "skipped", "deferred")
+
+    fourth = current(client, deferred)
+    paused = act(client, deferred, "pause").json
+    refused = act(client, paused, "answer", topic=fourth["key"], value="x")
+    assert refused.status_code == 409 and refused.json["error_code"] == "CLARIFICATION_PAUSED"
+    resumed = act(client, paused, "start").json
+    assert current(client, resumed)["key"] == fourth["key"], "resume restores the current question"
+    assert resumed["clarification"]["answers"][first["key"]]["value"] == "Large"
+
+    finished = act(client, resumed, "finish").json
+    summary = finished["events"][-1]["after"]
+    assert summary["counts"]["answered"] == 2 and summary["counts"]["deferred"] == 1
+    assert summary["unresolved"] == len(topics) - 2 and any("expert" in change for change in summary["changes"])
+
+
+def test_an_unresolved_variable_is_asked_first_and_its_answer_becomes_a_mapping(
+    app: Any, client: Any, examples: dict[str, int]
+) -> None:
+    from superset.connectors.sqla.models import SqlaTable
+    from superset.extensions import db
+
+    with app.app_context():
+        dataset = db.session.get(SqlaTable, examples["templated"])
+        saved = dataset.template_params
+        dataset.template_params = None  # min_sales now has no value anywhere
+        db.session.commit()
+    try:
+        login(client, ADMIN)
+        session = client.post(SESSIONS, json={"source": str(examples["templated"])}).json
+        session = act(client, session, "start").json
+        question = current(client, session)
+        assert question["key"] == "variable:template_param:min_sales" and question["priority"] == 100
+        answered = act(client, session, "answer", topic=question["key"], value=1000).json
+        min_sales = next(m for m in answered["execution"]["mappings"] if m["variable"] == "min_sales")
+        assert (min_sales["value"], min_sales["provenance"]) == (1000, "manual")
+        assert min_sales["override"]["why"] == "clarification answer" and min_sales["approval"] == "approved"
+    finally:
+        with app.app_context():
+            dataset = db.session.get(SqlaTable, examples["templated"])
+            dataset.template_params = saved
+            db.session.commit()
+
+
+def test_clarification_answers_404_with_its_flag_off(client: Any, examples: dict[str, int]) -> None:
+    from superset.extensions import feature_flag_manager
+
+    login(client, MANAGER)
+    session = client.post(SESSIONS, json={"source": str(examples["sales"])}).json
+    flags = feature_flag_manager._feature_flags
+    flags["DATASET_REVIEW_CLARIFICATION"] = False
+    try:
+        assert act(client, session, "start").status_code == 404
+    finally:
+        flags["DATASET_REVIEW_CLARIFICATION"] = True
+    assert act(client, session, "start").status_code == 200
