@@ -118,6 +118,16 @@ def bench_with_services(root: Path) -> list[Row]:
         )
         if sessions.returncode != 0:
             raise RuntimeError(f"bench/sessions.py failed:\n{sessions.stderr[-3000:]}")
+        print("Measuring execution (compiled preview, launch) and clarification (next question) ...")
+        execution = subprocess.run(
+            [sys.executable, str(REPO / "bench" / "execution.py")],
+            env={**os.environ, **env},
+            capture_output=True,
+            text=True,
+            timeout=900,
+        )
+        if execution.returncode != 0:
+            raise RuntimeError(f"bench/execution.py failed:\n{execution.stderr[-3000:]}")
     added = statistics.median(with_extension) - statistics.median(without)
     note = (
         f"medians over {CREATE_APP_RUNS} runs: with the extension {statistics.median(with_extension):.2f} s, "
@@ -126,6 +136,7 @@ def bench_with_services(root: Path) -> list[Row]:
     rows = [Row("create_app() cost added by the extension", added, "s", "< 0.3 s", added < 0.3, note)]
     rows += [Row(**row) for row in json.loads(gateway.stdout.strip().splitlines()[-1])]
     rows += [Row(**row) for row in json.loads(sessions.stdout.strip().splitlines()[-1])]
+    rows += [Row(**row) for row in json.loads(execution.stdout.strip().splitlines()[-1])]
     return rows
 
 

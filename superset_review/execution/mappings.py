@@ -57,6 +57,9 @@ class ExecutionMapping:
 
     @property
     def needs_approval(self) -> bool:
+        """A value someone must vouch for; a variable with no value is a question for clarification instead."""
+        if self.value is None and self.override is None:
+            return False
         return self.confidence < APPROVAL_CONFIDENCE or self.transformed or self.override is not None
 
     @property

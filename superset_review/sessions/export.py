@@ -87,6 +87,6 @@ def export_markdown(session: ReviewSession) -> str:
     preview = execution.get("preview") or {}
     if preview.get("status") == "ready":
         stale = " (stale: inputs changed since)" if preview.get("stale") else ""
-        lines += ["", f"## Compiled SQL{stale}", "", f"Compiled by Superset; fingerprint `{preview['fingerprint'][:12]}`.",
-                  "", "```sql", str(preview["sql"]).rstrip(), "```"]  # fmt: skip
+        fingerprint = f"Compiled by Superset; fingerprint `{preview['fingerprint'][:12]}`."
+        lines += ["", f"## Compiled SQL{stale}", "", fingerprint, "", "```sql", str(preview["sql"]).rstrip(), "```"]
     return "\n".join(lines) + "\n"

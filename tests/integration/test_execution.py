@@ -109,6 +109,10 @@ def test_dashboard_link_ends_in_the_sql_superset_itself_renders(
     superset_sql = query.json["result"][0]["query"]
     assert inner_sql(superset_sql) == sqlglot.parse_one(tab["sql"], read="postgres").sql(dialect="postgres")
 
+    exported = client.get(f"{SESSIONS}{session['id']}/export?format=md").data.decode()
+    assert "## Compiled SQL" in exported and compiled["sql"].strip().splitlines()[0] in exported
+    assert "| country | filter_values |" in exported
+
     runs = client.get(f"{SESSIONS}{session['id']}/runs").json["result"]
     assert [run["outcome"] for run in runs] == ["launched", "blocked"]
     assert runs[0]["compiled_sql"] == compiled["sql"] and runs[0]["username"] == RUNNER
