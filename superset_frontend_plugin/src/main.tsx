@@ -1,6 +1,7 @@
 import { StrictMode } from 'react';
 import { createRoot, type Root } from 'react-dom/client';
 import { HealthPanel } from './HealthPanel';
+import { Workspace } from './workspace/Workspace';
 
 export const ROOT_ID = 'dataset-review-root';
 
@@ -11,6 +12,7 @@ export function mount(doc: Document = document): Root | null {
   const root = createRoot(element);
   root.render(
     <StrictMode>
+      <Workspace />
       <HealthPanel />
     </StrictMode>,
   );

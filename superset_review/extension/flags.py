@@ -25,3 +25,15 @@ def is_enabled(flag: str) -> bool:
 
 def extension_enabled() -> bool:
     return is_enabled(FLAG_EXTENSION)
+
+
+def entry_points_enabled() -> bool:
+    """Whether Superset's pages load the entry-point script: the extension is on and the user may read reviews."""
+    from superset.extensions import security_manager
+
+    from superset_review.extension.constants import READ, VIEW_MENU
+
+    try:
+        return extension_enabled() and bool(security_manager.can_access(f"can_{READ}", VIEW_MENU))
+    except Exception:  # noqa: BLE001 - a page of Superset must render even if this check cannot run
+        return False

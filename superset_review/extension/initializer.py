@@ -43,6 +43,10 @@ class ReviewAppInitializer(SupersetAppInitializer):
         if self.superset_app.jinja_loader is not None:
             loaders.append(self.superset_app.jinja_loader)
         self.superset_app.jinja_loader = ChoiceLoader(loaders)
+        from superset_review.extension.flags import entry_points_enabled
+
+        # Read by templates/tail_js_custom_extra.html, which every page of Superset's SPA includes.
+        self.superset_app.context_processor(lambda: {"dataset_review_entry_points": entry_points_enabled})
 
     def init_views(self) -> None:
         super().init_views()

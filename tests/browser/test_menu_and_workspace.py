@@ -33,7 +33,7 @@ def test_admin_opens_the_workspace_from_the_menu(page: Any, live_server: str, ar
     entry.click()
     page.wait_for_url(f"{live_server}/dataset_review/", timeout=30_000)
 
-    table = page.get_by_role("table")
+    table = page.get_by_role("table").filter(has_text="Metadata database")
     table.wait_for(timeout=30_000)
     rows = {
         row.get_by_role("rowheader").inner_text().strip(): row.inner_text()

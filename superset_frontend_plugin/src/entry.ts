@@ -1,0 +1,81 @@
+// Entry points into Superset's own pages (dataset list, dashboards, Explore, SQL Lab), loaded on every Superset
+// page through the template tail_js_custom_extra.html. It only adds links: any failure here is caught and leaves
+// Superset's page exactly as it was. The server includes it only for users holding can_read on DatasetReview.
+
+export const WORKSPACE = '/dataset_review/';
+const MARK = 'data-dataset-review';
+
+function reviewUrl(source: string): string {
+  return `${WORKSPACE}?source=${encodeURIComponent(source)}`;
+}
+
+function label(): string {
+  const lang = (document.documentElement.lang || navigator.language || 'en').toLowerCase();
+  return lang.startsWith('ru') ? 'Ревью датасета' : 'Review dataset';
+}
+
+function link(href: string, text: string, kind: string): HTMLAnchorElement {
+  const anchor = document.createElement('a');
+  anchor.href = href;
+  anchor.textContent = text;
+  anchor.setAttribute(MARK, kind);
+  anchor.setAttribute('aria-label', text);
+  anchor.style.cssText =
+    'margin-left:8px;padding:2px 8px;border:1px solid #156378;border-radius:4px;color:#156378;' +
+    'font-size:12px;white-space:nowrap;text-decoration:none;background:#fff;';
+  return anchor;
+}
+
+/** Dataset list: a "Review dataset" link beside each dataset's name (rows link to Explore with datasource_id). */
+export function decorateDatasetList(root: ParentNode): number {
+  let added = 0;
+  root.querySelectorAll<HTMLAnchorElement>('a[href*="datasource_id="]').forEach((anchor) => {
+    const parent = anchor.parentElement;
+    if (!parent || parent.querySelector(`[${MARK}="dataset-row"]`)) return;
+    const id = new URL(anchor.href, window.location.origin).searchParams.get('datasource_id');
+    if (!id || !/^\d+$/.test(id)) return;
+    parent.appendChild(link(reviewUrl(id), label(), 'dataset-row'));
+    added += 1;
+  });
+  return added;
+}
+
+/** Dashboards, Explore and SQL Lab: one "Review" button that carries the page's current URL (and so its
+ * filter state key, form-data key or permalink) into the review. */
+export function decoratePage(doc: Document): boolean {
+  if (doc.querySelector(`[${MARK}="page"]`)) return false;
+  const path = window.location.pathname;
+  const kind = path.startsWith('/superset/dashboard/') ? 'dashboard'
+    : path.startsWith('/explore') || path.startsWith('/superset/explore') ? 'explore'
+    : path.startsWith('/sqllab') ? 'sqllab' : null;  // prettier-ignore
+  if (!kind) return false;
+  const text = kind === 'dashboard' ? (label().startsWith('Ревью') ? 'Ревью' : 'Review') : label();
+  const button = link(reviewUrl(window.location.href), text, 'page');
+  button.style.cssText +=
+    'position:fixed;right:16px;bottom:16px;z-index:1000;padding:6px 12px;font-size:13px;box-shadow:0 1px 4px #0003;';
+  doc.body.appendChild(button);
+  return true;
+}
+
+export function start(doc: Document = document): void {
+  try {
+    const run = () => {
+      try {
+        if (window.location.pathname.startsWith('/tablemodelview/list')) decorateDatasetList(doc);
+        decoratePage(doc);
+      } catch {
+        // Superset's DOM changed: the page keeps working, only our links are missing.
+      }
+    };
+    run();
+    new MutationObserver(run).observe(doc.body, { childList: true, subtree: true });
+  } catch {
+    // Never let the extension break Superset's page.
+  }
+}
+
+if (typeof window !== 'undefined' && !(window as unknown as { __datasetReviewEntry?: boolean }).__datasetReviewEntry) {
+  (window as unknown as { __datasetReviewEntry?: boolean }).__datasetReviewEntry = true;
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', () => start());
+  else start();
+}

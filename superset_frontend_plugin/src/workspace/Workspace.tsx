@@ -1,0 +1,151 @@
+import { Alert, App, Button, ConfigProvider, Form, Input, Progress, Space, Table, Typography } from 'antd';
+import { useCallback, useEffect, useState } from 'react';
+import { t } from '../i18n';
+import { ApiError, api, looksLikeSource, type SessionSummary } from './client';
+import { SessionView } from './SessionView';
+import { StateTag } from './parts';
+
+// Superset 6.1's own theme tokens (its font and primary colour), so the page looks like the rest of Superset.
+export const THEME = {
+  token: {
+    colorPrimary: '#2893B3',
+    colorLink: '#156378',
+    fontFamily: 'Inter, Helvetica, Arial, sans-serif',
+    borderRadius: 4,
+    fontSize: 14,
+  },
+};
+
+function sessionFromUrl(): number | null {
+  const value = new URLSearchParams(window.location.search).get('session');
+  return value && /^\d+$/.test(value) ? Number(value) : null;
+}
+
+function go(session: number | null, source?: string): void {
+  const params = new URLSearchParams();
+  if (session !== null) params.set('session', String(session));
+  if (source) params.set('source', source);
+  const query = params.toString();
+  window.history.pushState({}, '', `${window.location.pathname}${query ? `?${query}` : ''}`);
+  window.dispatchEvent(new PopStateEvent('popstate'));
+}
+
+export function StartForm({ onStarted }: { onStarted: (id: number) => void }) {
+  const params = new URLSearchParams(window.location.search);
+  const initial = params.get('source') ?? '';
+  // A dashboard has several datasets: an entry point may say which one to review.
+  const datasetParam = params.get('dataset');
+  const datasetId = datasetParam && /^\d+$/.test(datasetParam) ? Number(datasetParam) : null;
+  const [source, setSource] = useState(initial);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const valid = looksLikeSource(source);
+
+  const submit = async () => {
+    setBusy(true);
+    setError(null);
+    try {
+      const session = await api.start(source.trim(), datasetId);
+      onStarted(session.id);
+    } catch (failure) {
+      // The pasted link stays in the box: the user fixes it instead of pasting again.
+      setError(failure instanceof ApiError && failure.status ? failure.message : t('error.networkAction'));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <Form layout="vertical" onFinish={() => void submit()} aria-label={t('start.title')}>
+      <Form.Item
+        label={t('start.label')}
+        htmlFor="review-source"
+        validateStatus={source && !valid ? 'warning' : ''}
+        help={source && !valid ? t('start.invalid') : null}
+      >
+        <Space.Compact style={{ width: '100%' }}>
+          <Input
+            id="review-source"
+            value={source}
+            placeholder={t('start.placeholder')}
+            onChange={(event) => setSource(event.target.value)}
+            autoFocus
+          />
+          <Button type="primary" htmlType="submit" loading={busy} disabled={!valid}>
+            {t('start.submit')}
+          </Button>
+        </Space.Compact>
+      </Form.Item>
+      {error && <Alert type="error" showIcon message={error} role="alert" />}
+    </Form>
+  );
+}
+
+export function SessionList({ onOpen }: { onOpen: (id: number) => void }) {
+  const [rows, setRows] = useState<SessionSummary[] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const load = useCallback(async () => {
+    try {
+      setRows((await api.list()).result);
+      setError(null);
+    } catch (failure) {
+      setError((failure as Error).message);
+    }
+  }, []);
+  useEffect(() => void load(), [load]);
+
+  if (error) {
+    return (
+      <Alert type="error" showIcon message={error} action={<Button onClick={() => void load()}>{t('action.retry')}</Button>} />
+    );
+  }
+  return (
+    <Table<SessionSummary>
+      rowKey="id"
+      loading={rows === null}
+      dataSource={rows ?? []}
+      pagination={{ pageSize: 20, hideOnSinglePage: true }}
+      locale={{ emptyText: t('list.empty') }}
+      columns={[
+        { title: t('list.title'), dataIndex: 'title', render: (title: string, row) => <a href={`?session=${row.id}`} onClick={(e) => { e.preventDefault(); onOpen(row.id); }}>{title}</a> },
+        { title: t('list.state'), dataIndex: 'state', render: (state: string) => <StateTag state={state} /> },
+        { title: t('list.readiness'), dataIndex: 'readiness', width: 160, render: (value: number) => <Progress percent={Math.round(value * 100)} size="small" /> },
+        { title: t('list.changed'), dataIndex: 'changed_on', width: 200, render: (value: string) => new Date(`${value}Z`).toLocaleString() },
+        { title: '', key: 'resume', width: 120, render: (_: unknown, row) => <Button onClick={() => onOpen(row.id)}>{t('list.resume')}</Button> },
+      ]}
+    />
+  );
+}
+
+export function Workspace() {
+  const [sessionId, setSessionId] = useState<number | null>(sessionFromUrl);
+  useEffect(() => {
+    const onPop = () => setSessionId(sessionFromUrl());
+    window.addEventListener('popstate', onPop);
+    return () => window.removeEventListener('popstate', onPop);
+  }, []);
+
+  return (
+    <ConfigProvider theme={THEME}>
+      <App>
+        <div style={{ maxWidth: 1240, margin: '0 auto', padding: '16px 20px', minWidth: 0 }}>
+          {sessionId === null ? (
+            <Space direction="vertical" size="large" style={{ width: '100%' }}>
+              <Typography.Title level={3} style={{ margin: 0 }}>
+                {t('app.title')}
+              </Typography.Title>
+              <StartForm onStarted={(id) => go(id)} />
+              <Typography.Title level={4} style={{ margin: 0 }}>
+                {t('nav.sessions')}
+              </Typography.Title>
+              <SessionList onOpen={(id) => go(id)} />
+            </Space>
+          ) : (
+            <SessionView id={sessionId} onBack={() => go(null)} />
+          )}
+        </div>
+      </App>
+    </ConfigProvider>
+  );
+}
+
