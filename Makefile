@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 FRONTEND := superset_frontend_plugin
 BUNDLE := superset_review/static/dist/workspace.js
-FRONTEND_SOURCES := $(shell find $(FRONTEND)/src -type f 2>/dev/null) $(FRONTEND)/package.json $(FRONTEND)/vite.config.ts
+FRONTEND_SOURCES := $(shell find $(FRONTEND)/src -type f 2>/dev/null) $(FRONTEND)/package.json $(FRONTEND)/vite.config.ts $(FRONTEND)/vite.entry.config.ts
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo -n)
 PYTEST_ARGS ?=
 

@@ -207,12 +207,17 @@ def bench_up(root: Path) -> list[Row]:
     try:
         time.sleep(10)  # let start-up allocations settle: idle means after start, with nothing asked of it
         memory = stack_pss_mb(process, data_dir)
+        from bench import ui
+
+        print("Measuring the workspace in Chromium ...")
+        browser_rows = ui.rows(f"http://127.0.0.1:{port}", "admin", "admin")
     finally:
         stop_up(process)
     return [
         Row("superset-review up, cold with examples", cold, "s", "< 60 s", cold < 60),
         Row("superset-review up, warm", warm, "s", "< 15 s", warm < 15),
         Row("idle memory of the embedded stack (PSS)", memory, "MB", "< 1536 MB", memory < 1536),
+        *(Row(**row) for row in browser_rows),
     ]
 
 

@@ -40,9 +40,8 @@ const styles = {
   root: {
     fontFamily: FONT,
     color: TEXT,
-    maxWidth: 960,
     margin: '0 auto',
-    padding: '24px 16px',
+    padding: '24px 0',
     lineHeight: 1.5,
     fontSize: 14,
   },
@@ -56,7 +55,7 @@ const styles = {
     paddingBottom: 12,
     marginBottom: 16,
   },
-  title: { fontSize: 24, fontWeight: 600, margin: 0, lineHeight: 1.3 },
+  title: { fontSize: 20, fontWeight: 600, margin: 0, lineHeight: 1.3 },
   subtitle: { margin: '4px 0 0', color: TEXT_SECONDARY },
   button: {
     fontFamily: FONT,
@@ -275,7 +274,7 @@ export function HealthPanel({ fetchImpl }: HealthPanelProps = {}) {
     <div style={styles.root}>
       <header style={styles.header}>
         <div>
-          <h1 style={styles.title}>{t('app.title')}</h1>
+          <h2 style={styles.title}>{t('nav.health')}</h2>
           <p style={styles.subtitle}>
             {t('app.subtitle')}
             {report ? ` · ${t('app.version', { version: report.version })}` : ''}

@@ -1,6 +1,5 @@
 import { StrictMode } from 'react';
 import { createRoot, type Root } from 'react-dom/client';
-import { HealthPanel } from './HealthPanel';
 import { Workspace } from './workspace/Workspace';
 
 export const ROOT_ID = 'dataset-review-root';
@@ -13,7 +12,6 @@ export function mount(doc: Document = document): Root | null {
   root.render(
     <StrictMode>
       <Workspace />
-      <HealthPanel />
     </StrictMode>,
   );
   return root;

@@ -31,7 +31,7 @@ describe('HealthPanel', () => {
 
     render(<HealthPanel />);
 
-    expect(screen.getByRole('heading', { level: 1, name: 'Dataset Review' })).toBeTruthy();
+    expect(screen.getByRole('heading', { level: 2, name: 'Health' })).toBeTruthy();
     expect(screen.getByRole('status').textContent).toBe('Checking…');
     expect(screen.getByRole<HTMLButtonElement>('button', { name: 'Refresh' }).disabled).toBe(true);
     expect(screen.queryByRole('table')).toBeNull();

@@ -1,5 +1,6 @@
 import { Alert, App, Button, ConfigProvider, Form, Input, Progress, Space, Table, Typography } from 'antd';
 import { useCallback, useEffect, useState } from 'react';
+import { HealthPanel } from '../HealthPanel';
 import { t } from '../i18n';
 import { ApiError, api, looksLikeSource, type SessionSummary } from './client';
 import { SessionView } from './SessionView';
@@ -131,7 +132,7 @@ export function Workspace() {
         <div style={{ maxWidth: 1240, margin: '0 auto', padding: '16px 20px', minWidth: 0 }}>
           {sessionId === null ? (
             <Space direction="vertical" size="large" style={{ width: '100%' }}>
-              <Typography.Title level={3} style={{ margin: 0 }}>
+              <Typography.Title level={1} style={{ margin: 0, fontSize: 26 }}>
                 {t('app.title')}
               </Typography.Title>
               <StartForm onStarted={(id) => go(id)} />
@@ -139,6 +140,7 @@ export function Workspace() {
                 {t('nav.sessions')}
               </Typography.Title>
               <SessionList onOpen={(id) => go(id)} />
+              <HealthPanel />
             </Space>
           ) : (
             <SessionView id={sessionId} onBack={() => go(null)} />

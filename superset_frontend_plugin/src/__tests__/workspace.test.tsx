@@ -1,0 +1,102 @@
+import { fireEvent, render, screen, waitFor } from '@testing-library/react';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { ApiError, call, looksLikeSource } from '../workspace/client';
+import { reducer } from '../workspace/useSession';
+import { StartForm } from '../workspace/Workspace';
+import { decorateDatasetList } from '../entry';
+import { setLanguage } from '../i18n';
+
+afterEach(() => {
+  setLanguage('en');
+  window.history.pushState({}, '', '/');
+});
+
+describe('looksLikeSource', () => {
+  it.each([
+    ['42', true],
+    ['http://superset:8088/superset/dashboard/7/?native_filters_key=abc', true],
+    ['/explore/?slice_id=3', true],
+    ['/sqllab/p/xyz/', true],
+    ['/dataset/12', true],
+    ['https://example.com/other', false],
+    ['', false],
+    ['drop table x', false],
+  ])('%s -> %s', (text, expected) => {
+    expect(looksLikeSource(text)).toBe(expected);
+  });
+});
+
+describe('reducer', () => {
+  const session = { id: 1, version: 3 } as never;
+  it('keeps the session when an action fails, and clears the error on the next success', () => {
+    const loaded = reducer({ session: null, busy: null, error: null }, { type: 'loaded', session });
+    const busy = reducer(loaded, { type: 'busy', action: 'preview' });
+    expect(busy.busy).toBe('preview');
+    const failed = reducer(busy, { type: 'failed', error: new ApiError('changed', 409, 'SESSION_CHANGED') });
+    expect(failed.session).toBe(session);
+    expect(failed.error?.status).toBe(409);
+    expect(failed.busy).toBeNull();
+    expect(reducer(failed, { type: 'loaded', session }).error).toBeNull();
+  });
+});
+
+describe('call', () => {
+  it('sends the CSRF token on writes and turns an error answer into an ApiError with its code', async () => {
+    const fetchImpl = vi.fn(async (url: RequestInfo | URL, init?: RequestInit) => {
+      if (String(url).includes('csrf_token')) return new Response(JSON.stringify({ result: 'tok' }));
+      expect((init?.headers as Record<string, string>)['X-CSRFToken']).toBe('tok');
+      return new Response(JSON.stringify({ message: 'stale', error_code: 'SESSION_CHANGED' }), { status: 409 });
+    });
+    await expect(call('POST', '/x', { version: 1 }, fetchImpl as typeof fetch)).rejects.toMatchObject({
+      status: 409,
+      code: 'SESSION_CHANGED',
+      message: 'stale',
+    });
+  });
+
+  it('reports a lost connection as NETWORK', async () => {
+    const fetchImpl = vi.fn(async () => {
+      throw new TypeError('Failed to fetch');
+    });
+    await expect(call('GET', '/x', undefined, fetchImpl as typeof fetch)).rejects.toMatchObject({ code: 'NETWORK' });
+  });
+});
+
+describe('StartForm', () => {
+  it('validates as you type and keeps the link when the server refuses it', async () => {
+    window.history.pushState({}, '', '/dataset_review/?source=not-a-link');
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(async (url: RequestInfo | URL) =>
+        String(url).includes('csrf')
+          ? new Response(JSON.stringify({ result: 't' }))
+          : new Response(JSON.stringify({ message: 'Dashboard 9 does not exist (deleted?).' }), { status: 404 }),
+      ),
+    );
+    const started = vi.fn();
+    render(<StartForm onStarted={started} />);
+    const input = screen.getByLabelText('Superset link or dataset id') as HTMLInputElement;
+    expect(screen.getByText('This does not look like a Superset link or a dataset id')).toBeTruthy();
+    expect((screen.getByRole('button', { name: 'Start review' }) as HTMLButtonElement).disabled).toBe(true);
+    fireEvent.change(input, { target: { value: '/superset/dashboard/9/' } });
+    const button = screen.getByRole('button', { name: 'Start review' }) as HTMLButtonElement;
+    expect(button.disabled).toBe(false);
+    fireEvent.click(button);
+    await waitFor(() => expect(screen.getByRole('alert').textContent).toContain('does not exist'));
+    expect(input.value).toBe('/superset/dashboard/9/');
+    expect(started).not.toHaveBeenCalled();
+  });
+});
+
+describe('entry points', () => {
+  it('adds one Review link per dataset row, idempotently', () => {
+    document.body.innerHTML = `
+      <div><a href="/explore/?datasource_type=table&datasource_id=3">orders</a></div>
+      <div><a href="/explore/?datasource_type=table&datasource_id=4">customers</a></div>
+      <div><a href="/explore/?datasource_type=table&datasource_id=x">bad</a></div>`;
+    expect(decorateDatasetList(document)).toBe(2);
+    expect(decorateDatasetList(document)).toBe(0);
+    const links = [...document.querySelectorAll('a[data-dataset-review]')].map((a) => a.getAttribute('href'));
+    expect(links).toEqual(['/dataset_review/?source=3', '/dataset_review/?source=4']);
+  });
+});
