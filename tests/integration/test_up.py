@@ -117,7 +117,10 @@ def test_up_cold_then_warm_and_ctrl_c_leaves_nothing(tmp_path: Path) -> None:
         exported = review_cli(data_dir, str(names["sales_review_templated"]), "--user", "boss")
         assert exported.returncode == 0, exported.stderr[-2000:]
         assert exported.stdout.startswith("# Review: sales_review_templated")
-        assert "URL_PARAM_MISSING `deal_size`" in exported.stdout and "| min_sales |" not in exported.stdout
+        assert "URL_PARAM_MISSING `deal_size`" in exported.stdout
+        columns = exported.stdout.split("## Columns", 1)[1].split("## Findings", 1)[0]
+        assert "| sales |" in columns and "| min_sales |" not in columns, "a template parameter is not a column"
+        assert "| min_sales | template_param | 0 | dataset_params |" in exported.stdout
 
         output = stop_and_check_nothing_left(up, data_dir, signal.SIGINT)
         assert "Stopped." in output

@@ -11,6 +11,10 @@ export const THEME = {
   token: {
     colorPrimary: '#2893B3',
     colorLink: '#156378',
+    // Darker than Ant Design's defaults, so warning and error text keeps WCAG AA contrast (4.5:1) on white.
+    colorWarning: '#A35200',
+    colorError: '#A0182B',
+    colorSuccess: '#1E6B3A',
     fontFamily: 'Inter, Helvetica, Arial, sans-serif',
     borderRadius: 4,
     fontSize: 14,
