@@ -113,6 +113,20 @@ const en = {
   'error.conflict': 'This review changed in another tab or by someone else. Your input is kept: reload and apply it again.',
   'error.reload': 'Reload',
   'error.networkAction': 'The connection was lost: nothing was changed. Retry when you are back online.',
+  'summary.dataset': 'Dataset',
+  'summary.database': 'Database',
+  'summary.columns': 'Columns',
+  'summary.metrics': 'metrics',
+  'summary.rows': 'Rows',
+  'summary.noData': 'not read (metadata_only policy, or still reading)',
+  'summary.owners': 'Owners',
+  'summary.certified': 'Certified by',
+  'summary.description': 'Description',
+  'summary.type': 'Type',
+  'summary.nulls': 'Nulls (sample)',
+  'summary.distinct': 'Distinct (sample)',
+  'summary.top': 'Top values (sample)',
+  'summary.withheld': 'withheld: PII',
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -231,6 +245,20 @@ const ru: Dictionary = {
   'error.conflict': 'Ревью изменилось в другой вкладке или другим пользователем. Ваш ввод сохранён: обновите и примените снова.',
   'error.reload': 'Обновить',
   'error.networkAction': 'Соединение потеряно: ничего не изменено. Повторите, когда связь восстановится.',
+  'summary.dataset': 'Датасет',
+  'summary.database': 'База данных',
+  'summary.columns': 'Колонки',
+  'summary.metrics': 'метрики',
+  'summary.rows': 'Строк',
+  'summary.noData': 'не прочитано (политика metadata_only или ещё читается)',
+  'summary.owners': 'Владельцы',
+  'summary.certified': 'Сертифицировал',
+  'summary.description': 'Описание',
+  'summary.type': 'Тип',
+  'summary.nulls': 'Пустые (выборка)',
+  'summary.distinct': 'Различных (выборка)',
+  'summary.top': 'Частые значения (выборка)',
+  'summary.withheld': 'скрыто: ПДн',
 };
 
 const dictionaries = { en, ru } satisfies Record<string, Dictionary>;

@@ -23,12 +23,24 @@ function ErrorBar({ error, onReload, onDismiss }: { error: ApiError; onReload: (
 
 function Summary({ session }: { session: Session }) {
   const filters = session.context.filters ?? [];
+  const profile = session.profile;
+  const statistics = profile.data?.statistics;
+  const counts = (['blocking', 'warning', 'info'] as const).map(
+    (severity) => `${session.findings.filter((f) => f.severity === severity).length} ${t(`severity.${severity}`).toLowerCase()}`,
+  );
+  const columns = (profile.columns ?? []).map((column) => ({ ...column, stats: statistics?.columns[column.column_name] }));
   return (
     <Space direction="vertical" style={{ width: '100%' }}>
-      <Descriptions bordered size="small" column={1}>
-        <Descriptions.Item label={t('session.source')}>{session.source}</Descriptions.Item>
-        <Descriptions.Item label={t('session.state')}><StateTag state={session.state} /></Descriptions.Item>
-        <Descriptions.Item label={t('session.next')}>{session.next_action ?? '-'}</Descriptions.Item>
+      <Descriptions bordered size="small" column={2}>
+        <Descriptions.Item label={t('summary.dataset')}>{profile.table_name} ({profile.kind})</Descriptions.Item>
+        <Descriptions.Item label={t('summary.database')}>{profile.database}{profile.schema ? `.${profile.schema}` : ''}</Descriptions.Item>
+        <Descriptions.Item label={t('summary.columns')}>{profile.columns?.length ?? 0} / {t('summary.metrics')}: {profile.metrics?.length ?? 0}</Descriptions.Item>
+        <Descriptions.Item label={t('summary.rows')}>{statistics ? statistics.rows.toLocaleString() : t('summary.noData')}</Descriptions.Item>
+        <Descriptions.Item label={t('summary.owners')}>{profile.owners?.join(', ') || '-'}</Descriptions.Item>
+        <Descriptions.Item label={t('summary.certified')}>{profile.certification?.certified_by ?? '-'}</Descriptions.Item>
+        <Descriptions.Item label={t('tab.findings', { count: session.findings.length })} span={2}>{counts.join(', ')}</Descriptions.Item>
+        <Descriptions.Item label={t('session.source')} span={2}>{session.source}</Descriptions.Item>
+        {profile.description ? <Descriptions.Item label={t('summary.description')} span={2}>{profile.description}</Descriptions.Item> : null}
       </Descriptions>
       <Typography.Title level={5}>{t('filters.title')}</Typography.Title>
       {filters.length === 0 ? <Typography.Text>{t('filters.none')}</Typography.Text> : (
@@ -40,6 +52,15 @@ function Summary({ session }: { session: Session }) {
           { title: t('session.state'), dataIndex: 'status', render: (s: string) => <Tag>{s}</Tag> },
         ]} />
       )}
+      <Typography.Title level={5}>{t('summary.columns')}</Typography.Title>
+      <Table size="small" rowKey="column_name" dataSource={columns} pagination={{ pageSize: 25, hideOnSinglePage: true }} columns={[
+        { title: t('semantics.column'), dataIndex: 'column_name', render: (name: string, c) => <span>{name}{profile.data?.pii_columns[name] ? <Tag color="#A0182B" style={{ color: '#fff', marginLeft: 6 }}>PII: {profile.data.pii_columns[name]}</Tag> : null}{c.verbose_name ? <div><Typography.Text type="secondary">{c.verbose_name}</Typography.Text></div> : null}</span> },
+        { title: t('summary.type'), dataIndex: 'type' },
+        { title: t('summary.nulls'), key: 'nulls', render: (_, c) => c.stats?.null_rate == null ? '' : `${Math.round(c.stats.null_rate * 100)}%` },
+        { title: t('summary.distinct'), key: 'distinct', render: (_, c) => c.stats?.distinct ?? '' },
+        { title: t('summary.top'), key: 'top', render: (_, c) => c.stats?.withheld ? t('summary.withheld') : (c.stats?.top_values ?? []).slice(0, 3).map((v) => `${String(v.value)} (${v.count})`).join(', ') },
+        { title: t('summary.description'), dataIndex: 'description' },
+      ]} />
     </Space>
   );
 }

@@ -10,6 +10,7 @@ import { StateTag } from './parts';
 export const THEME = {
   token: {
     colorPrimary: '#2893B3',
+    colorInfo: '#2893B3',
     colorLink: '#156378',
     // Darker than Ant Design's defaults, so warning and error text keeps WCAG AA contrast (4.5:1) on white.
     colorWarning: '#A35200',

@@ -97,7 +97,27 @@ export interface Session {
     filters?: Array<{ filter_id: string; name: string; column: string | null; value: unknown; provenance: string; status: string }>;
     tasks?: Record<string, { kind: string; state: string; message?: string }>;
   };
-  profile: { table_name?: string; database?: string; columns?: Array<{ column_name: string; type: string | null }> };
+  profile: {
+    table_name?: string;
+    database?: string;
+    schema?: string | null;
+    kind?: string;
+    description?: string | null;
+    owners?: string[];
+    certification?: { certified_by?: string } | null;
+    changed_on?: string | null;
+    columns?: Array<{ column_name: string; type: string | null; verbose_name: string | null; description: string | null }>;
+    metrics?: Array<{ metric_name: string }>;
+    data?: {
+      statistics: {
+        rows: number;
+        sampled_rows: number;
+        columns: Record<string, { null_rate: number | null; distinct: number; min: unknown; max: unknown;
+          top_values: Array<{ value: unknown; count: number }> | null; withheld: boolean }>;
+      };
+      pii_columns: Record<string, string>;
+    };
+  };
   findings: Finding[];
   semantics: FieldState[] | null;
   clarification: { status: string; current: string | null; topics: Topic[]; changes: string[] } | null;
