@@ -49,6 +49,9 @@ def next_question_ms() -> tuple[float, float]:
 
 def main() -> None:
     from superset.app import create_app
+
+    app = create_app()  # before any model import: Superset's models need the initialised app
+
     from superset.connectors.sqla.models import SqlaTable
     from superset.extensions import db
     from superset.models.dashboard import Dashboard
@@ -56,7 +59,6 @@ def main() -> None:
     from superset_review.embedded.examples import JINJA_DATASET_NAME, load_curated_examples
     from tests.users import ADMIN, PASSWORD, create_test_users
 
-    app = create_app()
     app.config["WTF_CSRF_ENABLED"] = False
     with app.app_context():
         create_test_users()

@@ -51,6 +51,13 @@ export function decoratePage(doc: Document): boolean {
   if (!kind) return false;
   const text = kind === 'dashboard' ? (label().startsWith('Ревью') ? 'Ревью' : 'Review') : label();
   const button = link(reviewUrl(window.location.href), text, 'page');
+  // Superset rewrites the URL as filters change (a new native_filters_key, form_data_key): take it at click time.
+  const refresh = () => {
+    button.href = reviewUrl(window.location.href);
+  };
+  button.addEventListener('mousedown', refresh);
+  button.addEventListener('keydown', refresh);
+  button.addEventListener('focus', refresh);
   button.style.cssText +=
     'position:fixed;right:16px;bottom:16px;z-index:1000;padding:6px 12px;font-size:13px;box-shadow:0 1px 4px #0003;';
   doc.body.appendChild(button);

@@ -7,15 +7,17 @@ Values of columns found to hold PII are never part of the result: their min, max
 from __future__ import annotations
 
 from collections.abc import Collection
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import polars as pl
+if TYPE_CHECKING:
+    import polars as pl
 
 TOP_VALUES = 5
 
 
 def column_statistics(sample: pl.DataFrame, rows: int, withheld: Collection[str] = ()) -> dict[str, Any]:
     """``rows`` is the table's true row count; every other figure is of ``sample`` and says so."""
+    import polars as pl  # not at import: the web app's start-up should not pay for Polars
     if not sample.width:
         return {"rows": rows, "sampled_rows": 0, "columns": {}}
     exprs: list[pl.Expr] = []
@@ -52,6 +54,8 @@ def column_statistics(sample: pl.DataFrame, rows: int, withheld: Collection[str]
 
 
 def _countable(dtype: pl.DataType) -> bool:
+    import polars as pl
+
     return not (dtype.is_nested() or dtype == pl.Object or dtype == pl.Binary)
 
 

@@ -31,3 +31,22 @@ def test_wrong_value_in_superset_config_stops_create_app(tmp_path: Path, service
         "superset-review: REVIEW_WORKER_CONCURRENCY must be an integer from 1 to 32 (got 100)"
     )
     assert "Traceback" not in result.stderr
+
+
+def test_create_app_leaves_heavy_libraries_for_first_use(service_env: dict[str, str]) -> None:
+    """Polars, litellm, openpyxl and the pandas-free PII code load on first use, not in every web worker's start."""
+    code = (
+        "import sys; from superset.app import create_app; create_app(); "
+        "print(sorted(m for m in ('polars', 'litellm', 'openpyxl') if m in sys.modules))"
+    )
+    config = Path(__file__).resolve().parents[1] / "superset_test_config.py"
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        env={**os.environ, **service_env, "SUPERSET_CONFIG_PATH": str(config)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip().splitlines()[-1] == "[]"
