@@ -40,26 +40,57 @@ export function decorateDatasetList(root: ParentNode): number {
   return added;
 }
 
-/** Dashboards, Explore and SQL Lab: one "Review" button that carries the page's current URL (and so its
- * filter state key, form-data key or permalink) into the review. */
-export function decoratePage(doc: Document): boolean {
-  if (doc.querySelector(`[${MARK}="page"]`)) return false;
-  const path = window.location.pathname;
-  const kind = path.startsWith('/superset/dashboard/') ? 'dashboard'
-    : path.startsWith('/explore') || path.startsWith('/superset/explore') ? 'explore'
-    : path.startsWith('/sqllab') ? 'sqllab' : null;  // prettier-ignore
-  if (!kind) return false;
-  const text = kind === 'dashboard' ? (label().startsWith('Ревью') ? 'Ревью' : 'Review') : label();
-  const button = link(reviewUrl(window.location.href), text, 'page');
+/** A menu item of Superset's own dropdown menus (Ant Design's markup), linking to the review of the page. */
+function menuItem(text: string, kind: string): HTMLLIElement {
+  const item = document.createElement('li');
+  item.className = 'ant-dropdown-menu-item ant-dropdown-menu-item-only-child';
+  item.setAttribute('role', 'menuitem');
+  item.setAttribute(MARK, kind);
+  const title = document.createElement('span');
+  title.className = 'ant-dropdown-menu-title-content';
+  const anchor = document.createElement('a');
+  anchor.textContent = text;
   // Superset rewrites the URL as filters change (a new native_filters_key, form_data_key): take it at click time.
+  const refresh = () => {
+    anchor.href = reviewUrl(window.location.href);
+  };
+  refresh();
+  anchor.addEventListener('mousedown', refresh);
+  anchor.addEventListener('focus', refresh);
+  title.appendChild(anchor);
+  item.appendChild(title);
+  return item;
+}
+
+/** Dashboards: "Review" in the header's actions menu; Explore: "Review dataset" in the dataset's menu. Both carry
+ * the page's current URL (its filter state key, form-data key or permalink) into the review. */
+export function decorateMenus(doc: Document): number {
+  let added = 0;
+  const dashboardMenu = doc.querySelector('ul[data-test="header-actions-menu"]');
+  if (dashboardMenu && !dashboardMenu.querySelector(`[${MARK}]`)) {
+    dashboardMenu.appendChild(menuItem(label().startsWith('Ревью') ? 'Ревью' : 'Review', 'dashboard-menu'));
+    added += 1;
+  }
+  const editDataset = doc.querySelector('ul[role="menu"] > li[data-test="edit-dataset"]');
+  const datasetMenu = editDataset?.parentElement;
+  if (datasetMenu && !datasetMenu.querySelector(`[${MARK}]`)) {
+    datasetMenu.appendChild(menuItem(label(), 'explore-menu'));
+    added += 1;
+  }
+  return added;
+}
+
+/** SQL Lab has no menu of its own to extend: a "Review dataset" button carries the tab's URL. */
+export function decorateSqlLab(doc: Document): boolean {
+  if (!window.location.pathname.startsWith('/sqllab') || doc.querySelector(`[${MARK}="page"]`)) return false;
+  const button = link(reviewUrl(window.location.href), label(), 'page');
+  button.style.cssText +=
+    'position:fixed;right:16px;bottom:16px;z-index:1000;padding:6px 12px;font-size:13px;box-shadow:0 1px 4px #0003;';
   const refresh = () => {
     button.href = reviewUrl(window.location.href);
   };
   button.addEventListener('mousedown', refresh);
-  button.addEventListener('keydown', refresh);
   button.addEventListener('focus', refresh);
-  button.style.cssText +=
-    'position:fixed;right:16px;bottom:16px;z-index:1000;padding:6px 12px;font-size:13px;box-shadow:0 1px 4px #0003;';
   doc.body.appendChild(button);
   return true;
 }
@@ -73,7 +104,8 @@ export function start(doc: Document = document): void {
       const began = performance.now();
       try {
         if (window.location.pathname.startsWith('/tablemodelview/list')) decorateDatasetList(doc);
-        decoratePage(doc);
+        decorateMenus(doc);
+        decorateSqlLab(doc);
       } catch {
         // Superset's DOM changed: the page keeps working, only our links are missing.
       }

@@ -83,15 +83,16 @@ def test_from_a_dashboard_with_a_filter_set(
     ]
     log_in(page, live_server, ADMIN)
     page.goto(f"{live_server}/superset/dashboard/{examples['dashboard']}/?native_filters_key={key}")
-    button = page.locator('a[data-dataset-review="page"]')
-    button.wait_for(timeout=60_000)
-    shot(page, artifacts, "20-dashboard-review-button")
-    button.click()
+    page.locator('[data-test="actions-trigger"]').click(timeout=60_000)
+    item = page.locator('[data-dataset-review="dashboard-menu"]').get_by_role("link", name="Review")
+    item.wait_for(timeout=30_000)
+    shot(page, artifacts, "20-dashboard-review-menu")
+    item.click()
     page.wait_for_url(re.compile(r"/dataset_review/\?source="), timeout=30_000)
     source = page.url.split("source=", 1)[1]
     assert "native_filters_key" in source
     page.get_by_role("button", name="Start review").click()
-    filters = page.get_by_role("table").filter(has_text="Country")
+    filters = page.get_by_role("table").filter(has_text="Provenance").first
     filters.get_by_text('["Japan"]').wait_for(timeout=60_000)
     assert "filter_state" in filters.inner_text()
     shot(page, artifacts, "21-dashboard-filter-carried")
@@ -105,6 +106,24 @@ def test_from_a_dashboard_with_a_filter_set(
     page.get_by_role("button", name="Approve", exact=True).click()
     page.get_by_text("approved", exact=True).wait_for(timeout=30_000)
     shot(page, artifacts, "23-mapping-approved")
+
+
+def test_explore_and_sql_lab_entries(page: Any, live_server: str, examples: dict[str, int], artifacts: Path) -> None:
+    log_in(page, live_server, ADMIN)
+    page.goto(f"{live_server}/explore/?datasource_type=table&datasource_id={examples['sales']}")
+    page.locator('[data-test="datasource-menu-trigger"]').click(timeout=60_000)
+    item = page.locator('[data-dataset-review="explore-menu"]').get_by_role("link", name="Review dataset")
+    item.wait_for(timeout=30_000)
+    shot(page, artifacts, "24-explore-dataset-menu")
+    item.click()
+    page.wait_for_url(re.compile(r"/dataset_review/\?source=.*explore"), timeout=30_000)
+    page.get_by_role("button", name="Start review").click()
+    page.get_by_role("heading", name=re.compile("cleaned_sales_data")).wait_for(timeout=60_000)
+
+    page.goto(f"{live_server}/sqllab/")
+    button = page.locator('a[data-dataset-review="page"]')
+    button.wait_for(timeout=60_000)
+    assert "/dataset_review/?source=" in (button.get_attribute("href") or "")
 
 
 def test_a_page_of_superset_keeps_working_without_the_entry_script(

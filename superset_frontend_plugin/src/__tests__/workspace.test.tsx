@@ -100,3 +100,21 @@ describe('entry points', () => {
     expect(links).toEqual(['/dataset_review/?source=3', '/dataset_review/?source=4']);
   });
 });
+
+describe('menu entry points', () => {
+  it('adds Review to the dashboard actions menu and to the Explore dataset menu, once each', async () => {
+    const { decorateMenus } = await import('../entry');
+    document.body.innerHTML = `
+      <ul data-test="header-actions-menu" role="menu"><li role="menuitem">Refresh dashboard</li></ul>
+      <ul role="menu"><li role="menuitem" data-test="edit-dataset">Edit dataset</li></ul>`;
+    window.history.pushState({}, '', '/superset/dashboard/1/?native_filters_key=abc');
+    expect(decorateMenus(document)).toBe(2);
+    expect(decorateMenus(document)).toBe(0);
+    const dashboard = document.querySelector('[data-dataset-review="dashboard-menu"] a') as HTMLAnchorElement;
+    expect(dashboard.textContent).toBe('Review');
+    window.history.pushState({}, '', '/superset/dashboard/1/?native_filters_key=changed');
+    dashboard.dispatchEvent(new MouseEvent('mousedown'));
+    expect(decodeURIComponent(dashboard.href)).toContain('native_filters_key=changed');
+    expect(document.querySelector('[data-dataset-review="explore-menu"] a')?.textContent).toBe('Review dataset');
+  });
+});
