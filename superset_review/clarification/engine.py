@@ -97,6 +97,7 @@ class Clarification:
     current: str | None = None
     answers: dict[str, Answer] = field(default_factory=dict)
     changes: list[str] = field(default_factory=list)
+    phrased_by: str = "templates"  # the model that worded the questions, or the templates
 
     # ----------------------------------------------------------------------------------------- persistence
     def to_dict(self) -> dict[str, Any]:
@@ -106,6 +107,7 @@ class Clarification:
             "current": self.current,
             "answers": {key: asdict(answer) for key, answer in self.answers.items()},
             "changes": list(self.changes),
+            "phrased_by": self.phrased_by,
         }
 
     @classmethod
@@ -120,6 +122,7 @@ class Clarification:
             current=data.get("current"),
             answers={key: Answer(**value) for key, value in (data.get("answers") or {}).items()},
             changes=list(data.get("changes") or ()),
+            phrased_by=str(data.get("phrased_by") or "templates"),
         )
 
     # ------------------------------------------------------------------------------------------- the flow

@@ -32,4 +32,3 @@ class ReviewWorkspaceView(BaseSupersetView):
             bundle_version=int(BUNDLE.stat().st_mtime) if BUNDLE.exists() else 0,
             **context,
         )
-

@@ -18,6 +18,7 @@ TOP_VALUES = 5
 def column_statistics(sample: pl.DataFrame, rows: int, withheld: Collection[str] = ()) -> dict[str, Any]:
     """``rows`` is the table's true row count; every other figure is of ``sample`` and says so."""
     import polars as pl  # not at import: the web app's start-up should not pay for Polars
+
     if not sample.width:
         return {"rows": rows, "sampled_rows": 0, "columns": {}}
     exprs: list[pl.Expr] = []

@@ -3,9 +3,14 @@ review, pause and resume where the user left."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
+import pytest
+
 from tests.users import ADMIN, MANAGER, login
+
+pytest_plugins = ["tests.llm_stub.fixtures"]
 
 SESSIONS = "/api/v1/dataset_review/sessions/"
 
@@ -113,3 +118,64 @@ def test_clarification_answers_404_with_its_flag_off(client: Any, examples: dict
     finally:
         flags["DATASET_REVIEW_CLARIFICATION"] = True
     assert act(client, session, "start").status_code == 200
+
+
+@pytest.fixture()
+def llm_in_app(app: Any, services: Any, llm_stub: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """The in-process app configured with the stub provider for one test (others rely on "LLM not configured"),
+    with an empty answer cache: the same prompt would otherwise be answered from an earlier test's reply."""
+    import redis
+
+    from superset_review.llm.cache import PREFIX
+    from superset_review.llm.registry import parse_registry
+
+    cache = redis.Redis.from_url(services.redis.url)
+    for key in cache.scan_iter(f"{PREFIX}*"):
+        cache.delete(key)
+    cache.close()
+
+    monkeypatch.setenv("STUB_LLM_KEY", "sk-test-not-a-real-key")
+    saved = app.config["REVIEW_LLM_MODELS"]
+    app.config["REVIEW_LLM_MODELS"] = parse_registry(
+        [{"name": "phrase-model", "model": "openai/phrase-model", "api_base": llm_stub.openai_base,
+          "api_key_env": "STUB_LLM_KEY"}]
+    )  # fmt: skip
+    yield llm_stub
+    app.config["REVIEW_LLM_MODELS"] = saved
+
+
+def test_questions_are_worded_by_the_llm_when_one_is_configured(
+    client: Any, examples: dict[str, int], llm_in_app: Any
+) -> None:
+    from tests.llm_stub import reply_json
+
+    llm_in_app.set_default("phrase-model", reply_json({"questions": [
+        {"key": "variable:url_param:deal_size", "question": "Which deal size should this run look at?",
+         "why": "The query filters on it, and nothing set it yet."},
+    ]}))  # fmt: skip
+    login(client, MANAGER)
+    session = client.post(SESSIONS, json={"source": str(examples["templated"])}).json
+    started = act(client, session, "start").json
+    assert started["clarification"]["phrased_by"] == "openai/phrase-model"
+    question = current(client, started)
+    assert question["question"] == "Which deal size should this run look at?"
+    assert question["why"] == "The query filters on it, and nothing set it yet."
+    others = [t for t in started["clarification"]["topics"] if t["key"] != question["key"]]
+    assert all(t["question"].startswith("What does column") for t in others), "unworded topics keep the template"
+    prompt = " ".join(llm_in_app.requests_for("phrase-model")[-1].texts())
+    assert "deal_size" in prompt
+
+
+def test_templates_stand_when_the_llm_fails(client: Any, examples: dict[str, int], llm_in_app: Any) -> None:
+    from tests.llm_stub import error
+
+    llm_in_app.set_default("phrase-model", error(500))
+    login(client, MANAGER)
+    session = client.post(SESSIONS, json={"source": str(examples["templated"])}).json
+    started = act(client, session, "start")
+    assert started.status_code == 200, started.json
+    assert started.json["clarification"]["phrased_by"].startswith("templates (")
+    assert (
+        current(client, started.json)["question"]
+        == "What value should url_param 'deal_size' take when this dataset runs?"
+    )

@@ -18,6 +18,7 @@ from superset_review.clarification.engine import (
     TopicKind,
     collect_topics,
 )
+from superset_review.clarification.phrasing import phrase
 from superset_review.execution.mappings import MappingKind, MappingValueError, dump_mappings, override_value
 from superset_review.semantics import DecisionError, Field, dump_states, load_states, override, resolve
 from superset_review.sessions.commands.execution import session_mappings
@@ -70,7 +71,12 @@ class StartClarificationCommand(_ClarificationCommand):
         clarification = Clarification.from_dict(self._session.clarification) or Clarification()
         # Resuming a paused dialog or reopening a finished one keeps every answer and the current question.
         clarification.status = ClarificationStatus.ACTIVE
-        clarification.merge_topics(session_topics(self._session))
+        fresh = session_topics(self._session)
+        new = [topic for topic in fresh if topic.key not in clarification.topics]
+        if new:
+            worded, clarification.phrased_by = phrase(new)
+            fresh = [topic for topic in fresh if topic.key in clarification.topics] + worded
+        clarification.merge_topics(fresh)
         return self._save(clarification, {"open": clarification.open_count(), "current": clarification.current})
 
 
