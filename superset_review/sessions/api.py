@@ -11,6 +11,7 @@ from superset.extensions import db, security_manager
 from superset_review.extension.api import ReviewBaseApi
 from superset_review.extension.constants import ADMIN, API_ROUTE_BASE, MANAGE, READ, VIEW_MENU
 from superset_review.semantics import SourceKind
+from superset_review.sessions.cache import cached_document, store_document
 from superset_review.sessions.commands.lifecycle import ArchiveReviewSessionCommand, DeleteReviewSessionCommand
 from superset_review.sessions.commands.semantics import (
     ApplySemanticsCommand,
@@ -174,10 +175,15 @@ class ReviewSessionRestApi(ReviewBaseApi):
               $ref: '#/components/responses/404'
         """
         try:
-            session = ReviewSessionDAO.get_visible(pk, g.user.id, _is_admin())
+            key = ReviewSessionDAO.document_key(pk, g.user.id, _is_admin())
+            document = cached_document(key)
+            if document is None:
+                session = ReviewSessionDAO.get_visible(pk, g.user.id, _is_admin())
+                document = json.dumps(ReviewSessionSchema().dump(session), default=str).encode()
+                store_document(key, document)
         except ReviewSessionError as error:
             return self._error(error)
-        return self.reply(200, **ReviewSessionSchema().dump(session))
+        return Response(document, status=200, mimetype="application/json")
 
     @expose("/<int:pk>/export", methods=("GET",))
     @protect()

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import sqlalchemy as sa
 from superset.daos.base import BaseDAO
 from superset.extensions import db
 
@@ -17,6 +18,22 @@ class ReviewSessionDAO(BaseDAO[ReviewSession]):
         if session is None or (session.owner_id != user_id and not is_admin):
             raise ReviewSessionNotFoundError(session_id)
         return session
+
+    @staticmethod
+    def document_key(session_id: int, user_id: int, is_admin: bool) -> str:
+        """A key that changes whenever the session document does (its version moves with every write of the session
+        row; events may be appended alone), after the same visibility check as ``get_visible``. Two small queries,
+        no ORM load: what a reader polling an unchanged session pays."""
+        sessions, events = ReviewSession.__table__, ReviewEvent.__table__
+        row = db.session.execute(
+            sa.select(sessions.c.owner_id, sessions.c.version).where(sessions.c.id == session_id)
+        ).one_or_none()
+        if row is None or (row.owner_id != user_id and not is_admin):
+            raise ReviewSessionNotFoundError(session_id)
+        last_event = db.session.execute(
+            sa.select(sa.func.max(events.c.id)).where(events.c.session_id == session_id)
+        ).scalar()
+        return f"{session_id}:{row.version}:{last_event or 0}"
 
     @staticmethod
     def list_owned(user_id: int, include_archived: bool = False) -> list[ReviewSession]:

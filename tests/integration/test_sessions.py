@@ -252,3 +252,26 @@ def test_archive_with_optimistic_locking_then_delete(client: Any, examples: dict
     assert events[1]["before"] == {"archived": False} and events[1]["after"] == {"archived": True}
     assert client.delete(f"{SESSIONS}{session['id']}").status_code == 200
     assert client.get(f"{SESSIONS}{session['id']}").status_code == 404
+
+
+def test_a_read_session_is_never_stale_and_never_leaks(app: Any, client: Any, examples: dict[str, int]) -> None:
+    """Reads are served from a cache keyed by the session's version and last event: every change shows at once."""
+    from superset.extensions import db
+
+    from superset_review.sessions.dao import ReviewSessionDAO
+    from superset_review.sessions.models import ReviewSession
+
+    login(client, MANAGER)
+    session = start(client, str(examples["sales"])).json
+    first = client.get(f"{SESSIONS}{session['id']}")
+    assert client.get(f"{SESSIONS}{session['id']}").data == first.data, "an unchanged session reads the same"
+    archived = client.post(f"{SESSIONS}{session['id']}/archive", json={"version": session["version"]}).json
+    after = client.get(f"{SESSIONS}{session['id']}").json
+    assert after["archived"] is True and after["version"] == archived["version"] > session["version"]
+    with app.app_context():  # an event appended alone (as a refused launch does) changes the document too
+        stored = db.session.get(ReviewSession, session["id"])
+        ReviewSessionDAO.add_event(stored, None, "test.appended")
+        db.session.commit()
+    assert client.get(f"{SESSIONS}{session['id']}").json["events"][-1]["action"] == "test.appended"
+    login(client, READER)
+    assert client.get(f"{SESSIONS}{session['id']}").status_code == 404, "the cache never skips the owner check"
