@@ -127,6 +127,23 @@ const en = {
   'summary.distinct': 'Distinct (sample)',
   'summary.top': 'Top values (sample)',
   'summary.withheld': 'withheld: PII',
+  'state.empty': 'Empty',
+  'state.importing': 'Importing',
+  'state.review_ready': 'Review ready',
+  'state.semantic_source_review_needed': 'Semantic sources to review',
+  'state.clarification_active': 'Clarification active',
+  'state.mapping_review_needed': 'Mappings to review',
+  'state.compiled_preview_ready': 'Compiled preview ready',
+  'state.run_ready': 'Ready to run',
+  'state.run_in_progress': 'Run in progress',
+  'state.completed': 'Completed',
+  'state.recovery_required': 'Recovery required',
+  'approval.not_needed': 'not needed',
+  'approval.pending': 'pending',
+  'approval.approved': 'approved',
+  'outcome.launched': 'launched',
+  'outcome.blocked': 'blocked',
+  'outcome.failed': 'failed',
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -259,6 +276,23 @@ const ru: Dictionary = {
   'summary.distinct': 'Различных (выборка)',
   'summary.top': 'Частые значения (выборка)',
   'summary.withheld': 'скрыто: ПДн',
+  'state.empty': 'Пусто',
+  'state.importing': 'Импорт',
+  'state.review_ready': 'Ревью готово',
+  'state.semantic_source_review_needed': 'Нужна проверка семантики',
+  'state.clarification_active': 'Идёт уточнение',
+  'state.mapping_review_needed': 'Нужна проверка сопоставлений',
+  'state.compiled_preview_ready': 'Предпросмотр готов',
+  'state.run_ready': 'Готово к запуску',
+  'state.run_in_progress': 'Идёт запуск',
+  'state.completed': 'Завершено',
+  'state.recovery_required': 'Требуется исправление',
+  'approval.not_needed': 'не требуется',
+  'approval.pending': 'ожидает',
+  'approval.approved': 'одобрено',
+  'outcome.launched': 'запущено',
+  'outcome.blocked': 'заблокировано',
+  'outcome.failed': 'ошибка',
 };
 
 const dictionaries = { en, ru } satisfies Record<string, Dictionary>;
@@ -290,6 +324,12 @@ export function getLanguage(): Language {
 /** Switch the language (tests, or a future language picker). Components re-read it on their next render. */
 export function setLanguage(language: Language): void {
   current = language;
+}
+
+/** The translated label of a server value (a state, an approval, an outcome); the value itself when unknown. */
+export function label(prefix: 'state' | 'approval' | 'outcome', value: string): string {
+  const key = `${prefix}.${value}`;
+  return key in en ? t(key as MessageKey) : value.replace(/_/g, ' ');
 }
 
 /** The translated string for `key`, with `{name}` placeholders replaced from `params`. */

@@ -118,3 +118,14 @@ describe('menu entry points', () => {
     expect(document.querySelector('[data-dataset-review="explore-menu"] a')?.textContent).toBe('Review dataset');
   });
 });
+
+describe('server values', () => {
+  it('are labelled in the page language, and unknown ones stay readable', async () => {
+    const { label } = await import('../i18n');
+    expect(label('state', 'run_ready')).toBe('Ready to run');
+    setLanguage('ru');
+    expect(label('state', 'run_ready')).toBe('Готово к запуску');
+    expect(label('approval', 'pending')).toBe('ожидает');
+    expect(label('state', 'some_new_state')).toBe('some new state');
+  });
+});

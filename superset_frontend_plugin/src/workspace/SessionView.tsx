@@ -3,7 +3,7 @@ import {
   Tabs, Tag, Typography, Upload,
 } from 'antd';
 import { useEffect, useState } from 'react';
-import { t } from '../i18n';
+import { label, t } from '../i18n';
 import { ApiError, api, type FieldState, type Finding, type Mapping, type Run, type Session, type Topic } from './client';
 import { SqlBlock, StateTag } from './parts';
 import { useSession } from './useSession';
@@ -183,7 +183,7 @@ function Mappings({ session, act }: { session: Session; act: Act }) {
         { title: t('mappings.confidence'), dataIndex: 'confidence', render: (c: number) => `${Math.round(c * 100)}%` },
         { title: t('mappings.approval'), key: 'approval', render: (_, m) => (
           <Space direction="vertical">
-            {m.approval === 'pending' ? <Tag color="#7A4A00" style={{ color: '#fff' }}>{m.approval}</Tag> : <Tag>{m.approval}</Tag>}
+            {m.approval === 'pending' ? <Tag color="#7A4A00" style={{ color: '#fff' }}>{label('approval', m.approval)}</Tag> : <Tag>{label('approval', m.approval)}</Tag>}
             {m.warnings.map((w) => <Typography.Text key={w} type="warning">{w}</Typography.Text>)}
             {m.approval === 'pending' ? <Button size="small" onClick={() => void act('mappings.approve', (s) => api.approve(s, [m.variable]))}>{t('mappings.approve')}</Button> : null}
           </Space>) },
@@ -226,7 +226,7 @@ function Runs({ session }: { session: Session }) {
       locale={{ emptyText: t('runs.none') }} columns={[
         { title: t('runs.when'), dataIndex: 'created_on', render: (v: string) => new Date(`${v}Z`).toLocaleString() },
         { title: t('runs.by'), dataIndex: 'username' },
-        { title: t('runs.outcome'), dataIndex: 'outcome', render: (o: string) => <Tag>{o}</Tag> },
+        { title: t('runs.outcome'), dataIndex: 'outcome', render: (o: string) => <Tag>{label('outcome', o)}</Tag> },
         { title: 'SQL Lab', dataIndex: 'sqllab_url', render: (url: string | null, r) => url ? <a href={url}>{t('launch.open')}</a> : r.error },
       ]} />
   );

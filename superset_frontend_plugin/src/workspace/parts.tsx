@@ -1,5 +1,6 @@
 import { Tag } from 'antd';
 import { Fragment, type ReactNode } from 'react';
+import { label } from '../i18n';
 
 // Dark enough for white text at WCAG AA (4.5:1) on every state colour.
 const STATE_COLOURS: Record<string, string> = {
@@ -18,7 +19,7 @@ const STATE_COLOURS: Record<string, string> = {
 export function StateTag({ state }: { state: string }) {
   return (
     <Tag color={STATE_COLOURS[state] ?? '#5B5B5B'} style={{ color: '#fff' }}>
-      {state.replace(/_/g, ' ')}
+      {label('state', state)}
     </Tag>
   );
 }
