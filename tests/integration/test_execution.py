@@ -245,3 +245,58 @@ def test_another_user_cannot_touch_the_mappings(client: Any, session_from_dashbo
     response = client.put(f"{SESSIONS}{session_from_dashboard['id']}/mappings", json={
         "version": session_from_dashboard["version"], "changes": [{"variable": "deal_size", "value": "x", "why": "mine"}]})  # fmt: skip
     assert response.status_code == 404
+
+
+def test_every_review_endpoint_is_in_the_openapi_spec(client: Any) -> None:
+    login(client, ADMIN)
+    spec = client.get("/api/v1/_openapi").json
+    base = "/api/v1/dataset_review/sessions"
+    expected = {
+        f"{base}/": {"get", "post"},
+        f"{base}/{{pk}}": {"get", "delete"},
+        f"{base}/{{pk}}/profile": {"post"},
+        f"{base}/{{pk}}/clarification": {"get"},
+        f"{base}/{{pk}}/clarification/answer": {"post"},
+        f"{base}/{{pk}}/clarification/skip": {"post"},
+        f"{base}/{{pk}}/mappings": {"put"},
+        f"{base}/{{pk}}/mappings/approve": {"post"},
+        f"{base}/{{pk}}/preview": {"post"},
+        f"{base}/{{pk}}/launch": {"post"},
+        f"{base}/{{pk}}/runs": {"get"},
+    }
+    for path, methods in expected.items():
+        assert path in spec["paths"], path
+        assert methods <= set(spec["paths"][path]), (path, set(spec["paths"][path]))
+    schemas = spec["components"]["schemas"]
+    assert {"AnswerSchema", "MappingChangesSchema", "ApprovalSchema", "RunSchema", "StartReviewSessionSchema"} <= set(
+        schemas
+    )
+    assert "background" in schemas["StartReviewSessionSchema"]["properties"]
+
+
+def test_a_dataset_changed_in_superset_since_the_preview_blocks_launch(
+    app: Any, client: Any, examples: dict[str, int], session_from_dashboard: dict[str, Any]
+) -> None:
+    from superset.connectors.sqla.models import SqlaTable
+    from superset.extensions import db
+
+    login(client, ADMIN)
+    session = post(client, session_from_dashboard, "mappings/approve").json
+    session = post(client, session, "preview").json
+    with app.app_context():
+        dataset = db.session.get(SqlaTable, examples["templated"])
+        original = dataset.sql
+        dataset.sql = original + "\n-- edited in Superset after the preview\n"
+        db.session.commit()
+    try:
+        blocked = post(client, session, "launch")
+        assert blocked.status_code == 409 and [g["gate"] for g in blocked.json["gates"]] == ["preview_current"]
+        assert "dataset changed" in blocked.json["message"]
+        kept = client.get(f"{SESSIONS}{session['id']}").json
+        assert kept["execution"]["mappings"] == session["execution"]["mappings"], "approvals are not lost"
+        assert post(client, kept, "preview").json["execution"]["preview"]["status"] == "ready"
+    finally:
+        with app.app_context():
+            dataset = db.session.get(SqlaTable, examples["templated"])
+            dataset.sql = original
+            db.session.commit()
