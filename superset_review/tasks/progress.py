@@ -34,3 +34,20 @@ def queue_session_task(session_id: int, kind: str, task: Any, *args: Any) -> str
         reason = f"The worker queue could not be reached ({type(ex).__name__}); retry when it is back."
         set_task_state(session_id, task_id, state="failed", message=reason)
     return task_id
+
+
+def run_session_command(task: Any, session_id: int, kind: str, command: Any) -> dict[str, Any]:
+    """Run a session command in the worker with its states on the session: running, then done or failed (with the
+    command's own message, so the page can say what happened and what to do)."""
+    from superset_review.sessions.exceptions import ReviewSessionError
+
+    task_id = str(task.request.id)
+    set_task_state(session_id, task_id, kind=kind, state="running")
+    try:
+        command.run()
+    except ReviewSessionError as error:
+        db.session.rollback()
+        set_task_state(session_id, task_id, state="failed", error_code=error.code, message=error.message)
+        return {"state": "failed", "error_code": error.code, "message": error.message}
+    set_task_state(session_id, task_id, state="done")
+    return {"state": "done"}
