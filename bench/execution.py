@@ -57,6 +57,7 @@ def main() -> None:
     from superset.models.dashboard import Dashboard
 
     from superset_review.embedded.examples import JINJA_DATASET_NAME, load_curated_examples
+    from tests.dashboards import country_mask
     from tests.users import ADMIN, PASSWORD, create_test_users
 
     app.config["WTF_CSRF_ENABLED"] = False
@@ -69,10 +70,7 @@ def main() -> None:
     client = app.test_client()
     client.post("/login/", data={"username": ADMIN, "password": PASSWORD})
     sessions = "/api/v1/dataset_review/sessions/"
-    country = "NATIVE_FILTER-HX2lV--YaAZRQfJ_yfYB2"
-    chosen = ["USA", "France"]
-    mask = {country: {"id": country, "filterState": {"value": chosen},
-                      "extraFormData": {"filters": [{"col": "country", "op": "IN", "val": chosen}]}}}  # fmt: skip
+    mask = country_mask(["USA", "France"])
     link = client.post(f"/api/v1/dashboard/{dashboard}/permalink",
                        json={"dataMask": mask, "urlParams": [["deal_size", "Large"]]}).json["url"]  # fmt: skip
     session = client.post(sessions, json={"source": link, "dataset_id": templated}).json

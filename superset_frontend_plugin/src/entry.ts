@@ -40,6 +40,17 @@ export function decorateDatasetList(root: ParentNode): number {
   return added;
 }
 
+/** Point `anchor` at the review of the page as it is when used: Superset rewrites its URL as filters change (a new
+ * native_filters_key, form_data_key). */
+function followPage(anchor: HTMLAnchorElement): void {
+  const refresh = () => {
+    anchor.href = reviewUrl(window.location.href);
+  };
+  refresh();
+  anchor.addEventListener('mousedown', refresh);
+  anchor.addEventListener('focus', refresh);
+}
+
 /** A menu item of Superset's own dropdown menus (Ant Design's markup), linking to the review of the page. */
 function menuItem(text: string, kind: string): HTMLLIElement {
   const item = document.createElement('li');
@@ -50,13 +61,7 @@ function menuItem(text: string, kind: string): HTMLLIElement {
   title.className = 'ant-dropdown-menu-title-content';
   const anchor = document.createElement('a');
   anchor.textContent = text;
-  // Superset rewrites the URL as filters change (a new native_filters_key, form_data_key): take it at click time.
-  const refresh = () => {
-    anchor.href = reviewUrl(window.location.href);
-  };
-  refresh();
-  anchor.addEventListener('mousedown', refresh);
-  anchor.addEventListener('focus', refresh);
+  followPage(anchor);
   title.appendChild(anchor);
   item.appendChild(title);
   return item;
@@ -86,11 +91,7 @@ export function decorateSqlLab(doc: Document): boolean {
   const button = link(reviewUrl(window.location.href), label(), 'page');
   button.style.cssText +=
     'position:fixed;right:16px;bottom:16px;z-index:1000;padding:6px 12px;font-size:13px;box-shadow:0 1px 4px #0003;';
-  const refresh = () => {
-    button.href = reviewUrl(window.location.href);
-  };
-  button.addEventListener('mousedown', refresh);
-  button.addEventListener('focus', refresh);
+  followPage(button);
   doc.body.appendChild(button);
   return true;
 }

@@ -148,15 +148,21 @@ def _load_dashboard(ref: str | int) -> Any:
         raise ContextError("DASHBOARD_FORBIDDEN", f"You do not have access to dashboard {ref}.", status=403) from ex
 
 
+def _read_permalink(command: Any, what: str, key: str) -> Any:
+    """The value behind a permalink key, read by Superset's own command; a bad or expired key is a ContextError."""
+    try:
+        value = command(key).run()
+    except Exception as ex:  # Superset's key decoding raises several types: one message for a bad key
+        raise ContextError("PERMALINK_INVALID", f"The {what} permalink {key} cannot be read: {ex}") from ex
+    if not value:
+        raise ContextError("PERMALINK_EXPIRED", f"The {what} permalink {key} does not exist or expired.", 404)
+    return value
+
+
 def _dashboard_permalink_context(key: str, dataset_id: int | None) -> RecoveredContext:
     from superset.commands.dashboard.permalink.get import GetDashboardPermalinkCommand
 
-    try:
-        value = GetDashboardPermalinkCommand(key).run()
-    except Exception as ex:
-        raise ContextError("PERMALINK_INVALID", f"The dashboard permalink {key} cannot be read: {ex}") from ex
-    if not value:
-        raise ContextError("PERMALINK_EXPIRED", f"The dashboard permalink {key} does not exist or expired.", 404)
+    value = _read_permalink(GetDashboardPermalinkCommand, "dashboard", key)
     state = value.get("state") or {}
     dashboard = _load_dashboard(value["dashboardId"])
     return _build_dashboard_context(
@@ -415,12 +421,7 @@ def _adhoc_filter(item: dict[str, Any], provenance: Provenance) -> RecoveredFilt
 def _sqllab_permalink_context(key: str) -> RecoveredContext:
     from superset.commands.sql_lab.permalink.get import GetSqlLabPermalinkCommand
 
-    try:
-        value = GetSqlLabPermalinkCommand(key).run()
-    except Exception as ex:
-        raise ContextError("PERMALINK_INVALID", f"The SQL Lab permalink {key} cannot be read: {ex}") from ex
-    if not value:
-        raise ContextError("PERMALINK_EXPIRED", f"The SQL Lab permalink {key} does not exist or expired.", 404)
+    value = _read_permalink(GetSqlLabPermalinkCommand, "SQL Lab", key)
     raw_params = value.get("templateParams") or "{}"
     try:
         params = json.loads(raw_params) if isinstance(raw_params, str) else dict(raw_params)

@@ -36,15 +36,30 @@ from superset_review.sessions.schemas import (
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024  # the dictionary parser refuses more, with a message; read no further
 
 
-def _is_admin() -> bool:
-    """Whether the current user holds can_admin (asked once per request: each check is a permission query)."""
-    if "review_is_admin" not in g:
-        g.review_is_admin = bool(security_manager.can_access(f"can_{ADMIN}", VIEW_MENU))
-    return bool(g.review_is_admin)
+def holds(permission: str) -> bool:
+    """Whether the current user holds ``can_<permission>`` on DatasetReview, asked once per request (each check is a
+    permission query)."""
+    asked: dict[str, bool] = g.setdefault("review_permissions", {})
+    if permission not in asked:
+        asked[permission] = bool(security_manager.can_access(f"can_{permission}", VIEW_MENU))
+    return asked[permission]
 
 
-class ReviewSessionRestApi(ReviewBaseApi):
+def is_admin() -> bool:
+    return holds(ADMIN)
+
+
+class SessionApi(ReviewBaseApi):
+    """The base of the APIs under ``/sessions``: a session error is a rollback and its status, code and message."""
+
     route_base = f"{API_ROUTE_BASE}/sessions"
+
+    def _error(self, error: ReviewSessionError) -> Response:
+        db.session.rollback()
+        return self.reply(error.status, message=error.message, error_code=error.code, **error.details)
+
+
+class ReviewSessionRestApi(SessionApi):
     method_permission_name: ClassVar[dict[str, str]] = {
         "start": MANAGE,
         "list_sessions": READ,
@@ -67,10 +82,6 @@ class ReviewSessionRestApi(ReviewBaseApi):
         ReviewSessionSummarySchema,
         VersionSchema,
     )
-
-    def _error(self, error: ReviewSessionError) -> Response:
-        db.session.rollback()
-        return self.reply(error.status, message=error.message, error_code=error.code, **error.details)
 
     @expose("/", methods=("POST",))
     @protect()
@@ -175,10 +186,10 @@ class ReviewSessionRestApi(ReviewBaseApi):
               $ref: '#/components/responses/404'
         """
         try:
-            key = ReviewSessionDAO.document_key(pk, g.user.id, _is_admin())
+            key = ReviewSessionDAO.document_key(pk, g.user.id, is_admin())
             document = cached_document(key)
             if document is None:
-                session = ReviewSessionDAO.get_visible(pk, g.user.id, _is_admin())
+                session = ReviewSessionDAO.get_visible(pk, g.user.id, is_admin())
                 document = json.dumps(ReviewSessionSchema().dump(session), default=str).encode()
                 store_document(key, document)
         except ReviewSessionError as error:
@@ -215,7 +226,7 @@ class ReviewSessionRestApi(ReviewBaseApi):
         if kind not in ("md", "json"):
             return self.reply(400, message="format must be md or json")
         try:
-            session = ReviewSessionDAO.get_visible(pk, g.user.id, _is_admin())
+            session = ReviewSessionDAO.get_visible(pk, g.user.id, is_admin())
         except ReviewSessionError as error:
             return self._error(error)
         if kind == "json":
@@ -273,7 +284,7 @@ class ReviewSessionRestApi(ReviewBaseApi):
             return self.reply(400, message="send a 'file' and the session's 'version' (multipart form)")
         data = upload.stream.read(MAX_UPLOAD_BYTES + 1)
         return self._semantics(
-            ImportDictionaryFileCommand(pk, _is_admin(), version, upload.filename or "dictionary", data)
+            ImportDictionaryFileCommand(pk, is_admin(), version, upload.filename or "dictionary", data)
         )
 
     @expose("/<int:pk>/semantics/dataset_source", methods=("POST",))
@@ -313,7 +324,7 @@ class ReviewSessionRestApi(ReviewBaseApi):
         kind = SourceKind.REFERENCE_DATASET if payload["kind"] == "reference_dataset" else SourceKind.DICTIONARY_TABLE
         return self._semantics(
             ImportDatasetSourceCommand(
-                pk, _is_admin(), payload["version"], payload["dataset_id"], kind,
+                pk, is_admin(), payload["version"], payload["dataset_id"], kind,
                 payload["name_column"], payload["verbose_column"], payload["description_column"],
             )
         )  # fmt: skip
@@ -350,7 +361,7 @@ class ReviewSessionRestApi(ReviewBaseApi):
             payload = DecisionsSchema().load(request.json or {})
         except ValidationError as error:
             return self.invalid(error)
-        return self._semantics(DecideSemanticsCommand(pk, _is_admin(), payload["version"], payload["decisions"]))
+        return self._semantics(DecideSemanticsCommand(pk, is_admin(), payload["version"], payload["decisions"]))
 
     @expose("/<int:pk>/semantics/apply", methods=("POST",))
     @protect()
@@ -386,7 +397,7 @@ class ReviewSessionRestApi(ReviewBaseApi):
             version = VersionSchema().load(request.json or {})["version"]
         except ValidationError as error:
             return self.invalid(error)
-        return self._semantics(ApplySemanticsCommand(pk, _is_admin(), version))
+        return self._semantics(ApplySemanticsCommand(pk, is_admin(), version))
 
     @expose("/<int:pk>/semantics/ai_draft", methods=("POST",))
     @protect()
@@ -436,10 +447,10 @@ class ReviewSessionRestApi(ReviewBaseApi):
         from superset_review.tasks.progress import queue_session_task
 
         try:
-            ReviewSessionDAO.get_visible(pk, g.user.id, _is_admin())
+            ReviewSessionDAO.get_visible(pk, g.user.id, is_admin())
         except ReviewSessionError as error:
             return self._error(error)
-        task_id = queue_session_task(pk, kind, task, pk, _is_admin())
+        task_id = queue_session_task(pk, kind, task, pk, is_admin())
         state = db.session.get(ReviewSession, pk).context["tasks"][task_id]
         return self.reply(202 if state["state"] == "queued" else 503, task_id=task_id, **state)
 
@@ -476,7 +487,7 @@ class ReviewSessionRestApi(ReviewBaseApi):
         except ValidationError as error:
             return self.invalid(error)
         try:
-            session = ArchiveReviewSessionCommand(pk, _is_admin(), version).run()
+            session = ArchiveReviewSessionCommand(pk, is_admin(), version).run()
         except ReviewSessionError as error:
             return self._error(error)
         return self.reply(200, **ReviewSessionSummarySchema().dump(session))
@@ -500,7 +511,7 @@ class ReviewSessionRestApi(ReviewBaseApi):
               $ref: '#/components/responses/404'
         """
         try:
-            DeleteReviewSessionCommand(pk, _is_admin()).run()
+            DeleteReviewSessionCommand(pk, is_admin()).run()
         except ReviewSessionError as error:
             return self._error(error)
         return self.reply(200, message="deleted")

@@ -8,11 +8,9 @@ from typing import Any, ClassVar
 from flask import Response, g, request
 from flask_appbuilder.api import expose, protect, safe
 from marshmallow import Schema, ValidationError
-from superset.extensions import db, security_manager
+from superset.extensions import db
 
-from superset_review.extension.api import ReviewBaseApi
 from superset_review.extension.constants import (
-    API_ROUTE_BASE,
     APPROVE,
     FLAG_CLARIFICATION,
     FLAG_EXECUTION,
@@ -21,9 +19,8 @@ from superset_review.extension.constants import (
     MANAGE,
     PREVIEW,
     READ,
-    VIEW_MENU,
 )
-from superset_review.sessions.api import _is_admin
+from superset_review.sessions.api import SessionApi, holds, is_admin
 from superset_review.sessions.commands.clarification import (
     AnswerQuestionCommand,
     FinishClarificationCommand,
@@ -51,13 +48,7 @@ from superset_review.sessions.models import ReviewRun, ReviewSession
 from superset_review.sessions.schemas import ReviewSessionSchema, VersionSchema
 
 
-def _holds(permission: str) -> bool:
-    return bool(security_manager.can_access(f"can_{permission}", VIEW_MENU))
-
-
-class _FlowApi(ReviewBaseApi):
-    route_base = f"{API_ROUTE_BASE}/sessions"
-
+class _FlowApi(SessionApi):
     def _load(self, schema: Schema) -> dict[str, Any]:
         loaded: dict[str, Any] = schema.load(request.json or {})
         return loaded
@@ -66,8 +57,7 @@ class _FlowApi(ReviewBaseApi):
         try:
             session = command.run()
         except ReviewSessionError as error:
-            db.session.rollback()
-            return self.reply(error.status, message=error.message, error_code=error.code, **error.details)
+            return self._error(error)
         return self.reply(code, **ReviewSessionSchema().dump(session), **extra)
 
 
@@ -94,9 +84,9 @@ class ClarificationRestApi(_FlowApi):
             404: {$ref: '#/components/responses/404'}
         """
         try:
-            session = ReviewSessionDAO.get_visible(pk, g.user.id, _is_admin())
+            session = ReviewSessionDAO.get_visible(pk, g.user.id, is_admin())
         except ReviewSessionError as error:
-            return self.reply(error.status, message=error.message, error_code=error.code)
+            return self._error(error)
         clarification = session.clarification or None
         current = None
         if clarification and clarification.get("current"):
@@ -127,7 +117,7 @@ class ClarificationRestApi(_FlowApi):
             version = self._load(VersionSchema())["version"]
         except ValidationError as error:
             return self.invalid(error)
-        return self._run(StartClarificationCommand(pk, _is_admin(), version))
+        return self._run(StartClarificationCommand(pk, is_admin(), version))
 
     @expose("/<int:pk>/clarification/answer", methods=("POST",))
     @protect()
@@ -155,8 +145,8 @@ class ClarificationRestApi(_FlowApi):
             body = self._load(AnswerSchema())
         except ValidationError as error:
             return self.invalid(error)
-        command = AnswerQuestionCommand(pk, _is_admin(), body["version"], body["topic"], body["option"],
-                                        body["value"], _holds(APPROVE))  # fmt: skip
+        command = AnswerQuestionCommand(pk, is_admin(), body["version"], body["topic"], body["option"],
+                                        body["value"], holds(APPROVE))  # fmt: skip
         response = self._run(command)
         if response.status_code == 200 and command.duplicate:
             response.headers["X-Review-Duplicate"] = "true"
@@ -167,7 +157,7 @@ class ClarificationRestApi(_FlowApi):
             body = self._load(TopicActionSchema())
         except ValidationError as error:
             return self.invalid(error)
-        return self._run(SkipQuestionCommand(pk, _is_admin(), body["version"], body["topic"], expert=expert))
+        return self._run(SkipQuestionCommand(pk, is_admin(), body["version"], body["topic"], expert=expert))
 
     @expose("/<int:pk>/clarification/skip", methods=("POST",))
     @protect()
@@ -233,7 +223,7 @@ class ClarificationRestApi(_FlowApi):
             version = self._load(VersionSchema())["version"]
         except ValidationError as error:
             return self.invalid(error)
-        return self._run(PauseClarificationCommand(pk, _is_admin(), version))
+        return self._run(PauseClarificationCommand(pk, is_admin(), version))
 
     @expose("/<int:pk>/clarification/finish", methods=("POST",))
     @protect()
@@ -257,9 +247,7 @@ class ClarificationRestApi(_FlowApi):
             version = self._load(VersionSchema())["version"]
         except ValidationError as error:
             return self.invalid(error)
-        command = FinishClarificationCommand(pk, _is_admin(), version)
-        response = self._run(command)
-        return response
+        return self._run(FinishClarificationCommand(pk, is_admin(), version))
 
 
 class MappingRestApi(_FlowApi):
@@ -291,7 +279,7 @@ class MappingRestApi(_FlowApi):
             body = self._load(MappingChangesSchema())
         except ValidationError as error:
             return self.invalid(error)
-        return self._run(UpdateMappingsCommand(pk, _is_admin(), body["version"], body["changes"], _holds(APPROVE)))
+        return self._run(UpdateMappingsCommand(pk, is_admin(), body["version"], body["changes"], holds(APPROVE)))
 
     @expose("/<int:pk>/mappings/approve", methods=("POST",))
     @protect()
@@ -317,7 +305,7 @@ class MappingRestApi(_FlowApi):
             body = self._load(ApprovalSchema())
         except ValidationError as error:
             return self.invalid(error)
-        return self._run(ApproveMappingsCommand(pk, _is_admin(), body["version"], body["variables"]))
+        return self._run(ApproveMappingsCommand(pk, is_admin(), body["version"], body["variables"]))
 
     @expose("/<int:pk>/runs", methods=("GET",))
     @protect()
@@ -334,9 +322,9 @@ class MappingRestApi(_FlowApi):
             404: {$ref: '#/components/responses/404'}
         """
         try:
-            ReviewSessionDAO.get_visible(pk, g.user.id, _is_admin())
+            ReviewSessionDAO.get_visible(pk, g.user.id, is_admin())
         except ReviewSessionError as error:
-            return self.reply(error.status, message=error.message, error_code=error.code)
+            return self._error(error)
         runs = db.session.query(ReviewRun).filter(ReviewRun.session_id == pk).order_by(ReviewRun.id.desc()).all()
         return self.reply(200, result=RunSchema(many=True).dump(runs), count=len(runs))
 
@@ -368,7 +356,7 @@ class ExecutionRestApi(_FlowApi):
             version = self._load(VersionSchema())["version"]
         except ValidationError as error:
             return self.invalid(error)
-        return self._run(PreviewCommand(pk, _is_admin(), version))
+        return self._run(PreviewCommand(pk, is_admin(), version))
 
     @expose("/<int:pk>/launch", methods=("POST",))
     @protect()
@@ -395,11 +383,10 @@ class ExecutionRestApi(_FlowApi):
             version = self._load(VersionSchema())["version"]
         except ValidationError as error:
             return self.invalid(error)
-        command = LaunchCommand(pk, _is_admin(), version, _holds(LAUNCH_PROD))
+        command = LaunchCommand(pk, is_admin(), version, holds(LAUNCH_PROD))
         try:
             session: ReviewSession = command.run()
         except ReviewSessionError as error:
-            db.session.rollback()
-            return self.reply(error.status, message=error.message, error_code=error.code, **error.details)
+            return self._error(error)
         run = RunSchema().dump(command.run_record)
         return self.reply(201, **ReviewSessionSchema().dump(session), run=run, sqllab_url=run["sqllab_url"])

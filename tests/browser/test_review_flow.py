@@ -10,9 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from tests.browser.test_menu_and_workspace import log_in
+from tests.dashboards import country_mask
 from tests.users import ADMIN, login
-
-COUNTRY_FILTER = "NATIVE_FILTER-HX2lV--YaAZRQfJ_yfYB2"
 
 
 def shot(page: Any, artifacts: Path, name: str) -> None:
@@ -76,8 +75,7 @@ def test_from_a_dashboard_with_a_filter_set(
     page: Any, live_server: str, artifacts: Path, examples: dict[str, int], client: Any
 ) -> None:
     login(client, ADMIN)
-    mask = {COUNTRY_FILTER: {"id": COUNTRY_FILTER, "filterState": {"value": ["Japan"]},
-                             "extraFormData": {"filters": [{"col": "country", "op": "IN", "val": ["Japan"]}]}}}  # fmt: skip
+    mask = country_mask(["Japan"])
     key = client.post(f"/api/v1/dashboard/{examples['dashboard']}/filter_state", json={"value": json.dumps(mask)}).json[
         "key"
     ]

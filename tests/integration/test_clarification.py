@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from tests.flags import flag_off
 from tests.users import ADMIN, MANAGER, login
 
 pytest_plugins = ["tests.llm_stub.fixtures"]
@@ -107,16 +108,10 @@ def test_an_unresolved_variable_is_asked_first_and_its_answer_becomes_a_mapping(
 
 
 def test_clarification_answers_404_with_its_flag_off(client: Any, examples: dict[str, int]) -> None:
-    from superset.extensions import feature_flag_manager
-
     login(client, MANAGER)
     session = client.post(SESSIONS, json={"source": str(examples["sales"])}).json
-    flags = feature_flag_manager._feature_flags
-    flags["DATASET_REVIEW_CLARIFICATION"] = False
-    try:
+    with flag_off("DATASET_REVIEW_CLARIFICATION"):
         assert act(client, session, "start").status_code == 404
-    finally:
-        flags["DATASET_REVIEW_CLARIFICATION"] = True
     assert act(client, session, "start").status_code == 200
 
 

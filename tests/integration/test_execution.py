@@ -11,15 +11,11 @@ import pytest
 import sqlglot
 from sqlglot import exp
 
+from tests.dashboards import country_mask
+from tests.flags import flag_off
 from tests.users import ADMIN, MANAGER, RUNNER, login
 
 SESSIONS = "/api/v1/dataset_review/sessions/"
-COUNTRY_FILTER = "NATIVE_FILTER-HX2lV--YaAZRQfJ_yfYB2"
-
-
-def mask(countries: list[str]) -> dict[str, Any]:
-    return {COUNTRY_FILTER: {"id": COUNTRY_FILTER, "filterState": {"value": countries},
-                             "extraFormData": {"filters": [{"col": "country", "op": "IN", "val": countries}]}}}  # fmt: skip
 
 
 def mapping(body: dict[str, Any], variable: str) -> dict[str, Any]:
@@ -31,7 +27,7 @@ def session_from_dashboard(client: Any, examples: dict[str, int]) -> dict[str, A
     """A review of the templated dataset, started from a dashboard permalink with countries and a deal size."""
     login(client, ADMIN)
     made = client.post(f"/api/v1/dashboard/{examples['dashboard']}/permalink",
-                       json={"dataMask": mask(["USA", "France"]), "urlParams": [["deal_size", "Large"]]})  # fmt: skip
+                       json={"dataMask": country_mask(["USA", "France"]), "urlParams": [["deal_size", "Large"]]})  # fmt: skip
     assert made.status_code == 201, made.json
     login(client, RUNNER)
     started = client.post(SESSIONS, json={"source": made.json["url"], "dataset_id": examples["templated"]})
@@ -229,14 +225,8 @@ def test_production_databases_need_can_launch_prod(
 
 
 def test_preview_and_launch_answer_404_with_their_flag_off(client: Any, session_from_dashboard: dict[str, Any]) -> None:
-    from superset.extensions import feature_flag_manager
-
-    flags = feature_flag_manager._feature_flags
-    flags["DATASET_REVIEW_EXECUTION"] = False
-    try:
+    with flag_off("DATASET_REVIEW_EXECUTION"):
         assert post(client, session_from_dashboard, "preview").status_code == 404
-    finally:
-        flags["DATASET_REVIEW_EXECUTION"] = True
     assert post(client, session_from_dashboard, "preview").status_code == 200
 
 

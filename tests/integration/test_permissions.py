@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from superset_review.extension.constants import PERMISSIONS, VIEW_MENU
+from tests.flags import flag_off
 from tests.users import ADMIN, GAMMA, READER, READER_ROLE, login
 
 HEALTH = "/api/v1/dataset_review/health"
@@ -126,17 +127,11 @@ def test_workspace_bundle_is_served(client: Any) -> None:
 
 
 def test_feature_flag_off_hides_everything(client: Any) -> None:
-    from superset.extensions import feature_flag_manager
-
     login(client, ADMIN)
-    flags = feature_flag_manager._feature_flags
-    flags["DATASET_REVIEW"] = False
-    try:
+    with flag_off("DATASET_REVIEW"):
         assert client.get(HEALTH).status_code == 404
         assert client.get("/dataset_review/").status_code == 404
         assert "Dataset Review" not in menu_labels(bootstrap_menu(client))
-    finally:
-        flags["DATASET_REVIEW"] = True
     assert client.get(HEALTH).status_code in (200, 503)
 
 

@@ -9,10 +9,10 @@ from urllib.parse import quote
 import prison
 import pytest
 
+from tests.dashboards import COUNTRY_FILTER, country_mask
 from tests.users import ADMIN, MANAGER, READER, login
 
 SESSIONS = "/api/v1/dataset_review/sessions/"
-COUNTRY_FILTER = "NATIVE_FILTER-HX2lV--YaAZRQfJ_yfYB2"
 
 
 def start(client: Any, source: str, **extra: Any) -> Any:
@@ -21,17 +21,6 @@ def start(client: Any, source: str, **extra: Any) -> Any:
 
 def codes(body: dict[str, Any]) -> dict[str, str]:
     return {f"{f['code']}:{f['target']}": f["severity"] for f in body["findings"]}
-
-
-def country_mask(countries: list[str]) -> dict[str, Any]:
-    return {
-        COUNTRY_FILTER: {
-            "id": COUNTRY_FILTER,
-            "extraFormData": {"filters": [{"col": "country", "op": "IN", "val": countries}]},
-            "filterState": {"value": countries, "label": ", ".join(countries)},
-            "ownState": {},
-        }
-    }
 
 
 def country(body: dict[str, Any]) -> dict[str, Any]:

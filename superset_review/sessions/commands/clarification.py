@@ -19,9 +19,9 @@ from superset_review.clarification.engine import (
     collect_topics,
 )
 from superset_review.clarification.phrasing import phrase
-from superset_review.execution.mappings import MappingKind, MappingValueError, dump_mappings, override_value
+from superset_review.execution.mappings import MappingKind, MappingValueError, override_value
 from superset_review.semantics import DecisionError, Field, dump_states, load_states, override, resolve
-from superset_review.sessions.commands.execution import session_mappings
+from superset_review.sessions.commands.execution import session_mappings, store_mappings
 from superset_review.sessions.commands.lifecycle import OwnedSessionCommand
 from superset_review.sessions.commands.profile import refresh_readiness
 from superset_review.sessions.dao import ReviewSessionDAO
@@ -136,19 +136,13 @@ class AnswerQuestionCommand(_ClarificationCommand):
             filters = (self._session.context or {}).get("filters") or []
             column = next((f.get("column") for f in filters if f"filter:{f.get('filter_id')}" == topic.key), column)
         for index, mapping in enumerate(mappings):
-            matches = mapping.variable == column or mapping.variable == topic.target
-            if matches:
-                wanted = [] if value is None else value
-                if mapping.kind is MappingKind.FILTER_VALUES and not isinstance(wanted, list):
-                    wanted = [wanted]
-                mappings[index] = override_value(mapping, wanted if mapping.kind is MappingKind.FILTER_VALUES
-                                                 else value, g.user.username, "clarification answer",
-                                                 self._can_approve)  # fmt: skip
-                execution = dict(self._session.execution or {})
-                execution["mappings"] = dump_mappings(mappings)
-                if execution.get("preview"):
-                    execution["preview"] = {**execution["preview"], "stale": True}
-                self._session.execution = execution
+            if mapping.variable in (column, topic.target):
+                if mapping.kind is MappingKind.FILTER_VALUES:  # a filter's answer is one value, none, or a list
+                    value = [] if value is None else value if isinstance(value, list) else [value]
+                mappings[index] = override_value(
+                    mapping, value, g.user.username, "clarification answer", self._can_approve
+                )
+                store_mappings(self._session, mappings)
                 return f"{mapping.kind.value} '{mapping.variable}' = {mappings[index].value!r}"
         return f"Filter '{topic.target}': {value!r} (noted; the dataset's SQL does not read this filter)"
 

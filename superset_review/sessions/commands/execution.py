@@ -44,6 +44,15 @@ def session_mappings(session: ReviewSession) -> list[ExecutionMapping]:
     return load_mappings((session.execution or {}).get("mappings"))
 
 
+def store_mappings(session: ReviewSession, mappings: list[ExecutionMapping], *, values_changed: bool = True) -> None:
+    """Save the mappings on the session; a changed value makes the preview stale (an approval changes none)."""
+    execution = dict(session.execution or {})
+    execution["mappings"] = dump_mappings(mappings)
+    if values_changed and execution.get("preview"):
+        execution["preview"] = {**execution["preview"], "stale": True}
+    session.execution = execution
+
+
 def dataset_state(dataset: Any) -> dict[str, Any]:
     """What of the dataset the compiled SQL depends on: a change in Superset makes a preview stale."""
     return {
@@ -71,14 +80,6 @@ class _ExecutionCommand(OwnedSessionCommand):
             ) from ex  # fmt: skip
         except DatasetAccessError as ex:
             raise ReviewSessionError(str(ex), code="DATASET_FORBIDDEN", status=403) from ex
-
-    def _save_mappings(self, mappings: list[ExecutionMapping]) -> None:
-        assert self._session is not None
-        execution = dict(self._session.execution or {})
-        execution["mappings"] = dump_mappings(mappings)
-        if execution.get("preview"):
-            execution["preview"] = {**execution["preview"], "stale": True}
-        self._session.execution = execution
 
 
 class UpdateMappingsCommand(_ExecutionCommand):
@@ -111,7 +112,7 @@ class UpdateMappingsCommand(_ExecutionCommand):
         if errors:
             raise ReviewSessionError(" ".join(errors), code="BAD_MAPPING_VALUE", status=400)
         before = {m.variable: m.value for m in mappings if m.variable in {c["variable"] for c in self._changes}}
-        self._save_mappings(updated)
+        store_mappings(self._session, updated)
         refresh_readiness(self._session)
         after = {
             c["variable"]: {"value": updated[by_name[c["variable"]]].value, "why": c["why"]} for c in self._changes
@@ -139,9 +140,7 @@ class ApproveMappingsCommand(_ExecutionCommand):
         wanted = known if self._variables is None else set(self._variables)
         approved = [m.variable for m in mappings if m.variable in wanted and m.blocks_launch]
         updated = [approve(m, g.user.username) if m.variable in wanted else m for m in mappings]
-        execution = dict(self._session.execution or {})
-        execution["mappings"] = dump_mappings(updated)  # approval changes no value: the preview stays current
-        self._session.execution = execution
+        store_mappings(self._session, updated, values_changed=False)
         refresh_readiness(self._session)
         ReviewSessionDAO.add_event(self._session, g.user, "mappings.approved", after={"approved": approved})
         db.session.commit()
