@@ -11,7 +11,7 @@ FRONTEND_SOURCES := $(shell find $(FRONTEND)/src -type f 2>/dev/null) $(FRONTEND
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo -n)
 PYTEST_ARGS ?=
 
-.PHONY: run test test-python test-frontend bench lint build install system-deps clean
+.PHONY: run test test-python test-frontend bench lint build install system-deps clean translations
 
 run: install build
 	$(BIN)/superset-review up
@@ -31,6 +31,15 @@ lint: install
 	$(BIN)/ruff check superset_review tests bench migrations superset_config.py
 	$(BIN)/ruff format --check superset_review tests bench migrations superset_config.py
 	$(BIN)/mypy superset_review
+
+# The server's messages in every language of superset_review/translations: extract them from the code, merge them
+# into each messages.po (translate the new entries there), compile the .mo files that are shipped.
+TRANSLATIONS := superset_review/translations
+translations: install
+	$(BIN)/pybabel extract --quiet -F $(TRANSLATIONS)/babel.cfg -k Text -k lazy_gettext --no-location \
+		--omit-header -o $(TRANSLATIONS)/messages.pot .
+	$(BIN)/pybabel update --quiet --no-fuzzy-matching --omit-header -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS)
+	$(BIN)/pybabel compile --quiet --use-fuzzy -d $(TRANSLATIONS) 2>/dev/null || $(BIN)/pybabel compile -d $(TRANSLATIONS)
 
 install: $(INSTALLED)
 

@@ -24,7 +24,7 @@ setup(
     package_dir={"superset_review.migrations": "migrations",
                  "superset_review.migrations.versions": "migrations/versions"},
     package_data={
-        "superset_review": ["templates/**/*", "static/**/*"],
+        "superset_review": ["templates/**/*", "static/**/*", "translations/**/*"],
         "superset_review.migrations": ["script.py.mako"],
     },
     include_package_data=True,

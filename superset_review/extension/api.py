@@ -10,6 +10,7 @@ from superset.views.base_api import BaseSupersetApi
 
 from superset_review.extension.constants import VIEW_MENU
 from superset_review.extension.flags import extension_enabled, is_enabled
+from superset_review.extension.i18n import in_readers_language
 
 if TYPE_CHECKING:
     from flask_appbuilder import AppBuilder
@@ -40,9 +41,9 @@ class ReviewBaseApi(BaseSupersetApi):
         return blueprint
 
     def reply(self, code: int, /, **body: Any) -> Response:
-        """``self.response`` typed: FAB's helpers are untyped, and every endpoint would otherwise re-annotate.
+        """``self.response`` typed (FAB's helpers are untyped), with the body's Texts in the reader's language.
         Positional-only, as bodies have a key named ``status`` of their own (the health report's)."""
-        response: Response = self.response(code, **body)
+        response: Response = self.response(code, **in_readers_language(body))
         return response
 
     def invalid(self, error: ValidationError) -> Response:

@@ -10,6 +10,7 @@ from superset.initialization import SupersetAppInitializer
 
 from superset_review.extension.constants import CELERY_TASK_MODULES, MENU_CATEGORY, MENU_WORKSPACE
 from superset_review.extension.flags import apply_flag_defaults, extension_enabled
+from superset_review.extension.i18n import register_translations
 from superset_review.extension.settings import resolve_settings
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
@@ -23,6 +24,7 @@ class ReviewAppInitializer(SupersetAppInitializer):
         # A wrong REVIEW_* value raises ReviewConfigError (a SystemExit): startup stops with one line.
         self.config.update(resolve_settings(self.config))
         apply_flag_defaults(self.config)
+        register_translations(self.config)
         super().pre_init()
 
     def configure_celery(self) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from superset_review.adapters.datasets import row_count, sample_rows
+from superset_review.extension.i18n import Text
 from superset_review.policy.manifest import PolicyManifest
 from superset_review.profiling.findings import Finding
 from superset_review.profiling.statistics import column_statistics
@@ -42,17 +43,23 @@ def data_profile(dataset: Any, policy: PolicyManifest) -> tuple[dict[str, Any], 
                     Severity.WARNING,
                     "column",
                     verdict.column,
-                    f"Column '{verdict.column}' holds {verdict.pii_type.value} values (confidence "
-                    f"{verdict.confidence:.0%}) and is exposed without masking.",
-                    "Restrict the column (row-level security, a masked view) or drop it from the dataset.",
+                    Text(
+                        "Column '%(column)s' holds %(pii_type)s values (confidence %(confidence)s) and is exposed "
+                        "without masking.",
+                        column=verdict.column,
+                        pii_type=verdict.pii_type.value,
+                        confidence=f"{verdict.confidence:.0%}",
+                    ),
+                    Text("Restrict the column (row-level security, a masked view) or drop it from the dataset."),
                 )
             )
     stats = column_statistics(read, rows, withheld=pii_columns)
     for name, values in stats["columns"].items():
         if stats["sampled_rows"] and values["null_rate"] == 1.0:
             findings.append(
-                Finding("COLUMN_ALWAYS_NULL", Severity.WARNING, "column", name, f"Column '{name}' is always null.",
-                        "Drop the column or fix what should fill it.")
+                Finding("COLUMN_ALWAYS_NULL", Severity.WARNING, "column", name,
+                        Text("Column '%(column)s' is always null.", column=name),
+                        Text("Drop the column or fix what should fill it."))
             )  # fmt: skip
     profile = {
         "statistics": stats,

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from superset_review.adapters.context import RecoveredContext, Recovery
+from superset_review.extension.i18n import Text
 from superset_review.intake.jinja import TemplateScan, VariableKind
 from superset_review.sessions.models import Severity
 
@@ -23,15 +24,20 @@ class Finding:
 def template_findings(scan: TemplateScan, context: RecoveredContext) -> list[Finding]:
     findings: list[Finding] = []
     if scan.parse_error is not None:
-        line = f" (line {scan.parse_error.line})" if scan.parse_error.line else ""
         findings.append(
             Finding(
                 "TEMPLATE_PARSE_ERROR",
                 Severity.BLOCKING,
                 "sql",
                 None,
-                f"The dataset's Jinja cannot be parsed{line}: {scan.parse_error.message}",
-                "Fix the template in the dataset's SQL (Edit dataset > Source).",
+                Text(
+                    "The dataset's Jinja cannot be parsed (line %(line)s): %(error)s",
+                    line=scan.parse_error.line,
+                    error=scan.parse_error.message,
+                )
+                if scan.parse_error.line
+                else Text("The dataset's Jinja cannot be parsed: %(error)s", error=scan.parse_error.message),
+                Text("Fix the template in the dataset's SQL (Edit dataset > Source)."),
             )
         )
     for variable in scan.variables:
@@ -44,10 +50,17 @@ def template_findings(scan: TemplateScan, context: RecoveredContext) -> list[Fin
                     Severity.BLOCKING,
                     "variable",
                     variable.name,
-                    f"{{{{ {variable.name} }}}} (line {variable.line}) has no value and no default: Superset would "
-                    "leave it in the SQL as is.",
-                    f'Add "{variable.name}" to the dataset\'s template parameters or give it a default '
-                    f"({{{{ {variable.name} | default(...) }}}}).",
+                    Text(
+                        "{{ %(name)s }} (line %(line)s) has no value and no default: Superset would leave it in "
+                        "the SQL as is.",
+                        name=variable.name,
+                        line=variable.line,
+                    ),
+                    Text(
+                        'Add "%(name)s" to the dataset\'s template parameters or give it a default '
+                        "({{ %(name)s | default(...) }}).",
+                        name=variable.name,
+                    ),
                 )
             )
         if (
@@ -61,8 +74,11 @@ def template_findings(scan: TemplateScan, context: RecoveredContext) -> list[Fin
                     Severity.INFO,
                     "variable",
                     variable.name,
-                    f"url_param('{variable.name}') has no value in this link: the condition that uses it is skipped.",
-                    f"Add ?{variable.name}=... to the link if the review should include it.",
+                    Text(
+                        "url_param('%(name)s') has no value in this link: the condition that uses it is skipped.",
+                        name=variable.name,
+                    ),
+                    Text("Add ?%(name)s=... to the link if the review should include it.", name=variable.name),
                 )
             )
     return findings
@@ -78,8 +94,12 @@ def filter_findings(context: RecoveredContext, column_names: set[str]) -> list[F
                     Severity.WARNING,
                     "filter",
                     item.name,
-                    f"Native filter '{item.name}' targets column '{item.column}', which the dataset no longer has.",
-                    "Edit the dashboard's filter to target an existing column, or restore the column.",
+                    Text(
+                        "Native filter '%(filter)s' targets column '%(column)s', which the dataset no longer has.",
+                        filter=item.name,
+                        column=item.column,
+                    ),
+                    Text("Edit the dashboard's filter to target an existing column, or restore the column."),
                 )
             )
         if item.status is Recovery.UNRESOLVED and item.dataset_id == context.dataset_id:
@@ -89,8 +109,8 @@ def filter_findings(context: RecoveredContext, column_names: set[str]) -> list[F
                     Severity.INFO,
                     "filter",
                     item.name,
-                    f"Native filter '{item.name}' has no value in the link and no default.",
-                    "Set the filter in the dashboard and paste the new link, or answer it in clarification.",
+                    Text("Native filter '%(filter)s' has no value in the link and no default.", filter=item.name),
+                    Text("Set the filter in the dashboard and paste the new link, or answer it in clarification."),
                 )
             )
     for note in context.notes:
@@ -105,8 +125,8 @@ def column_findings(columns: list[dict[str, Any]]) -> list[Finding]:
             Severity.INFO,
             "column",
             column["column_name"],
-            f"Column '{column['column_name']}' has no description.",
-            "Accept a candidate from a dictionary or reference dataset, or write one.",
+            Text("Column '%(column)s' has no description.", column=column["column_name"]),
+            Text("Accept a candidate from a dictionary or reference dataset, or write one."),
         )
         for column in columns
         if not (column.get("description") or "").strip()
@@ -117,16 +137,17 @@ def sql_findings(single_statement: bool, read_only: bool, error: str | None) -> 
     if error:
         return [
             Finding(
-                "SQL_UNPARSABLE", Severity.BLOCKING, "sql", None, f"Superset cannot parse the dataset's SQL: {error}",
-                "Fix the SQL in the dataset (Edit dataset > Source).",
+                "SQL_UNPARSABLE", Severity.BLOCKING, "sql", None,
+                Text("Superset cannot parse the dataset's SQL: %(error)s", error=error),
+                Text("Fix the SQL in the dataset (Edit dataset > Source)."),
             )
         ]  # fmt: skip
     if not single_statement or not read_only:
         return [
             Finding(
                 "SQL_NOT_SINGLE_READ_ONLY", Severity.BLOCKING, "sql", None,
-                "The dataset's SQL is not a single read-only statement.",
-                "Keep one SELECT in the dataset; move other statements out of it.",
+                Text("The dataset's SQL is not a single read-only statement."),
+                Text("Keep one SELECT in the dataset; move other statements out of it."),
             )
         ]  # fmt: skip
     return []

@@ -10,6 +10,7 @@ from superset.extensions import db, security_manager
 
 from superset_review.extension.api import ReviewBaseApi
 from superset_review.extension.constants import ADMIN, API_ROUTE_BASE, MANAGE, READ, VIEW_MENU
+from superset_review.extension.i18n import current_language
 from superset_review.semantics import SourceKind
 from superset_review.sessions.cache import cached_document, store_document
 from superset_review.sessions.commands.lifecycle import ArchiveReviewSessionCommand, DeleteReviewSessionCommand
@@ -186,7 +187,8 @@ class ReviewSessionRestApi(SessionApi):
               $ref: '#/components/responses/404'
         """
         try:
-            key = ReviewSessionDAO.document_key(pk, g.user.id, is_admin())
+            # The document is in the reader's language (its kept texts are translated when dumped).
+            key = f"{ReviewSessionDAO.document_key(pk, g.user.id, is_admin())}:{current_language()}"
             document = cached_document(key)
             if document is None:
                 session = ReviewSessionDAO.get_visible(pk, g.user.id, is_admin())

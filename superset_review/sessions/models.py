@@ -9,6 +9,7 @@ from enum import StrEnum
 import sqlalchemy as sa
 from sqlalchemy.orm import relationship
 
+from superset_review.extension.i18n import texts_of
 from superset_review.extension.models import ReviewModel
 
 
@@ -52,6 +53,8 @@ class ReviewSession(ReviewModel):  # type: ignore[misc,valid-type]
     state = sa.Column(sa.String(40), nullable=False, default=SessionState.EMPTY.value)
     readiness = sa.Column(sa.Float, nullable=False, default=0.0)
     next_action = sa.Column(sa.String(500), nullable=True)
+    # The Text of next_action (superset_review.extension.i18n): translated for each reader.
+    i18n = sa.Column(sa.JSON, nullable=True)
     context = sa.Column(sa.JSON, nullable=False, default=dict)
     profile = sa.Column(sa.JSON, nullable=False, default=dict)
     # Sources as given (kind, name, version, entries) and per-field states: see superset_review.semantics.
@@ -75,6 +78,10 @@ class ReviewSession(ReviewModel):  # type: ignore[misc,valid-type]
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy's declarative API
 
+    def set_next_action(self, action: str) -> None:
+        self.next_action = action
+        self.i18n = texts_of(next_action=action) or None
+
 
 class ReviewFinding(ReviewModel):  # type: ignore[misc,valid-type]
     __tablename__ = "dataset_review_findings"
@@ -89,6 +96,8 @@ class ReviewFinding(ReviewModel):  # type: ignore[misc,valid-type]
     target = sa.Column(sa.String(500), nullable=True)
     message = sa.Column(sa.Text, nullable=False)
     suggested_fix = sa.Column(sa.Text, nullable=True)
+    # The Texts of message and suggested_fix (superset_review.extension.i18n); message stays their English.
+    i18n = sa.Column(sa.JSON, nullable=True)
     status = sa.Column(sa.String(20), nullable=False, default="open")
 
     session = relationship("ReviewSession", back_populates="findings")

@@ -1,7 +1,9 @@
 from datetime import datetime
 from typing import Any
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields, post_dump, validate
+
+from superset_review.extension.i18n import I18N_KEY, localize
 
 
 class StartReviewSessionSchema(Schema):
@@ -32,6 +34,8 @@ class FindingSchema(Schema):
     message = fields.String()
     suggested_fix = fields.String(allow_none=True)
     status = fields.String()
+    # Dropped from the output by localize(), which translates message and suggested_fix with it.
+    i18n = fields.Raw(allow_none=True, load_only=True)
 
 
 class EventSchema(Schema):
@@ -55,11 +59,18 @@ class ReviewSessionSummarySchema(Schema):
     state = fields.String()
     readiness = fields.Float()
     next_action = fields.String(allow_none=True)
+    i18n = fields.Raw(allow_none=True, load_only=True)
     archived = fields.Boolean()
     version = fields.Integer()
     owner_id = fields.Integer()
     created_on = fields.DateTime()
     changed_on = fields.DateTime()
+
+    @post_dump(pass_original=True)
+    def _in_readers_language(self, data: dict[str, Any], session: Any, **kwargs: Any) -> dict[str, Any]:
+        if session.i18n:
+            data = localize({**data, I18N_KEY: session.i18n})
+        return data
 
 
 class DatasetSourceSchema(Schema):
@@ -93,6 +104,7 @@ class Rows(fields.List):
 
     def __init__(self, schema: type[Schema], **kwargs: Any) -> None:
         super().__init__(fields.Nested(schema), **kwargs)
+        # load_only fields too: the rows' kept texts (I18N_KEY) are read by the parent's localize().
         self._names = tuple(schema().fields)
 
     def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> list[dict[str, Any]] | None:
@@ -115,6 +127,13 @@ class ReviewSessionSchema(ReviewSessionSummarySchema):
     events = Rows(EventSchema)
     clarification = fields.Raw(allow_none=True)
     execution = fields.Raw(allow_none=True)
+
+    @post_dump(pass_original=True)
+    def _in_readers_language(self, data: dict[str, Any], session: Any, **kwargs: Any) -> dict[str, Any]:
+        data = super()._in_readers_language(data, session)
+        for name in ("findings", "clarification", "execution"):
+            data[name] = localize(data[name])
+        return data
 
     def _sources_without_entries(self, session: object) -> list[dict[str, object]]:
         return [

@@ -7,6 +7,7 @@ from flask import current_app, g
 from superset.extensions import db
 
 from superset_review.adapters.datasets import DatasetAccessError, DatasetNotFoundError, DatasetQueryError, get_dataset
+from superset_review.extension.i18n import Text, texts_of
 from superset_review.policy.manifest import Mode
 from superset_review.profiling.data_profile import data_profile
 from superset_review.profiling.findings import Finding
@@ -30,9 +31,9 @@ def profile_data(session: ReviewSession, dataset: object) -> list[Finding]:
     except DatasetQueryError as ex:
         return [
             Finding("DATABASE_UNREACHABLE", Severity.BLOCKING, "dataset", None,
-                    f"The dataset's database did not answer: {ex}",
-                    "Check the database connection in Superset (Settings > Database Connections), then profile "
-                    "the session again.")
+                    Text("The dataset's database did not answer: %(error)s", error=str(ex)),
+                    Text("Check the database connection in Superset (Settings > Database Connections), then "
+                         "profile the session again."))
         ]  # fmt: skip
     session.profile = {**(session.profile or {}), "data": data}
     return findings
@@ -46,17 +47,15 @@ def finding_row(finding: Finding) -> ReviewFinding:
         target=finding.target,
         message=finding.message,
         suggested_fix=finding.suggested_fix,
+        i18n=texts_of(message=finding.message, suggested_fix=finding.suggested_fix) or None,
         status="open",
     )
 
 
 def refresh_readiness(session: ReviewSession) -> None:
     readiness = assess(session)
-    session.state, session.readiness, session.next_action = (
-        readiness.state.value,
-        readiness.readiness,
-        readiness.next_action,
-    )
+    session.state, session.readiness = readiness.state.value, readiness.readiness
+    session.set_next_action(readiness.next_action)
 
 
 class ProfileSessionDataCommand(OwnedSessionCommand):

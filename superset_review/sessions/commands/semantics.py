@@ -20,6 +20,7 @@ from superset_review.adapters.datasets import (
     sample_rows,
     update_column_meanings,
 )
+from superset_review.extension.i18n import Text
 from superset_review.semantics import (
     DecisionError,
     DictionaryEntry,
@@ -91,7 +92,7 @@ class _SemanticsCommand(OwnedSessionCommand):
         session.semantics = dump_states(states)
         if any(state.status in (Status.PROPOSED, Status.CONFLICT) for state in states.values()):
             session.state = SessionState.SEMANTIC_SOURCE_REVIEW_NEEDED.value
-            session.next_action = "Review the proposed meanings: accept, reject, override or lock them."
+            session.set_next_action(Text("Review the proposed meanings: accept, reject, override or lock them."))
         ReviewSessionDAO.add_event(session, g.user, action, before=before, after={**summary(session), **detail})
         db.session.commit()
         return session

@@ -13,6 +13,7 @@ from superset_review.adapters.compile import check_sql, render_dataset_sql
 from superset_review.adapters.context import ContextError, RecoveredContext, Recovery, recover
 from superset_review.adapters.datasets import DatasetAccessError, DatasetNotFoundError, get_dataset
 from superset_review.execution.mappings import dump_mappings
+from superset_review.extension.i18n import Text
 from superset_review.intake.jinja import find_template_variables
 from superset_review.intake.links import LinkError, LinkTarget, describe, parse_link
 from superset_review.policy.manifest import Mode
@@ -78,7 +79,8 @@ class StartReviewSessionCommand(BaseCommand):
         session.findings = [finding_row(finding) for finding in findings]
         refresh_readiness(session)
         if background:
-            session.state, session.next_action = SessionState.IMPORTING.value, "Reading the data profile..."
+            session.state = SessionState.IMPORTING.value
+            session.set_next_action(Text("Reading the data profile..."))
         db.session.add(session)
         ReviewSessionDAO.add_event(
             session,
@@ -112,7 +114,8 @@ class StartReviewSessionCommand(BaseCommand):
                 except Exception as ex:  # noqa: BLE001 - Superset's template errors become a finding
                     findings.append(
                         Finding("TEMPLATE_RENDER_ERROR", Severity.BLOCKING, "sql", None,
-                                f"Superset cannot render the dataset's Jinja: {ex}", "Fix the template.")
+                                Text("Superset cannot render the dataset's Jinja: %(error)s", error=str(ex)),
+                                Text("Fix the template."))
                     )  # fmt: skip
                 else:
                     checked = check_sql(rendered, dataset.database.db_engine_spec.engine)
@@ -122,6 +125,6 @@ class StartReviewSessionCommand(BaseCommand):
         if context.status is Recovery.PARTIAL and not context.notes:
             findings.append(
                 Finding("CONTEXT_PARTIAL", Severity.WARNING, "dataset", None,
-                        "Part of the link's context could not be recovered; see the filters marked partial.")
+                        Text("Part of the link's context could not be recovered; see the filters marked partial."))
             )  # fmt: skip
         return findings
