@@ -2,6 +2,8 @@
 // page through the template tail_js_custom_extra.html. It only adds links: any failure here is caught and leaves
 // Superset's page exactly as it was. The server includes it only for users holding can_read on DatasetReview.
 
+import { pageLanguage } from './locale';
+
 export const WORKSPACE = '/dataset_review/';
 const MARK = 'data-dataset-review';
 
@@ -9,9 +11,16 @@ function reviewUrl(source: string): string {
   return `${WORKSPACE}?source=${encodeURIComponent(source)}`;
 }
 
-function label(): string {
-  const lang = (document.documentElement.lang || navigator.language || 'en').toLowerCase();
-  return lang.startsWith('ru') ? 'Ревью датасета' : 'Review dataset';
+const WORDS = {
+  en: { dataset: 'Review dataset', dashboard: 'Review' },
+  ru: { dataset: 'Ревью набора данных', dashboard: 'Ревью' },
+} as const;
+
+let language: keyof typeof WORDS | undefined; // read once: the bootstrap data does not change under a page
+
+function label(what: 'dataset' | 'dashboard' = 'dataset'): string {
+  language ??= pageLanguage(['en', 'ru'] as const, 'en');
+  return WORDS[language][what];
 }
 
 function link(href: string, text: string, kind: string): HTMLAnchorElement {
@@ -67,19 +76,61 @@ function menuItem(text: string, kind: string): HTMLLIElement {
   return item;
 }
 
+type MenuKey = 'ArrowDown' | 'ArrowUp' | 'Home' | 'End';
+
+/** Where the focus goes from `focused` on `key`, or null to leave the key to the menu. */
+export function nextInMenu(items: HTMLElement[], ours: HTMLElement, focused: Element | null, key: MenuKey): HTMLElement | null {
+  const native = items.filter((item) => item !== ours);
+  const first = native[0];
+  const last = native[native.length - 1];
+  if (!first || !last || !focused) return null;
+  if (ours.contains(focused)) {
+    return key === 'ArrowUp' ? last : key === 'ArrowDown' || key === 'Home' ? first : null;
+  }
+  if ((key === 'ArrowDown' && last.contains(focused)) || (key === 'ArrowUp' && first.contains(focused))) return ours;
+  return key === 'End' ? ours : null;
+}
+
+/** Superset's menus move the focus with the arrow keys among the items they rendered themselves (rc-menu keeps its
+ * own list), so our item is joined to that ring: after the last item, before the first, and on End. */
+function joinKeyboard(menu: HTMLElement, ours: HTMLLIElement): void {
+  const anchor = ours.querySelector('a');
+  if (anchor) anchor.tabIndex = -1; // reached with the arrow keys, like the menu's own items
+  menu.addEventListener(
+    'keydown',
+    (event) => {
+      if (!['ArrowDown', 'ArrowUp', 'Home', 'End'].includes(event.key)) return;
+      const items = Array.from(menu.querySelectorAll<HTMLElement>(':scope > li[role="menuitem"]'));
+      const target = nextInMenu(items, ours, document.activeElement, event.key as MenuKey);
+      if (!target) return;
+      event.preventDefault();
+      event.stopPropagation(); // before rc-menu's handler (React listens at its root), which would move it again
+      (target.querySelector<HTMLElement>('a') ?? target).focus();
+    },
+    true,
+  );
+}
+
+/** Append our item to one of Superset's menus, reachable with the mouse and the keyboard. */
+function extendMenu(menu: HTMLElement, text: string, kind: string): void {
+  const item = menuItem(text, kind);
+  menu.appendChild(item);
+  joinKeyboard(menu, item);
+}
+
 /** Dashboards: "Review" in the header's actions menu; Explore: "Review dataset" in the dataset's menu. Both carry
  * the page's current URL (its filter state key, form-data key or permalink) into the review. */
 export function decorateMenus(doc: Document): number {
   let added = 0;
   const dashboardMenu = doc.querySelector('ul[data-test="header-actions-menu"]');
   if (dashboardMenu && !dashboardMenu.querySelector(`[${MARK}]`)) {
-    dashboardMenu.appendChild(menuItem(label().startsWith('Ревью') ? 'Ревью' : 'Review', 'dashboard-menu'));
+    extendMenu(dashboardMenu as HTMLElement, label('dashboard'), 'dashboard-menu');
     added += 1;
   }
   const editDataset = doc.querySelector('ul[role="menu"] > li[data-test="edit-dataset"]');
   const datasetMenu = editDataset?.parentElement;
   if (datasetMenu && !datasetMenu.querySelector(`[${MARK}]`)) {
-    datasetMenu.appendChild(menuItem(label(), 'explore-menu'));
+    extendMenu(datasetMenu, label(), 'explore-menu');
     added += 1;
   }
   return added;

@@ -1,6 +1,8 @@
 // A deliberately tiny translation layer: every user-facing string goes through t(key).
 // Add a key to `en` first; TypeScript then requires it in every other dictionary.
 
+import { pageLanguage } from './locale';
+
 const en = {
   'app.title': 'Dataset Review',
   'app.subtitle': 'Health of the extension',
@@ -299,20 +301,9 @@ const dictionaries = { en, ru } satisfies Record<string, Dictionary>;
 
 export type Language = keyof typeof dictionaries;
 
-/** The first supported language among the page's `<html lang>` and the browser's languages; English otherwise. */
+/** Superset's locale for the page (then `<html lang>`, then the browser's languages); English otherwise. */
 export function detectLanguage(): Language {
-  const candidates: string[] = [];
-  if (typeof document !== 'undefined' && document.documentElement.lang) {
-    candidates.push(document.documentElement.lang);
-  }
-  if (typeof navigator !== 'undefined') {
-    candidates.push(...(navigator.languages ?? []), navigator.language);
-  }
-  for (const candidate of candidates) {
-    const base = (candidate ?? '').toLowerCase().split(/[-_]/)[0];
-    if (base && base in dictionaries) return base as Language;
-  }
-  return 'en';
+  return pageLanguage(Object.keys(dictionaries) as Language[], 'en');
 }
 
 let current: Language = detectLanguage();

@@ -16,6 +16,21 @@ describe('i18n', () => {
     expect(detectLanguage()).toBe('en');
   });
 
+  it("follows Superset's locale in the page's bootstrap data before <html lang>", () => {
+    const app = document.createElement('div');
+    app.id = 'app';
+    app.setAttribute('data-bootstrap', JSON.stringify({ common: { locale: 'ru' } }));
+    document.body.appendChild(app);
+    document.documentElement.lang = 'en';
+    try {
+      expect(detectLanguage()).toBe('ru');
+      app.setAttribute('data-bootstrap', '{not json');
+      expect(detectLanguage()).toBe('en');
+    } finally {
+      app.remove();
+    }
+  });
+
   it('translates and fills placeholders', () => {
     expect(t('app.version', { version: '0.1.0' })).toBe('Version 0.1.0');
     setLanguage('ru');

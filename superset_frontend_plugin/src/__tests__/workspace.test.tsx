@@ -119,6 +119,52 @@ describe('menu entry points', () => {
   });
 });
 
+describe('menu keyboard', () => {
+  const menu = () => {
+    document.body.innerHTML = `
+      <ul data-test="header-actions-menu" role="menu">
+        <li role="menuitem" id="first"><a href="#1">Refresh</a></li>
+        <li role="menuitem" id="last"><a href="#2">Download</a></li>
+      </ul>`;
+    return document.querySelector('ul') as HTMLElement;
+  };
+
+  it.each([
+    ['ArrowDown', 'last', 'ours'],
+    ['ArrowUp', 'first', 'ours'],
+    ['End', 'first', 'ours'],
+    ['ArrowDown', 'ours', 'first'],
+    ['ArrowUp', 'ours', 'last'],
+    ['Home', 'ours', 'first'],
+    ['ArrowDown', 'first', null],
+    ['ArrowUp', 'last', null],
+  ] as const)('%s from %s goes to %s', async (key, from, to) => {
+    const { nextInMenu } = await import('../entry');
+    const ul = menu();
+    const ours = document.createElement('li');
+    ours.innerHTML = '<a href="#review">Review</a>';
+    ul.appendChild(ours);
+    const items = Array.from(ul.querySelectorAll<HTMLElement>(':scope > li'));
+    const element = (name: string) => (name === 'ours' ? ours : (document.getElementById(name) as HTMLElement));
+    const focused = element(from).querySelector('a');
+    expect(nextInMenu(items, ours, focused, key)).toBe(to === null ? null : element(to));
+  });
+
+  it("moves the focus onto the injected item before Superset's menu sees the key", async () => {
+    const { decorateMenus } = await import('../entry');
+    const ul = menu();
+    const seenByMenu: string[] = [];
+    ul.addEventListener('keydown', (event) => seenByMenu.push(event.key)); // rc-menu listens in the bubble phase
+    decorateMenus(document);
+    (document.querySelector('#last a') as HTMLElement).focus();
+    document.activeElement?.dispatchEvent(new KeyboardEvent('keydown', { key: 'ArrowDown', bubbles: true }));
+    expect(document.activeElement?.closest('[data-dataset-review]')?.getAttribute('data-dataset-review')).toBe('dashboard-menu');
+    expect(seenByMenu).toEqual([]);
+    document.activeElement?.dispatchEvent(new KeyboardEvent('keydown', { key: 'Tab', bubbles: true }));
+    expect(seenByMenu).toEqual(['Tab']);
+  });
+});
+
 describe('server values', () => {
   it('are labelled in the page language, and unknown ones stay readable', async () => {
     const { label } = await import('../i18n');

@@ -2,13 +2,26 @@ import {
   Alert, Button, Card, Collapse, Descriptions, Empty, Input, List, Modal, Progress, Radio, Skeleton, Space, Table,
   Tabs, Tag, Typography, Upload,
 } from 'antd';
-import { useEffect, useState } from 'react';
+import React, { useEffect, useState } from 'react';
 import { label, t } from '../i18n';
 import { ApiError, api, type FieldState, type Finding, type Mapping, type Run, type Session, type Topic } from './client';
 import { SqlBlock, StateTag } from './parts';
 import { useSession } from './useSession';
 
 type Act = (name: string, action: (session: Session) => Promise<Session>) => Promise<boolean>;
+
+/** The tab that shows a finding's target, by the target's kind. */
+const TAB_OF_TARGET: Record<string, string> = { column: 'semantics', variable: 'mappings', filter: 'summary', sql: 'preview' };
+
+/** The id of the element that shows a finding's target (a column, a variable, a filter), for the jump to it. */
+export function targetId(kind: string, name: string): string {
+  return `review-target-${kind}-${encodeURIComponent(name)}`;
+}
+
+/** A target's name, focusable so that the jump from a finding lands on it (and shows the focus ring there). */
+function Target({ kind, name, children }: { kind: string; name: string; children?: React.ReactNode }) {
+  return <span id={targetId(kind, name)} tabIndex={-1} className="review-target">{children ?? name}</span>;
+}
 
 function ErrorBar({ error, onReload, onDismiss }: { error: ApiError; onReload: () => void; onDismiss: () => void }) {
   const message = error.status === 409 && error.code === 'SESSION_CHANGED' ? t('error.conflict')
@@ -45,7 +58,7 @@ function Summary({ session }: { session: Session }) {
       <Typography.Title level={5}>{t('filters.title')}</Typography.Title>
       {filters.length === 0 ? <Typography.Text>{t('filters.none')}</Typography.Text> : (
         <Table size="small" rowKey="filter_id" pagination={false} dataSource={filters} columns={[
-          { title: t('mappings.variable'), dataIndex: 'name' },
+          { title: t('mappings.variable'), dataIndex: 'name', render: (name: string) => <Target kind="filter" name={name} /> },
           { title: t('semantics.column'), dataIndex: 'column' },
           { title: t('mappings.value'), dataIndex: 'value', render: (v: unknown) => JSON.stringify(v) },
           { title: t('mappings.provenance'), dataIndex: 'provenance' },
@@ -89,9 +102,18 @@ function Findings({ findings, onJump }: { findings: Finding[]; onJump: (finding:
   );
 }
 
-function Semantics({ session, act, busy }: { session: Session; act: Act; busy: string | null }) {
+const SEMANTICS_PAGE = 50;
+
+function Semantics({ session, act, busy, focus }: { session: Session; act: Act; busy: string | null; focus: string | null }) {
   const states = session.semantics ?? [];
   const proposed = states.filter((s) => s.status === 'proposed');
+  const [page, setPage] = useState(1);
+  useEffect(() => {
+    const index = focus === null ? -1 : states.findIndex((s) => s.column === focus);
+    if (index >= 0) setPage(Math.floor(index / SEMANTICS_PAGE) + 1);
+  }, [focus]); // eslint-disable-line react-hooks/exhaustive-deps -- follow the jump, not every poll
+  const firstRowOf = new Map<string, string>();
+  states.forEach((s) => { if (!firstRowOf.has(s.column)) firstRowOf.set(s.column, s.field); });
   const decide = (state: FieldState, action: string, candidate_index?: number) =>
     act(`semantics.${action}`, (s) => api.decide(s, [{ column: state.column, field: state.field, action, candidate_index }]));
   return (
@@ -109,8 +131,8 @@ function Semantics({ session, act, busy }: { session: Session; act: Act; busy: s
         <Button type="primary" onClick={() => void act('semantics.apply', api.apply)}>{t('semantics.apply')}</Button>
       </Space>
       <Table<FieldState> size="small" rowKey={(s) => `${s.column}:${s.field}`} dataSource={states}
-        pagination={{ pageSize: 50, hideOnSinglePage: true }} columns={[
-          { title: t('semantics.column'), dataIndex: 'column', render: (c: string) => <span id={`column-${c}`}>{c}</span> },
+        pagination={{ pageSize: SEMANTICS_PAGE, hideOnSinglePage: true, current: page, onChange: setPage }} columns={[
+          { title: t('semantics.column'), dataIndex: 'column', render: (c: string, s) => firstRowOf.get(c) === s.field ? <Target kind="column" name={c} /> : c },
           { title: t('semantics.field'), dataIndex: 'field' },
           { title: t('semantics.value'), key: 'value', render: (_, s) => s.chosen?.value ?? (s.candidates.length
             ? <Space direction="vertical">{s.candidates.map((c, i) => (
@@ -177,7 +199,7 @@ function Mappings({ session, act }: { session: Session; act: Act }) {
     <Space direction="vertical" style={{ width: '100%' }}>
       <Button disabled={!pending.length} onClick={() => void act('mappings.approveAll', (s) => api.approve(s, null))}>{t('mappings.approveAll')}</Button>
       <Table<Mapping> size="small" rowKey="variable" pagination={false} dataSource={mappings} columns={[
-        { title: t('mappings.variable'), dataIndex: 'variable', render: (v: string, m) => <span>{v} <Tag>{m.kind}</Tag></span> },
+        { title: t('mappings.variable'), dataIndex: 'variable', render: (v: string, m) => <span><Target kind="variable" name={v} /> <Tag>{m.kind}</Tag></span> },
         { title: t('mappings.value'), dataIndex: 'value', render: (v: unknown) => <code>{JSON.stringify(v)}</code> },
         { title: t('mappings.provenance'), dataIndex: 'provenance' },
         { title: t('mappings.confidence'), dataIndex: 'confidence', render: (c: number) => `${Math.round(c * 100)}%` },
@@ -235,13 +257,32 @@ function Runs({ session }: { session: Session }) {
 export function SessionView({ id, onBack }: { id: number; onBack: () => void }) {
   const { session, busy, error, reload, act, dismiss } = useSession(id);
   const [tab, setTab] = useState('summary');
+  const [jumpTo, setJumpTo] = useState<{ kind: string; name: string; at: number } | null>(null);
+  useEffect(() => {
+    if (!jumpTo) return undefined;
+    // The tab renders first (and the semantics table turns to the target's page): try for a few frames.
+    let tries = 0;
+    let frame = 0;
+    const land = () => {
+      const element = document.getElementById(targetId(jumpTo.kind, jumpTo.name));
+      if (element) {
+        element.scrollIntoView({ block: 'center' });
+        element.focus({ preventScroll: true });
+      } else if ((tries += 1) < 20) {
+        frame = requestAnimationFrame(land);
+      }
+    };
+    frame = requestAnimationFrame(land);
+    return () => cancelAnimationFrame(frame);
+  }, [jumpTo]);
   if (!session) {
     return error ? <ErrorBar error={error} onReload={() => void reload()} onDismiss={dismiss} />
       : <Skeleton active title={{ width: '40%' }} paragraph={{ rows: 6 }} aria-label={t('session.loading')} />;  // prettier-ignore
   }
   const tasks = Object.entries(session.context.tasks ?? {}).filter(([, task]) => task.state !== 'done');
   const jump = (finding: Finding) => {
-    setTab(finding.target_kind === 'column' ? 'semantics' : finding.target_kind === 'variable' ? 'mappings' : 'summary');
+    setTab(TAB_OF_TARGET[finding.target_kind] ?? 'summary');
+    if (finding.target) setJumpTo({ kind: finding.target_kind, name: finding.target, at: Date.now() });
   };
   return (
     <Space direction="vertical" size="middle" style={{ width: '100%' }}>
@@ -266,7 +307,7 @@ export function SessionView({ id, onBack }: { id: number; onBack: () => void }) 
       <Tabs activeKey={tab} onChange={setTab} items={[
         { key: 'summary', label: t('tab.summary'), children: <Summary session={session} /> },
         { key: 'findings', label: t('tab.findings', { count: session.findings.length }), children: <Findings findings={session.findings} onJump={jump} /> },
-        { key: 'semantics', label: t('tab.semantics'), children: <Semantics session={session} act={act} busy={busy} /> },
+        { key: 'semantics', label: t('tab.semantics'), children: <Semantics session={session} act={act} busy={busy} focus={jumpTo?.kind === 'column' ? jumpTo.name : null} /> },
         { key: 'clarification', label: t('tab.clarification'), children: <Clarification session={session} act={act} busy={busy} /> },
         { key: 'mappings', label: t('tab.mappings'), children: <Mappings session={session} act={act} /> },
         { key: 'preview', label: t('tab.preview'), children: <PreviewLaunch session={session} act={act} busy={busy} /> },

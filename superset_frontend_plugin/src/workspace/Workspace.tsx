@@ -22,6 +22,12 @@ export const THEME = {
   },
 };
 
+// A focus ring that every control shows when reached by keyboard (WCAG 2.4.7), and on the target a finding jumps to.
+const FOCUS_CSS = `
+.dataset-review :focus-visible { outline: 2px solid #156378; outline-offset: 2px; }
+.dataset-review .review-target:focus { outline: 2px solid #156378; outline-offset: 2px; background: #E6F4F8; }
+`;
+
 function sessionFromUrl(): number | null {
   const value = new URLSearchParams(window.location.search).get('session');
   return value && /^\d+$/.test(value) ? Number(value) : null;
@@ -134,6 +140,7 @@ export function Workspace() {
   return (
     <ConfigProvider theme={THEME}>
       <App>
+        <style>{FOCUS_CSS}</style>
         <div style={{ maxWidth: 1240, margin: '0 auto', padding: '16px 20px', minWidth: 0 }}>
           {sessionId === null ? (
             <Space direction="vertical" size="large" style={{ width: '100%' }}>

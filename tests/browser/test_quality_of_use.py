@@ -1,0 +1,162 @@
+"""Quality of use in a real browser: the workspace passes axe's WCAG 2.1 AA audit in each state, is used with the
+keyboard (Superset's menus included), lands on a finding's target, fits 1280 px without horizontal scrolling or
+layout jumps, and speaks Russian (its own words and the server's) when the user picks Russian in Superset."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.browser.test_menu_and_workspace import log_in
+from tests.browser.test_review_flow import shot
+from tests.services import REPO
+from tests.users import ADMIN, login
+
+AXE = REPO / "superset_frontend_plugin" / "node_modules" / "axe-core" / "axe.min.js"
+SESSIONS = "/api/v1/dataset_review/sessions/"
+# What layout shift a page may have and still count as stable (Web Vitals' "good" cumulative layout shift).
+STABLE_LAYOUT = 0.1
+
+
+def audit(page: Any) -> list[dict[str, Any]]:
+    """axe-core's WCAG 2.0/2.1 A and AA violations inside the workspace (Superset's own navbar is not ours)."""
+    if not AXE.exists():
+        pytest.fail(f"{AXE} is missing: run `make build` (npm ci in superset_frontend_plugin/)")
+    # Evaluated through the DevTools protocol, which Superset's CSP does not govern (a <script> tag it would block).
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.evaluate(AXE.read_text(encoding="utf-8"))
+    violations: list[dict[str, Any]] = page.evaluate(
+        """async () => {
+            const result = await axe.run(document.querySelector('#dataset-review-root'), {
+                runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
+            });
+            return result.violations.map((v) => ({
+                id: v.id, impact: v.impact, help: v.help,
+                nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' ') + ' ' + n.failureSummary),
+            }));
+        }"""
+    )
+    return violations
+
+
+def review_session(client: Any, source: int | str) -> int:
+    login(client, ADMIN)
+    response = client.post(SESSIONS, json={"source": str(source)})
+    assert response.status_code == 201, response.json
+    return int(response.json["id"])
+
+
+def open_tab(page: Any, name: str) -> None:
+    page.get_by_role("tab", name=re.compile(name)).click()
+    page.get_by_role("tabpanel").filter(visible=True).first.wait_for()
+
+
+def test_every_state_passes_the_wcag_aa_audit(
+    page: Any, live_server: str, examples: dict[str, int], client: Any, artifacts: Path
+) -> None:
+    session_id = review_session(client, examples["templated"])
+    log_in(page, live_server, ADMIN)
+    page.goto(f"{live_server}/dataset_review/")
+    page.get_by_role("table").filter(has_text="Metadata database").wait_for(timeout=60_000)
+    found = {"home": audit(page)}
+    page.goto(f"{live_server}/dataset_review/?session={session_id}")
+    page.get_by_role("heading", name=re.compile("sales_review_templated")).wait_for(timeout=60_000)
+    found["summary"] = audit(page)
+    for tab in ("Findings", "Semantics", "Clarification", "Mappings", "Preview", "Runs"):
+        open_tab(page, tab)
+        found[tab.lower()] = audit(page)
+    page.get_by_role("tab", name=re.compile("Clarification")).click()
+    page.get_by_role("button", name="Start clarification").click()
+    page.get_by_text(re.compile("What value should")).wait_for(timeout=30_000)
+    found["question"] = audit(page)
+    open_tab(page, "Preview")
+    page.get_by_role("button", name="Preview the SQL").click()
+    page.get_by_label("SQL").wait_for(timeout=30_000)
+    found["preview-done"] = audit(page)
+    failing = {state: violations for state, violations in found.items() if violations}
+    assert failing == {}, failing
+
+
+def test_the_dashboard_menu_item_is_reached_with_the_keyboard(
+    page: Any, live_server: str, examples: dict[str, int], artifacts: Path
+) -> None:
+    log_in(page, live_server, ADMIN)
+    page.goto(f"{live_server}/superset/dashboard/{examples['dashboard']}/")
+    trigger = page.locator('[data-test="actions-trigger"]')
+    trigger.wait_for(timeout=60_000)
+    trigger.focus()
+    page.keyboard.press("Enter")
+    page.locator('[data-dataset-review="dashboard-menu"]').wait_for(timeout=30_000)
+    page.keyboard.press("Tab")  # into the open menu, as Ant Design's dropdowns expect
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("End")
+    focused = page.evaluate("document.activeElement.closest('[data-dataset-review]')?.dataset.datasetReview ?? null")
+    assert focused == "dashboard-menu"
+    shot(page, artifacts, "30-dashboard-menu-keyboard")
+    page.keyboard.press("ArrowDown")  # the ring goes on to the menu's first item ...
+    assert page.evaluate("document.activeElement.closest('[data-dataset-review]') === null")
+    page.keyboard.press("ArrowUp")  # ... and back
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/dataset_review/\?source="), timeout=30_000)
+
+
+def test_a_finding_jumps_to_its_target(
+    page: Any, live_server: str, examples: dict[str, int], client: Any, artifacts: Path
+) -> None:
+    session_id = review_session(client, examples["templated"])
+    log_in(page, live_server, ADMIN)
+    page.goto(f"{live_server}/dataset_review/?session={session_id}")
+    open_tab(page, "Findings")
+    finding = page.locator(".ant-list-item").filter(has_text="COLUMN_NO_DESCRIPTION").first
+    column = finding.get_by_role("button").inner_text().strip()
+    finding.get_by_role("button").click()
+    page.wait_for_function(
+        "(id) => document.activeElement && document.activeElement.id === id",
+        arg=f"review-target-column-{column}",
+        timeout=10_000,
+    )
+    assert page.get_by_role("tab", name=re.compile("Semantics")).get_attribute("aria-selected") == "true"
+    shot(page, artifacts, "31-finding-jumped-to-column")
+
+
+def test_fits_1280_px_without_jumps(page: Any, live_server: str, examples: dict[str, int], client: Any) -> None:
+    session_id = review_session(client, examples["templated"])
+    log_in(page, live_server, ADMIN)
+    page.add_init_script(
+        """window.__shift = 0;
+        new PerformanceObserver((list) => {
+            for (const entry of list.getEntries()) if (!entry.hadRecentInput) window.__shift += entry.value;
+        }).observe({ type: 'layout-shift', buffered: true });"""
+    )
+    page.goto(f"{live_server}/dataset_review/?session={session_id}")
+    page.get_by_role("heading", name=re.compile("sales_review_templated")).wait_for(timeout=60_000)
+    page.wait_for_timeout(500)  # polling and late fonts would shift the page now, if anything did
+    assert page.viewport_size["width"] == 1280
+    for tab in ("Summary", "Semantics", "Mappings", "Preview"):
+        open_tab(page, tab)
+        overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        assert overflow <= 0, f"{tab} scrolls sideways by {overflow}px at 1280px"
+    shift = page.evaluate("window.__shift")
+    assert shift < STABLE_LAYOUT, f"cumulative layout shift {shift:.3f}"
+
+
+def test_in_russian_when_the_user_picks_russian(
+    page: Any, live_server: str, examples: dict[str, int], client: Any, artifacts: Path
+) -> None:
+    session_id = review_session(client, examples["templated"])
+    log_in(page, live_server, ADMIN)
+    page.goto(f"{live_server}/lang/ru")  # Superset's language menu (LANGUAGES in superset_config.py)
+    page.goto(f"{live_server}/dataset_review/?session={session_id}")
+    page.get_by_role("heading", name=re.compile("sales_review_templated")).wait_for(timeout=60_000)
+    assert page.get_by_role("tab", name=re.compile("Замечания")).count() == 1
+    body = page.locator("#dataset-review-root").inner_text()
+    assert "has no value and no default" not in body
+    open_tab(page, "Замечания")
+    findings = page.locator("#dataset-review-root").inner_text()
+    assert "не имеет описания" in findings or "нет описания" in findings, findings[:2000]
+    assert "has no description" not in findings
+    shot(page, artifacts, "32-workspace-in-russian")
+    page.goto(f"{live_server}/lang/en")
