@@ -36,10 +36,10 @@ lint: install
 # into each messages.po (translate the new entries there), compile the .mo files that are shipped.
 TRANSLATIONS := superset_review/translations
 translations: install
-	$(BIN)/pybabel extract --quiet -F $(TRANSLATIONS)/babel.cfg -k Text -k lazy_gettext --no-location \
-		--omit-header -o $(TRANSLATIONS)/messages.pot .
-	$(BIN)/pybabel update --quiet --no-fuzzy-matching --omit-header -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS)
-	$(BIN)/pybabel compile --quiet --use-fuzzy -d $(TRANSLATIONS) 2>/dev/null || $(BIN)/pybabel compile -d $(TRANSLATIONS)
+	$(BIN)/pybabel -q extract -F $(TRANSLATIONS)/babel.cfg -k Text -k lazy_gettext --no-location --omit-header \
+		-o $(TRANSLATIONS)/messages.pot .
+	$(BIN)/pybabel -q update --no-fuzzy-matching -w 120 -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS)
+	$(BIN)/pybabel -q compile -d $(TRANSLATIONS)
 
 install: $(INSTALLED)
 

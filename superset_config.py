@@ -75,3 +75,9 @@ TALISMAN_ENABLED = os.environ.get("SUPERSET_TALISMAN_ENABLED", "true").lower() =
 SESSION_COOKIE_SECURE = os.environ.get("SUPERSET_SESSION_COOKIE_SECURE", "false").lower() == "true"
 WTF_CSRF_ENABLED = os.environ.get("SUPERSET_WTF_CSRF_ENABLED", "true").lower() == "true"
 SUPERSET_WEBSERVER_TIMEOUT = 60
+
+# --- Languages: the ones users pick in Superset's navbar; the extension speaks English and Russian -----------
+LANGUAGES = {
+    "en": {"flag": "us", "name": "English"},
+    "ru": {"flag": "ru", "name": "Russian"},
+}

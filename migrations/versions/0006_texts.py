@@ -1,4 +1,4 @@
-"""The translatable texts of findings and next actions, kept beside their English.
+"""The translatable texts of findings, next actions and run errors, kept beside their English.
 
 Revision ID: 0006_texts
 Revises: 0005_execution
@@ -17,8 +17,10 @@ depends_on = None
 def upgrade() -> None:
     op.add_column("dataset_review_sessions", sa.Column("i18n", sa.JSON, nullable=True))
     op.add_column("dataset_review_findings", sa.Column("i18n", sa.JSON, nullable=True))
+    op.add_column("dataset_review_runs", sa.Column("i18n", sa.JSON, nullable=True))
 
 
 def downgrade() -> None:
+    op.drop_column("dataset_review_runs", "i18n")
     op.drop_column("dataset_review_findings", "i18n")
     op.drop_column("dataset_review_sessions", "i18n")

@@ -13,7 +13,7 @@ function reviewUrl(source: string): string {
 
 const WORDS = {
   en: { dataset: 'Review dataset', dashboard: 'Review' },
-  ru: { dataset: 'Ревью набора данных', dashboard: 'Ревью' },
+  ru: { dataset: 'Ревью датасета', dashboard: 'Ревью' },
 } as const;
 
 let language: keyof typeof WORDS | undefined; // read once: the bootstrap data does not change under a page

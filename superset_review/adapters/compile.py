@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from superset_review.execution.mappings import CompileInputs
+from superset_review.extension.i18n import Text, keep_texts
 
 
 @dataclass(frozen=True)
@@ -75,35 +76,44 @@ def compile_with_inputs(dataset: Any, inputs: CompileInputs) -> CompiledSql:
         try:
             context["from_dttm"], context["to_dttm"] = get_since_until(inputs.time_range)
         except ValueError as ex:
-            return CompiledSql(None, [_diagnostic("error", "BAD_TIME_RANGE", f"Time range: {ex}", "time_range")])
+            message = Text("Time range: %(error)s", error=str(ex))
+            return CompiledSql(None, [_diagnostic("error", "BAD_TIME_RANGE", message, "time_range")])
     try:
         with current_app.test_request_context("/", query_string={"form_data": json.dumps(form_data)}):
             processor = dataset.get_template_processor(**context)
             rendered = str(processor.process_template(sql))
     except (TemplateError, SupersetTemplateException) as ex:
         line = getattr(ex, "lineno", None)
-        message = getattr(ex, "message", None) or str(ex)
-        return CompiledSql(None, [_diagnostic("error", "TEMPLATE_ERROR", f"Template error: {message}", None, line)])
+        error = Text("Template error: %(error)s", error=getattr(ex, "message", None) or str(ex))
+        return CompiledSql(None, [_diagnostic("error", "TEMPLATE_ERROR", error, None, line)])
     diagnostics = [
         _diagnostic("error", "UNRENDERED_VARIABLE",
-                    f"'{{{{ {name} }}}}' is left in the SQL: nothing supplies '{name}'. Map a value to it.", name, line)
+                    Text("'{{ %(name)s }}' is left in the SQL: nothing supplies '%(name)s'. Map a value to it.",
+                         name=name),
+                    name, line)
         for name, line in _unrendered(rendered)
     ]  # fmt: skip
     checked = check_sql(rendered, dataset.database.db_engine_spec.engine)
     if checked.error:
-        diagnostics.append(_diagnostic("error", "SQL_UNPARSABLE", f"Superset cannot parse the SQL: {checked.error}"))
+        message = Text("Superset cannot parse the SQL: %(error)s", error=checked.error)
+        diagnostics.append(_diagnostic("error", "SQL_UNPARSABLE", message))
     elif not checked.single_statement:
-        message = f"The SQL holds {checked.statements} statements; a run takes exactly one."
+        message = Text("The SQL holds %(count)d statements; a run takes exactly one.", count=checked.statements)
         diagnostics.append(_diagnostic("error", "NOT_SINGLE_STATEMENT", message))
     elif not checked.read_only:
-        diagnostics.append(_diagnostic("error", "NOT_READ_ONLY", "The SQL changes data; a review only runs reads."))
+        message = Text("The SQL changes data; a review only runs reads.")
+        diagnostics.append(_diagnostic("error", "NOT_READ_ONLY", message))
     return CompiledSql(rendered, diagnostics)
 
 
 def _diagnostic(
     severity: str, code: str, message: str, variable: str | None = None, line: int | None = None
 ) -> dict[str, Any]:
-    return {"severity": severity, "code": code, "message": message, "variable": variable, "line": line}
+    """A diagnostic as the preview stores it (in the session's execution): its message's Text kept beside it."""
+    diagnostic: dict[str, Any] = {"severity": severity, "code": code, "message": message, "variable": variable,
+                                  "line": line}  # fmt: skip
+    keep_texts(diagnostic, message=message)
+    return diagnostic
 
 
 _LEFTOVER = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)?[^}]*\}\}")

@@ -9,9 +9,10 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 
 from superset_review.adapters.datasets import get_dataset
+from superset_review.extension.i18n import Text, keep_texts
 from superset_review.intake.links import (
     ChartLink,
     DashboardLink,
@@ -45,7 +46,7 @@ class Recovery(StrEnum):
 class ContextError(Exception):
     """The link points at something that cannot be reviewed; ``code`` says what, the message what to do."""
 
-    def __init__(self, code: str, message: str, status: int = 422) -> None:
+    def __init__(self, code: str, message: Text, status: int = 422) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
@@ -78,10 +79,13 @@ class RecoveredContext:
     url_params: dict[str, Any] = field(default_factory=dict)
     template_params: dict[str, Any] = field(default_factory=dict)
     status: Recovery = Recovery.CONFIRMED
+    # Texts: each becomes a CONTEXT_PARTIAL finding's message.
     notes: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
+        """The stored form: each note a record of its ``message``, its Text kept beside it (see ``keep_texts``)."""
         serialized: dict[str, Any] = json.loads(json.dumps(asdict(self), default=str))
+        serialized["notes"] = [dict(keep_texts({}, message=note)) for note in self.notes]
         return serialized
 
 
@@ -105,8 +109,11 @@ def recover(target: LinkTarget, dataset_id: int | None = None) -> RecoveredConte
         return _sqllab_link_context(target)
     raise ContextError(
         "UNSUPPORTED_LINK",
-        f"Reviews start from a dashboard, a chart, an Explore view, SQL Lab or a dataset; {type(target).__name__} "
-        "links are not supported: open the dataset in Superset and paste its link.",
+        Text(
+            "Reviews start from a dashboard, a chart, an Explore view, SQL Lab or a dataset; %(kind)s links are not "
+            "supported: open the dataset in Superset and paste its link.",
+            kind=type(target).__name__,
+        ),
     )
 
 
@@ -126,11 +133,15 @@ def _chart_context(slice_id: int) -> RecoveredContext:
 
     chart = ChartDAO.find_by_id(slice_id, skip_base_filter=True)
     if chart is None:
-        raise ContextError("CHART_NOT_FOUND", f"Chart {slice_id} does not exist (deleted?).", status=404)
+        raise ContextError(
+            "CHART_NOT_FOUND", Text("Chart %(chart)s does not exist (deleted?).", chart=slice_id), status=404
+        )
     if not security_manager.can_access_chart(chart):
-        raise ContextError("CHART_FORBIDDEN", f"You do not have access to chart {slice_id}.", status=403)
+        raise ContextError(
+            "CHART_FORBIDDEN", Text("You do not have access to chart %(chart)s.", chart=slice_id), status=403
+        )
     if chart.datasource_type != "table" or chart.datasource_id is None:
-        raise ContextError("UNSUPPORTED_CHART", f"Chart {slice_id} is not built on a dataset.")
+        raise ContextError("UNSUPPORTED_CHART", Text("Chart %(chart)s is not built on a dataset.", chart=slice_id))
     context = _dataset_context("chart", chart.datasource_id)
     context.chart_id = chart.id
     return context
@@ -143,19 +154,33 @@ def _load_dashboard(ref: str | int) -> Any:
     try:
         return DashboardDAO.get_by_id_or_slug(ref)
     except DashboardNotFoundError as ex:
-        raise ContextError("DASHBOARD_NOT_FOUND", f"Dashboard {ref} does not exist (deleted?).", status=404) from ex
+        raise ContextError(
+            "DASHBOARD_NOT_FOUND", Text("Dashboard %(dashboard)s does not exist (deleted?).", dashboard=ref), status=404
+        ) from ex
     except DashboardAccessDeniedError as ex:
-        raise ContextError("DASHBOARD_FORBIDDEN", f"You do not have access to dashboard {ref}.", status=403) from ex
+        raise ContextError(
+            "DASHBOARD_FORBIDDEN", Text("You do not have access to dashboard %(dashboard)s.", dashboard=ref), status=403
+        ) from ex
 
 
-def _read_permalink(command: Any, what: str, key: str) -> Any:
+def _read_permalink(command: Any, what: Literal["dashboard", "SQL Lab"], key: str) -> Any:
     """The value behind a permalink key, read by Superset's own command; a bad or expired key is a ContextError."""
     try:
         value = command(key).run()
     except Exception as ex:  # Superset's key decoding raises several types: one message for a bad key
-        raise ContextError("PERMALINK_INVALID", f"The {what} permalink {key} cannot be read: {ex}") from ex
+        message = (
+            Text("The dashboard permalink %(key)s cannot be read: %(error)s", key=key, error=str(ex))
+            if what == "dashboard"
+            else Text("The SQL Lab permalink %(key)s cannot be read: %(error)s", key=key, error=str(ex))
+        )
+        raise ContextError("PERMALINK_INVALID", message) from ex
     if not value:
-        raise ContextError("PERMALINK_EXPIRED", f"The {what} permalink {key} does not exist or expired.", 404)
+        message = (
+            Text("The dashboard permalink %(key)s does not exist or expired.", key=key)
+            if what == "dashboard"
+            else Text("The SQL Lab permalink %(key)s does not exist or expired.", key=key)
+        )
+        raise ContextError("PERMALINK_EXPIRED", message, 404)
     return value
 
 
@@ -197,8 +222,11 @@ def _filter_state(dashboard_id: int, key: str, notes: list[str]) -> tuple[dict[s
     raw = GetFilterStateCommand(CommandParameters(resource_id=dashboard_id, key=key)).run()
     if not raw:
         notes.append(
-            f"The filter state {key} has expired or does not exist: filter values fall back to the dashboard's "
-            "defaults. Re-apply the filters in Superset and paste the new link to recover them."
+            Text(
+                "The filter state %(key)s has expired or does not exist: filter values fall back to the dashboard's "
+                "defaults. Re-apply the filters in Superset and paste the new link to recover them.",
+                key=key,
+            )
         )
         return {}, Provenance.NONE
     return json.loads(raw), Provenance.FILTER_STATE
@@ -219,7 +247,10 @@ def _build_dashboard_context(
     if chosen is None:
         datasets = sorted({chart.datasource_id for chart in dashboard.slices if chart.datasource_type == "table"})
         if not datasets:
-            raise ContextError("DASHBOARD_EMPTY", f"Dashboard {dashboard.dashboard_title} has no dataset to review.")
+            raise ContextError(
+                "DASHBOARD_EMPTY",
+                Text("Dashboard %(dashboard)s has no dataset to review.", dashboard=dashboard.dashboard_title),
+            )
         chosen = datasets[0]
     context = _dataset_context("dashboard", chosen)
     context.dashboard_id = dashboard.id
@@ -283,8 +314,10 @@ def _explore_context(target: ExploreLink) -> RecoveredContext:
     else:
         raise ContextError(
             "UNSUPPORTED_LINK",
-            "This Explore link names no chart and no dataset: open the chart or dataset in Superset and paste the "
-            "link from its Share menu.",
+            Text(
+                "This Explore link names no chart and no dataset: open the chart or dataset in Superset and paste the "
+                "link from its Share menu."
+            ),
         )
     context.url_params = {**context.url_params, **target.url_params}
     return context
@@ -302,10 +335,11 @@ def _explore_form_data_context(key: str, target: ExploreLink) -> RecoveredContex
     try:
         raw = GetFormDataCommand(CommandParameters(key=key)).run()
     except TemporaryCacheAccessDeniedError as ex:
-        raise ContextError("EXPLORE_FORBIDDEN", "You do not have access to this Explore view's chart or dataset.",
+        raise ContextError("EXPLORE_FORBIDDEN",
+                           Text("You do not have access to this Explore view's chart or dataset."),
                            status=403) from ex  # fmt: skip
     except TemporaryCacheResourceNotFoundError as ex:
-        raise ContextError("EXPLORE_NOT_FOUND", "The chart or dataset of this Explore view no longer exists.",
+        raise ContextError("EXPLORE_NOT_FOUND", Text("The chart or dataset of this Explore view no longer exists."),
                            status=404) from ex  # fmt: skip
     if not raw:
         if target.slice_id is not None or target.datasource_id is not None:
@@ -314,14 +348,20 @@ def _explore_form_data_context(key: str, target: ExploreLink) -> RecoveredContex
             context = _explore_context(fallback)
             context.status = Recovery.PARTIAL
             context.notes.append(
-                f"The Explore state {key} has expired: the chart's saved settings are used instead. Open the view in "
-                "Superset again and paste the new link to recover its filters."
+                Text(
+                    "The Explore state %(key)s has expired: the chart's saved settings are used instead. Open the view "
+                    "in Superset again and paste the new link to recover its filters.",
+                    key=key,
+                )
             )
             return context
         raise ContextError(
             "EXPLORE_STATE_EXPIRED",
-            f"The Explore state {key} has expired or does not exist, and the link names no chart or dataset: open "
-            "the view in Superset again and paste its link (or Share > Copy permalink).",
+            Text(
+                "The Explore state %(key)s has expired or does not exist, and the link names no chart or dataset: "
+                "open the view in Superset again and paste its link (or Share > Copy permalink).",
+                key=key,
+            ),
             status=404,
         )
     return _form_data_context(json.loads(raw), Provenance.FILTER_STATE, "explore")
@@ -336,16 +376,21 @@ def _explore_permalink_context(key: str) -> RecoveredContext:
     try:
         value = GetExplorePermalinkCommand(key).run()
     except (ChartAccessDeniedError, DatasetAccessDeniedError) as ex:
-        raise ContextError("EXPLORE_FORBIDDEN", "You do not have access to this permalink's chart or dataset.",
+        raise ContextError("EXPLORE_FORBIDDEN", Text("You do not have access to this permalink's chart or dataset."),
                            status=403) from ex  # fmt: skip
     except ChartNotFoundError as ex:
-        raise ContextError("CHART_NOT_FOUND", "The chart of this permalink no longer exists.", status=404) from ex
+        raise ContextError("CHART_NOT_FOUND", Text("The chart of this permalink no longer exists."), status=404) from ex
     except SupersetDatasetNotFoundError as ex:
-        raise ContextError("DATASET_NOT_FOUND", "The dataset of this permalink no longer exists.", 404) from ex
+        raise ContextError("DATASET_NOT_FOUND", Text("The dataset of this permalink no longer exists."), 404) from ex
     except Exception as ex:
-        raise ContextError("PERMALINK_INVALID", f"The Explore permalink {key} cannot be read: {ex}") from ex
+        raise ContextError(
+            "PERMALINK_INVALID",
+            Text("The Explore permalink %(key)s cannot be read: %(error)s", key=key, error=str(ex)),
+        ) from ex
     if not value:
-        raise ContextError("PERMALINK_EXPIRED", f"The Explore permalink {key} does not exist or expired.", 404)
+        raise ContextError(
+            "PERMALINK_EXPIRED", Text("The Explore permalink %(key)s does not exist or expired.", key=key), 404
+        )
     state = value.get("state") or {}
     form_data = dict(state.get("formData") or {})
     form_data.setdefault("datasource", value.get("datasource"))
@@ -362,7 +407,7 @@ def _form_data_context(form_data: dict[str, Any], provenance: Provenance, kind: 
     if datasource_id is None and form_data.get("slice_id"):
         context = _chart_context(int(form_data["slice_id"]))
     elif datasource_id is None or datasource_type != "table":
-        raise ContextError("UNSUPPORTED_CHART", "This Explore view is not built on a dataset.")
+        raise ContextError("UNSUPPORTED_CHART", Text("This Explore view is not built on a dataset."))
     else:
         context = _dataset_context(kind, datasource_id)
         if form_data.get("slice_id"):
@@ -442,8 +487,11 @@ def _sqllab_link_context(target: SqlLabLink) -> RecoveredContext:
 
         saved = SavedQueryDAO.find_by_id(target.saved_query_id)  # its base filter: only the user's own queries
         if saved is None:
-            raise ContextError("SAVED_QUERY_NOT_FOUND",
-                               f"Saved query {target.saved_query_id} does not exist or is not yours.", 404)  # fmt: skip
+            raise ContextError(
+                "SAVED_QUERY_NOT_FOUND",
+                Text("Saved query %(query)s does not exist or is not yours.", query=target.saved_query_id),
+                404,
+            )
         params = json.loads(saved.template_parameters or "{}") if saved.template_parameters else {}
         return _sql_context(saved.db_id, saved.sql or "", params)
     if target.query_id is not None:
@@ -452,13 +500,18 @@ def _sqllab_link_context(target: SqlLabLink) -> RecoveredContext:
 
         query = db.session.query(Query).filter(Query.id == target.query_id, Query.user_id == g.user.id).one_or_none()
         if query is None:
-            raise ContextError("QUERY_NOT_FOUND", f"Query {target.query_id} does not exist or is not yours.", 404)
+            raise ContextError(
+                "QUERY_NOT_FOUND", Text("Query %(query)s does not exist or is not yours.", query=target.query_id), 404
+            )
         return _sql_context(query.database_id, query.sql or "", {})
     if target.db_id is not None and target.sql:
         return _sql_context(target.db_id, target.sql, {})
     raise ContextError(
         "UNSUPPORTED_LINK",
-        "This SQL Lab link carries no query: in SQL Lab use Share > Copy link (a /sqllab/p/ permalink) and paste it.",
+        Text(
+            "This SQL Lab link carries no query: in SQL Lab use Share > Copy link (a /sqllab/p/ permalink) and paste "
+            "it."
+        ),
     )
 
 
@@ -485,6 +538,8 @@ def _sql_context(database_id: int, sql: str, params: dict[str, Any]) -> Recovere
             return context
     raise ContextError(
         "SQLLAB_NOT_A_DATASET",
-        "This SQL Lab query is not saved as a dataset you can access. In SQL Lab, run it and choose Save > Save "
-        "dataset, then start the review from the new dataset.",
+        Text(
+            "This SQL Lab query is not saved as a dataset you can access. In SQL Lab, run it and choose Save > Save "
+            "dataset, then start the review from the new dataset."
+        ),
     )

@@ -4,24 +4,43 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from superset_review.extension.i18n import Text
+
 if TYPE_CHECKING:
     import polars as pl
 
 
-class DatasetNotFoundError(Exception):
+class _SaysText(Exception):
+    """An error whose message is for people: ``str(error)`` is the message itself, a Text when it was given one
+    (``Exception.__str__`` would copy it into a plain ``str``), so that callers' ``str(ex)`` stays translatable."""
+
+    def __str__(self) -> str:
+        first = self.args[0] if len(self.args) == 1 else None
+        return first if isinstance(first, str) else super().__str__()
+
+
+class DatasetNotFoundError(_SaysText):
     def __init__(self, dataset_id: int) -> None:
-        super().__init__(f"dataset {dataset_id} does not exist")
+        self.message = Text("dataset %(dataset)s does not exist", dataset=dataset_id)
+        super().__init__(self.message)
         self.dataset_id = dataset_id
 
 
-class DatasetAccessError(Exception):
+class DatasetAccessError(_SaysText):
     def __init__(self, dataset_id: int) -> None:
-        super().__init__(f"you do not have access to dataset {dataset_id}: ask its owner or an admin for access")
+        self.message = Text(
+            "you do not have access to dataset %(dataset)s: ask its owner or an admin for access", dataset=dataset_id
+        )
+        super().__init__(self.message)
         self.dataset_id = dataset_id
 
 
-class DatasetQueryError(Exception):
+class DatasetQueryError(_SaysText):
     """The dataset's database could not answer (unreachable, bad SQL, template error)."""
+
+
+# When the database gives no message of its own.
+_NO_ANSWER = Text("the dataset's database did not answer")
 
 
 def get_dataset(dataset_id: int) -> Any:
@@ -63,7 +82,7 @@ def sample_rows(dataset: Any, limit: int) -> pl.DataFrame:
 
     result = dataset.query(query_object)
     if result.status != "success" or result.df is None:
-        raise DatasetQueryError(result.error_message or "the dataset's database did not answer")
+        raise DatasetQueryError(result.error_message or _NO_ANSWER)
     return pl.from_pandas(result.df)
 
 
@@ -98,5 +117,5 @@ def row_count(dataset: Any) -> int:
     metric = {"expressionType": "SQL", "sqlExpression": "COUNT(*)", "label": "__rows"}
     result = dataset.query(_query_object(columns=[], metrics=[metric], row_limit=1))
     if result.status != "success" or result.df is None or result.df.empty:
-        raise DatasetQueryError(result.error_message or "the dataset's database did not answer")
+        raise DatasetQueryError(result.error_message or _NO_ANSWER)
     return int(result.df.iloc[0]["__rows"] or 0)

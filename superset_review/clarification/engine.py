@@ -12,6 +12,8 @@ from dataclasses import asdict, dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
+from superset_review.extension.i18n import I18N_KEY, Text, keep_texts, restore_text
+
 
 class TopicKind(StrEnum):
     VARIABLE = "variable"
@@ -57,19 +59,39 @@ class Topic:
     priority: int = 0
 
     def to_dict(self) -> dict[str, Any]:
+        """The stored form; the Texts of question, why, effect and option labels are kept under ``I18N_KEY``."""
         data = asdict(self)
-        data.update(kind=self.kind.value, state=self.state.value, options=[asdict(o) for o in self.options])
+        options = [keep_texts(asdict(o), label=o.label) for o in self.options]
+        data.update(kind=self.kind.value, state=self.state.value, options=options)
+        keep_texts(data, question=self.question, why=self.why, effect=self.effect)
         return data
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Topic:
         return cls(
             key=str(data["key"]), kind=TopicKind(data["kind"]), target=str(data["target"]),
-            question=str(data["question"]), why=str(data["why"]), best_guess=data.get("best_guess"),
-            options=tuple(Option(str(o["label"]), o.get("value")) for o in data.get("options") or ()),
-            effect=str(data.get("effect") or ""), free_text=bool(data.get("free_text", True)),
+            question=_kept(data, "question"), why=_kept(data, "why"), best_guess=data.get("best_guess"),
+            options=tuple(Option(_kept(o, "label"), o.get("value")) for o in data.get("options") or ()),
+            effect=_kept(data, "effect"), free_text=bool(data.get("free_text", True)),
             state=TopicState(data.get("state") or "open"), priority=int(data.get("priority") or 0),
         )  # fmt: skip
+
+
+def _kept(record: Mapping[str, Any], name: str) -> str:
+    """A stored field as it was set: its Text when one was kept, the plain string (a model's wording) otherwise."""
+    value = restore_text(record, name)
+    return value if isinstance(value, Text) else str(value or "")
+
+
+def _kept_list(texts: Sequence[str]) -> list[dict[str, Any] | None]:
+    """The Texts of a list of messages, position by position (None for a plain string)."""
+    return [text.to_json() if isinstance(text, Text) else None for text in texts]
+
+
+def _restored_list(texts: Sequence[str], kept: Sequence[Mapping[str, Any] | None] | None) -> list[str]:
+    """A stored list of messages with the Texts kept for it restored (``_kept_list`` undone)."""
+    padded = [*(kept or ()), *([None] * len(texts))]
+    return [Text.from_json(json) if json else text for text, json in zip(texts, padded, strict=False)]
 
 
 @dataclass(frozen=True)
@@ -101,7 +123,7 @@ class Clarification:
 
     # ----------------------------------------------------------------------------------------- persistence
     def to_dict(self) -> dict[str, Any]:
-        return {
+        document: dict[str, Any] = {
             "status": self.status.value,
             "topics": [self.topics[key].to_dict() for key in self.order],
             "current": self.current,
@@ -109,6 +131,10 @@ class Clarification:
             "changes": list(self.changes),
             "phrased_by": self.phrased_by,
         }
+        kept = _kept_list(self.changes)
+        if any(kept):  # the changes' Texts, position by position
+            document[I18N_KEY] = {"changes": kept}
+        return document
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any] | None) -> Clarification | None:
@@ -121,7 +147,7 @@ class Clarification:
             order=[topic.key for topic in topics],
             current=data.get("current"),
             answers={key: Answer(**value) for key, value in (data.get("answers") or {}).items()},
-            changes=list(data.get("changes") or ()),
+            changes=_restored_list(list(data.get("changes") or ()), (data.get(I18N_KEY) or {}).get("changes")),
             phrased_by=str(data.get("phrased_by") or "templates"),
         )
 
@@ -150,17 +176,25 @@ class Clarification:
 
     def _require_active(self) -> None:
         if self.status is ClarificationStatus.PAUSED:
-            raise ClarificationError("CLARIFICATION_PAUSED", "Clarification is paused: resume it first.", 409)
+            raise ClarificationError("CLARIFICATION_PAUSED", Text("Clarification is paused: resume it first."), 409)
         if self.status is ClarificationStatus.DONE:
-            raise ClarificationError("CLARIFICATION_DONE", "Clarification is finished: start it again to reopen.", 409)
+            raise ClarificationError(
+                "CLARIFICATION_DONE", Text("Clarification is finished: start it again to reopen."), 409
+            )
 
     def _require_current(self, key: str) -> Topic:
         if key not in self.topics:
-            raise ClarificationError("UNKNOWN_TOPIC", f"There is no question '{key}' in this session.", 404)
+            raise ClarificationError(
+                "UNKNOWN_TOPIC", Text("There is no question '%(key)s' in this session.", key=key), 404
+            )
         if key != self.current:
             raise ClarificationError(
                 "NOT_CURRENT_QUESTION",
-                f"'{key}' is not the current question (the current one is '{self.current}'): reload and answer that.",
+                Text(
+                    "'%(key)s' is not the current question (the current one is '%(current)s'): reload and answer that.",
+                    key=key,
+                    current=self.current,
+                ),
                 409,
             )
         return self.topics[key]
@@ -173,8 +207,13 @@ class Clarification:
                 return True
             raise ClarificationError(
                 "ANSWER_CONFLICT",
-                f"'{answer.topic}' was already answered with {earlier.value!r} by {earlier.by}; a different answer "
-                "is refused. Change the value where it now lives (mappings or semantics).",
+                Text(
+                    "'%(topic)s' was already answered with %(value)s by %(by)s; a different answer is refused. "
+                    "Change the value where it now lives (mappings or semantics).",
+                    topic=answer.topic,
+                    value=repr(earlier.value),
+                    by=earlier.by,
+                ),
                 409,
             )
         self._require_active()
@@ -195,7 +234,7 @@ class Clarification:
         self._require_active()
         self._require_current(key)
         self._settle(key, TopicState.DEFERRED)
-        self.changes.append(f"Marked for expert review: {self.topics[key].question}")
+        self.changes.append(Text("Marked for expert review: %(question)s", question=self.topics[key].question))
 
     def pause(self) -> None:
         self._require_active()
@@ -255,11 +294,12 @@ def _variable_topic(mapping: Mapping[str, Any], stats: Mapping[str, Any]) -> Top
     name, kind = str(mapping["variable"]), str(mapping["kind"])
     return Topic(
         key=f"variable:{kind}:{name}", kind=TopicKind.VARIABLE, target=name,
-        question=f"What value should {kind} '{name}' take when this dataset runs?",
-        why=f"The SQL uses '{name}' (line {mapping.get('line')}) and neither the link, the filters nor the dataset's "
-        "parameters supply it: the compiled SQL would be wrong or fail.",
+        question=Text("What value should %(kind)s '%(name)s' take when this dataset runs?", kind=kind, name=name),
+        why=Text("The SQL uses '%(name)s' (line %(line)s) and neither the link, the filters nor the dataset's "
+                 "parameters supply it: the compiled SQL would be wrong or fail.", name=name, line=mapping.get("line")),
         best_guess=None, options=_top_options(name, stats),
-        effect=f"Sets the mapping of '{name}' (a manual value, approved by someone with can_approve).",
+        effect=Text("Sets the mapping of '%(name)s' (a manual value, approved by someone with can_approve).",
+                    name=name),
         priority=PRIORITY[TopicKind.VARIABLE],
     )  # fmt: skip
 
@@ -270,23 +310,45 @@ def _conflict_topic(state: Mapping[str, Any]) -> Topic:
     options = tuple(Option(f"{c['value']} ({c['source_name']}, {c['match_kind']})", c["value"]) for c in candidates)
     return Topic(
         key=f"conflict:{column}:{field_name}", kind=TopicKind.CONFLICT, target=column,
-        question=f"Which {field_name.replace('_', ' ')} is right for column '{column}'?",
-        why=f"{len(candidates)} sources of equal rank disagree; the dataset shows one meaning to every user.",
+        question=_conflict_question(field_name, column),
+        why=Text("%(count)d sources of equal rank disagree; the dataset shows one meaning to every user.",
+                 count=len(candidates)),
         best_guess=candidates[0]["value"] if candidates else None, options=options,
-        effect=f"Chooses the {field_name.replace('_', ' ')} of '{column}' and locks it as decided by you.",
+        effect=_conflict_effect(field_name, column),
         priority=PRIORITY[TopicKind.CONFLICT],
     )  # fmt: skip
 
 
+def _conflict_question(field_name: str, column: str) -> Text:
+    if field_name == "verbose_name":
+        return Text("Which verbose name is right for column '%(column)s'?", column=column)
+    if field_name == "description":
+        return Text("Which description is right for column '%(column)s'?", column=column)
+    return Text("Which %(field)s is right for column '%(column)s'?", field=field_name.replace("_", " "), column=column)
+
+
+def _conflict_effect(field_name: str, column: str) -> Text:
+    if field_name == "verbose_name":
+        return Text("Chooses the verbose name of '%(column)s' and locks it as decided by you.", column=column)
+    if field_name == "description":
+        return Text("Chooses the description of '%(column)s' and locks it as decided by you.", column=column)
+    return Text(
+        "Chooses the %(field)s of '%(column)s' and locks it as decided by you.",
+        field=field_name.replace("_", " "),
+        column=column,
+    )
+
+
 def _filter_topic(item: Mapping[str, Any], stats: Mapping[str, Any]) -> Topic:
     name, column = str(item.get("name")), item.get("column")
-    options = (Option("No filter (all values)", None), *_top_options(column, stats))
+    options = (Option(Text("No filter (all values)"), None), *_top_options(column, stats))
     return Topic(
         key=f"filter:{item.get('filter_id')}", kind=TopicKind.FILTER, target=name,
-        question=f"Which value of dashboard filter '{name}' (column {column}) should the run use?",
-        why="The link carries no value for this filter and it has no default: the run would see every row.",
+        question=Text("Which value of dashboard filter '%(name)s' (column %(column)s) should the run use?",
+                      name=name, column=column),
+        why=Text("The link carries no value for this filter and it has no default: the run would see every row."),
         best_guess=None, options=options,
-        effect=f"Sets the filter values used for column {column}.",
+        effect=Text("Sets the filter values used for column %(column)s.", column=column),
         priority=PRIORITY[TopicKind.FILTER],
     )  # fmt: skip
 
@@ -295,9 +357,10 @@ def _meaning_topic(state: Mapping[str, Any]) -> Topic:
     column = str(state["column"])
     return Topic(
         key=f"meaning:{column}", kind=TopicKind.MEANING, target=column,
-        question=f"What does column '{column}' hold?",
-        why="No dictionary, reference dataset or fuzzy match gives it a meaning; analysts will guess.",
+        question=Text("What does column '%(column)s' hold?", column=column),
+        why=Text("No dictionary, reference dataset or fuzzy match gives it a meaning; analysts will guess."),
         best_guess=None, options=(),
-        effect=f"Sets the description of '{column}' as yours (locked against imports and AI drafts).",
+        effect=Text("Sets the description of '%(column)s' as yours (locked against imports and AI drafts).",
+                    column=column),
         priority=PRIORITY[TopicKind.MEANING],
     )  # fmt: skip

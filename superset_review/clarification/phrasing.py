@@ -60,9 +60,10 @@ def phrase(topics: Sequence[Topic]) -> tuple[list[Topic], str]:
     except LlmError as error:
         return chosen, f"{TEMPLATES} ({error.code.value})"
     phrased = {item["key"]: item for item in result.data["questions"]}
+    # The model's wording is a plain string (said in its language); a template it left as is stays a Text.
     reworded = [
         replace(topic, question=phrased[topic.key]["question"].strip() or topic.question,
-                why=(phrased[topic.key].get("why") or topic.why).strip())
+                why=phrased[topic.key]["why"].strip() if phrased[topic.key].get("why") else topic.why)
         if topic.key in phrased else topic
         for topic in chosen
     ]  # fmt: skip

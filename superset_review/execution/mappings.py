@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
+from superset_review.extension.i18n import I18N_KEY, Text
 from superset_review.intake.jinja import TemplateScan, VariableKind
 
 APPROVAL_CONFIDENCE = 0.9
@@ -70,6 +71,9 @@ class ExecutionMapping:
         data = asdict(self)
         data.update(kind=self.kind.value, approval=self.approval.value, warnings=list(self.warnings))
         data["needs_approval"] = self.needs_approval
+        kept = [warning.to_json() if isinstance(warning, Text) else None for warning in self.warnings]
+        if any(kept):  # the warnings' Texts, position by position
+            data[I18N_KEY] = {"warnings": kept}
         return data
 
     @classmethod
@@ -78,9 +82,16 @@ class ExecutionMapping:
             variable=str(data["variable"]), kind=MappingKind(data["kind"]), value=data.get("value"),
             provenance=str(data.get("provenance") or "none"), confidence=float(data.get("confidence") or 0.0),
             source=data.get("source"), transformed=bool(data.get("transformed")),
-            warnings=tuple(data.get("warnings") or ()), approval=Approval(data.get("approval") or "not_needed"),
+            warnings=_restored_warnings(data), approval=Approval(data.get("approval") or "not_needed"),
             approved_by=data.get("approved_by"), override=data.get("override"), line=data.get("line"),
         )  # fmt: skip
+
+
+def _restored_warnings(data: Mapping[str, Any]) -> tuple[str, ...]:
+    """The stored warnings, each the Text it was when one was kept."""
+    warnings = list(data.get("warnings") or ())
+    kept = [*((data.get(I18N_KEY) or {}).get("warnings") or ()), *([None] * len(warnings))]
+    return tuple(Text.from_json(json) if json else warning for warning, json in zip(warnings, kept, strict=False))
 
 
 def dump_mappings(mappings: Iterable[ExecutionMapping]) -> list[dict[str, Any]]:
@@ -160,21 +171,34 @@ def _filter_values(column: str, context: Mapping[str, Any]) -> ExecutionMapping:
     confidence = _FILTER_CONFIDENCE.get(str(chosen.get("provenance")), 0.5)
     if chosen.get("status") == "partial":
         confidence = min(confidence, 0.5)
-        warnings.append(f"Filter '{chosen.get('name')}' was only partly recovered.")
+        warnings.append(Text("Filter '%(filter)s' was only partly recovered.", filter=chosen.get("name")))
     if not own:
         confidence = min(confidence, 0.7)
         warnings.append(
-            f"Filter '{chosen.get('name')}' targets column {column} of another dataset "
-            f"(id {chosen.get('dataset_id')}); the value is carried over by column name."
+            Text(
+                "Filter '%(filter)s' targets column %(column)s of another dataset (id %(dataset_id)s); the value is "
+                "carried over by column name.",
+                filter=chosen.get("name"),
+                column=column,
+                dataset_id=chosen.get("dataset_id"),
+            )
         )
     value = chosen.get("value")
     transformed = not isinstance(value, list)
     if transformed:
         value = [value]
-        warnings.append(f"Filter '{chosen.get('name')}' holds a single value; the variable takes a list.")
+        warnings.append(
+            Text("Filter '%(filter)s' holds a single value; the variable takes a list.", filter=chosen.get("name"))
+        )
     if len(own or matching) > 1:
         confidence = min(confidence, 0.6)
-        warnings.append(f"{len(own or matching)} filters target column {column}; the first one is used.")
+        warnings.append(
+            Text(
+                "%(count)d filters target column %(column)s; the first one is used.",
+                count=len(own or matching),
+                column=column,
+            )
+        )
     return ExecutionMapping(
         column, MappingKind.FILTER_VALUES, value, str(chosen.get("provenance")), confidence,
         source=str(chosen.get("name")), transformed=transformed, warnings=tuple(warnings),
@@ -211,15 +235,23 @@ def check_value(mapping: ExecutionMapping, value: Any) -> Any:
     label = f"{mapping.kind.value} '{mapping.variable}'"
     if mapping.kind is MappingKind.FILTER_VALUES:
         if not isinstance(value, list):
-            raise MappingValueError(f'{label} takes a list of values, e.g. ["France", "Spain"] (got {_kind(value)}).')
+            raise MappingValueError(
+                Text('%(label)s takes a list of values, e.g. ["France", "Spain"] (got %(got)s).', label=label,
+                     got=_kind(value))
+            )  # fmt: skip
         if len(value) > MAX_LIST_VALUES:
-            raise MappingValueError(f"{label} takes at most {MAX_LIST_VALUES} values (got {len(value)}).")
+            raise MappingValueError(
+                Text("%(label)s takes at most %(max)d values (got %(count)d).", label=label, max=MAX_LIST_VALUES,
+                     count=len(value))
+            )  # fmt: skip
         return [_scalar(label, item) for item in value]
     if mapping.kind in (MappingKind.URL_PARAM, MappingKind.TIME_RANGE):
         if value is None and mapping.kind is MappingKind.URL_PARAM:
             return None
         if not isinstance(value, (str, int, float)) or isinstance(value, bool):
-            raise MappingValueError(f"{label} takes one text value (got {_kind(value)}).")
+            raise MappingValueError(
+                Text("%(label)s takes one text value (got %(got)s).", label=label, got=_kind(value))
+            )
         return _text(label, str(value))
     if isinstance(value, list):
         return [_scalar(label, item) for item in value]
@@ -231,21 +263,31 @@ def _scalar(label: str, value: Any) -> Any:
         return _text(label, value)
     if isinstance(value, (bool, int, float)):
         return value
-    raise MappingValueError(f"{label} takes text, numbers or true/false (got {_kind(value)}).")
+    raise MappingValueError(
+        Text("%(label)s takes text, numbers or true/false (got %(got)s).", label=label, got=_kind(value))
+    )
 
 
 def _text(label: str, value: str) -> str:
     if len(value) > MAX_TEXT:
-        raise MappingValueError(f"{label}: a value has more than {MAX_TEXT} characters.")
+        raise MappingValueError(Text("%(label)s: a value has more than %(max)d characters.", label=label, max=MAX_TEXT))
     if any(delimiter in value for delimiter in _JINJA_DELIMITERS):
-        raise MappingValueError(f"{label}: values are data and cannot contain Jinja delimiters ({{{{ }}}}, {{% %}}).")
+        raise MappingValueError(
+            Text("%(label)s: values are data and cannot contain Jinja delimiters ({{ }}, {%% %%}).", label=label)
+        )
     if any(ord(character) < 32 and character not in "\t" for character in value):
-        raise MappingValueError(f"{label}: a value contains control characters (line breaks included).")
+        raise MappingValueError(
+            Text("%(label)s: a value contains control characters (line breaks included).", label=label)
+        )
     return value
 
 
 def _kind(value: Any) -> str:
-    return "a list" if isinstance(value, list) else "an object" if isinstance(value, dict) else type(value).__name__
+    if isinstance(value, list):
+        return Text("a list")
+    if isinstance(value, dict):
+        return Text("an object")
+    return type(value).__name__
 
 
 def override_value(mapping: ExecutionMapping, value: Any, by: str, why: str, can_approve: bool) -> ExecutionMapping:

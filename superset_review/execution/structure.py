@@ -10,6 +10,8 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.errors import SqlglotError
 
+from superset_review.extension.i18n import Text
+
 # Superset engine names whose sqlglot dialect has another name.
 _DIALECTS = {"postgresql": "postgres", "mssql": "tsql", "sqlite": "sqlite", "mysql": "mysql", "bigquery": "bigquery"}
 
@@ -18,7 +20,7 @@ _DIALECTS = {"postgresql": "postgres", "mssql": "tsql", "sqlite": "sqlite", "mys
 class ShapeCheck:
     same: bool
     verified: bool  # False when sqlglot could not read the SQL: only Superset's own checks applied
-    detail: str | None = None
+    detail: str | None = None  # a Text: the message of the preview's diagnostic
 
 
 def dialect_of(engine: str) -> str:
@@ -44,11 +46,15 @@ def same_shape(real_sql: str, inert_sql: str, engine: str) -> ShapeCheck:
     try:
         inert = _shape(inert_sql, dialect)
     except SqlglotError as ex:
-        return ShapeCheck(same=True, verified=False, detail=f"sqlglot cannot read the template's SQL: {ex}")
+        return ShapeCheck(
+            same=True, verified=False, detail=Text("sqlglot cannot read the template's SQL: %(error)s", error=str(ex))
+        )
     try:
         real = _shape(real_sql, dialect)
     except SqlglotError:
-        return ShapeCheck(same=False, verified=True, detail="the values make the SQL unreadable")
+        return ShapeCheck(same=False, verified=True, detail=Text("the values make the SQL unreadable"))
     if real != inert:
-        return ShapeCheck(same=False, verified=True, detail="a value changes the query's structure, not only data")
+        return ShapeCheck(
+            same=False, verified=True, detail=Text("a value changes the query's structure, not only data")
+        )
     return ShapeCheck(same=True, verified=True)

@@ -12,7 +12,7 @@ The catalogue is ``superset_review/translations`` (``make translations`` extract
 
 from __future__ import annotations
 
-from collections.abc import Mapping, MutableMapping
+from collections.abc import Mapping, MutableMapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -71,6 +71,20 @@ def _render(msgid: str, params: Mapping[str, Any], translate: bool) -> str:
     return template % values
 
 
+def joined(messages: Sequence[str], separator: str = " ") -> str:
+    """Messages said one after another, each in the reader's language (a Text when there are several)."""
+    result = messages[0] if messages else ""
+    for message in messages[1:]:
+        result = Text("%(before)s%(separator)s%(after)s", before=result, separator=separator, after=message)
+    return result
+
+
+def message_of(error: BaseException) -> str:
+    """An exception's message as it was raised: its Text when it is one (``str(error)`` would be English only)."""
+    message = error.args[0] if len(error.args) == 1 else None
+    return message if isinstance(message, Text) else str(error)
+
+
 def texts_of(**fields: str | None) -> dict[str, dict[str, Any]]:
     """The stored form of the fields that are Texts (plain strings, such as a model's own wording, stay as they are)."""
     return {name: value.to_json() for name, value in fields.items() if isinstance(value, Text)}
@@ -103,6 +117,12 @@ def localize(document: Any) -> Any:
         for name, kept in texts.items():
             if _is_text(kept):
                 localized[name] = Text.from_json(kept).translated()
+            elif isinstance(kept, list) and isinstance(localized.get(name), list):
+                # A list of messages (warnings, changes) keeps a Text or None (a plain string) per item.
+                localized[name] = [
+                    Text.from_json(text).translated() if _is_text(text) else value
+                    for value, text in zip(localized[name], [*kept, *[None] * len(localized[name])], strict=False)
+                ]
     return localized
 
 

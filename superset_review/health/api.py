@@ -7,6 +7,7 @@ from flask_appbuilder.api import expose, protect, safe
 
 from superset_review.extension.api import ReviewBaseApi
 from superset_review.extension.constants import API_ROUTE_BASE, READ
+from superset_review.extension.i18n import in_readers_language
 from superset_review.health.commands.report import GetHealthReportCommand
 from superset_review.health.schemas import HealthResponseSchema
 
@@ -40,4 +41,5 @@ class HealthRestApi(ReviewBaseApi):
         """
         report = GetHealthReportCommand().run()
         status = 503 if report["status"] == "down" else 200
-        return self.reply(status, **HealthResponseSchema().dump(report))
+        # The checks' reasons are Texts, which the schema's String fields would turn into English: say them first.
+        return self.reply(status, **HealthResponseSchema().dump(in_readers_language(report)))

@@ -1,4 +1,7 @@
-"""One function per component; each answers ok / degraded / down with a reason a person can act on."""
+"""One function per component; each answers ok / degraded / down with a reason a person can act on.
+
+The reasons are Texts: the health API says them in the reader's language (the workspace's Health panel).
+"""
 
 from __future__ import annotations
 
@@ -11,6 +14,8 @@ from typing import Any
 import redis
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
+
+from superset_review.extension.i18n import Text
 
 
 class Status(StrEnum):
@@ -54,31 +59,36 @@ def _first_line(ex: BaseException) -> str:
 def check_metadata_db(engine: Engine) -> CheckResult:
     with engine.connect() as conn:
         conn.execute(text("SELECT 1"))
-    return CheckResult(Status.OK, f"{engine.dialect.name} answered")
+    return CheckResult(Status.OK, Text("%(database)s answered", database=engine.dialect.name))
 
 
 def check_pgvector(engine: Engine) -> CheckResult:
     if engine.dialect.name != "postgresql":
         return CheckResult(
-            Status.DEGRADED, f"the metadata database is {engine.dialect.name}; semantic search needs PostgreSQL"
+            Status.DEGRADED,
+            Text(
+                "the metadata database is %(database)s; semantic search needs PostgreSQL",
+                database=engine.dialect.name,
+            ),
         )
     with engine.connect() as conn:
         installed = conn.execute(text("SELECT extversion FROM pg_extension WHERE extname = 'vector'")).scalar()
         if installed:
-            return CheckResult(Status.OK, f"pgvector {installed} enabled")
+            return CheckResult(Status.OK, Text("pgvector %(version)s enabled", version=f"{installed}"))
         available = conn.execute(
             text("SELECT default_version FROM pg_available_extensions WHERE name = 'vector'")
         ).scalar()
     if available:
         return CheckResult(
-            Status.DEGRADED, f"pgvector {available} is available but not enabled: run superset-review init"
+            Status.DEGRADED,
+            Text("pgvector %(version)s is available but not enabled: run superset-review init", version=f"{available}"),
         )
-    return CheckResult(Status.DEGRADED, "pgvector is not installed in this PostgreSQL; semantic search is off")
+    return CheckResult(Status.DEGRADED, Text("pgvector is not installed in this PostgreSQL; semantic search is off"))
 
 
 def check_redis(url: str | None, timeout: float) -> CheckResult:
     if not url:
-        return CheckResult(Status.DOWN, "no Redis URL: set REVIEW_REDIS_URL or CELERY_CONFIG.broker_url")
+        return CheckResult(Status.DOWN, Text("no Redis URL: set REVIEW_REDIS_URL or CELERY_CONFIG.broker_url"))
     client = redis.Redis.from_url(url, socket_timeout=timeout, socket_connect_timeout=timeout)
     try:
         client.ping()
@@ -86,18 +96,19 @@ def check_redis(url: str | None, timeout: float) -> CheckResult:
         version = info.get("redis_version", "?")
     finally:
         client.close()
-    return CheckResult(Status.OK, f"Redis {version} answered")
+    return CheckResult(Status.OK, Text("Redis %(version)s answered", version=f"{version}"))
 
 
 def check_worker(ping: Callable[[float], list[dict[str, Any]]], timeout: float) -> CheckResult:
     replies = ping(timeout)
     if not replies:
-        return CheckResult(Status.DOWN, "no Celery worker answered: start one with the imports in CELERY_CONFIG")
+        return CheckResult(Status.DOWN, Text("no Celery worker answered: start one with the imports in CELERY_CONFIG"))
     names = sorted(name for reply in replies for name in reply)
-    return CheckResult(Status.OK, f"worker {', '.join(names)} answered")
+    return CheckResult(Status.OK, Text("worker %(names)s answered", names=", ".join(names)))
 
 
 def check_llm(health: Callable[[], dict[str, Any]]) -> CheckResult:
     """The gateway's own view: configured models, and how their recent calls went."""
     report = health()
-    return CheckResult(Status(report["status"]), str(report["reason"]))
+    reason = report["reason"]
+    return CheckResult(Status(report["status"]), reason if isinstance(reason, str) else str(reason))  # a Text stays one

@@ -25,6 +25,8 @@ from jinja2 import DebugUndefined, TemplateSyntaxError, nodes
 from jinja2.meta import find_undeclared_variables
 from jinja2.sandbox import SandboxedEnvironment
 
+from superset_review.extension.i18n import Text
+
 
 class VariableKind(StrEnum):
     URL_PARAM = auto()  # url_param('name', default)
@@ -62,7 +64,8 @@ class TemplateVariable:
 
 @dataclass(frozen=True)
 class TemplateParseError:
-    """Jinja that Superset could not compile either: the message from Jinja and the 1-based line (None if unknown)."""
+    """Jinja that Superset could not compile either: the message from Jinja (or a Text of ours) and the 1-based line
+    (None if unknown)."""
 
     message: str
     line: int | None
@@ -147,6 +150,7 @@ def _environment() -> SandboxedEnvironment:
 
 _ENV: Final = _environment()
 _MISSING: Final = object()
+_TOO_DEEP: Final = Text("The template is nested too deeply to read.")
 
 
 # ---------------------------------------------------------------------------------------------------------- public
@@ -171,7 +175,7 @@ def find_template_variables(sql: str | None) -> TemplateScan:
     except TemplateSyntaxError as exc:
         return TemplateScan((), TemplateParseError(exc.message or str(exc), exc.lineno))
     except RecursionError:
-        return TemplateScan((), TemplateParseError("The template is nested too deeply to read.", None))
+        return TemplateScan((), TemplateParseError(_TOO_DEEP, None))
 
     error: TemplateParseError | None = None
     undeclared: frozenset[str] | None
@@ -181,13 +185,13 @@ def find_template_variables(sql: str | None) -> TemplateScan:
     except TemplateSyntaxError as exc:  # TemplateAssertionError: unknown filter or test; the tree itself is fine
         undeclared, error = None, TemplateParseError(exc.message or str(exc), exc.lineno)
     except RecursionError:
-        return TemplateScan((), TemplateParseError("The template is nested too deeply to read.", None))
+        return TemplateScan((), TemplateParseError(_TOO_DEEP, None))
 
     walker = _Walker(undeclared)
     try:
         walker.statements(template.body, _Scope())
     except RecursionError:
-        return TemplateScan((), TemplateParseError("The template is nested too deeply to read.", None))
+        return TemplateScan((), TemplateParseError(_TOO_DEEP, None))
     return TemplateScan(walker.variables(), error)
 
 

@@ -29,6 +29,8 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 import prison
 from prison.decoder import ParserException
 
+from superset_review.extension.i18n import Text
+
 RefKind = Literal["id", "slug", "uuid"]
 
 MAX_LINK_LENGTH = 16_384
@@ -114,7 +116,7 @@ class LinkErrorCode(StrEnum):
 class LinkError(ValueError):
     """A link that names nothing a review can start from. ``code`` is stable; the message is for people."""
 
-    def __init__(self, code: LinkErrorCode, message: str) -> None:
+    def __init__(self, code: LinkErrorCode, message: Text) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
@@ -234,8 +236,11 @@ class _Query:
         except ValueError as exc:
             raise LinkError(
                 LinkErrorCode.MALFORMED_LINK,
-                f"This link has more than {MAX_QUERY_ARGS} query arguments: copy a permalink instead (Share > Copy "
-                "permalink to clipboard).",
+                Text(
+                    "This link has more than %(count)d query arguments: copy a permalink instead (Share > Copy "
+                    "permalink to clipboard).",
+                    count=MAX_QUERY_ARGS,
+                ),
             ) from exc
         for key, value in pairs:
             self.args.setdefault(key, value)
@@ -266,7 +271,8 @@ def parse_link(
     """
     if not isinstance(url, str):
         raise LinkError(
-            LinkErrorCode.MALFORMED_LINK, f"Expected a link as text, got {type(url).__name__}: paste the URL as text."
+            LinkErrorCode.MALFORMED_LINK,
+            Text("Expected a link as text, got %(type)s: paste the URL as text.", type=type(url).__name__),
         )
     text = url.strip()
     if len(text) >= 2 and (text[0], text[-1]) in {("<", ">"), ('"', '"'), ("'", "'")}:
@@ -274,23 +280,27 @@ def parse_link(
     if not text:
         raise LinkError(
             LinkErrorCode.MALFORMED_LINK,
-            "The link is empty: paste the URL of a dashboard, chart, dataset or SQL Lab query, or a dataset id.",
+            Text("The link is empty: paste the URL of a dashboard, chart, dataset or SQL Lab query, or a dataset id."),
         )
     if len(text) > MAX_LINK_LENGTH:
         raise LinkError(
             LinkErrorCode.MALFORMED_LINK,
-            f"The link is {len(text)} characters long, more than the {MAX_LINK_LENGTH} accepted: copy a permalink "
-            "instead (Share > Copy permalink to clipboard).",
+            Text(
+                "The link is %(length)d characters long, more than the %(limit)d accepted: copy a permalink "
+                "instead (Share > Copy permalink to clipboard).",
+                length=len(text),
+                limit=MAX_LINK_LENGTH,
+            ),
         )
     if _CONTROL.search(text):
         raise LinkError(
             LinkErrorCode.MALFORMED_LINK,
-            "The link contains line breaks or control characters: paste a single URL.",
+            Text("The link contains line breaks or control characters: paste a single URL."),
         )
     if _DIGITS.fullmatch(text):
         dataset_id = int(text)
         if dataset_id < 1:
-            raise LinkError(LinkErrorCode.MALFORMED_LINK, "Dataset ids start at 1: paste the id of a dataset.")
+            raise LinkError(LinkErrorCode.MALFORMED_LINK, Text("Dataset ids start at 1: paste the id of a dataset."))
         return DatasetId(dataset_id)
 
     if "://" not in text and _HOST_FIRST.match(text):  # "superset.example.com/superset/dashboard/5/"
@@ -299,8 +309,11 @@ def parse_link(
         if "/" not in text:
             raise LinkError(
                 LinkErrorCode.MALFORMED_LINK,
-                f"{text[:40]!r} is not a link: paste the URL of a dashboard, chart, dataset or SQL Lab query, "
-                "or a dataset id.",
+                Text(
+                    "%(text)s is not a link: paste the URL of a dashboard, chart, dataset or SQL Lab query, "
+                    "or a dataset id.",
+                    text=repr(text[:40]),
+                ),
             )
         text = "/" + text  # "superset/dashboard/5/"
     try:
@@ -309,17 +322,23 @@ def parse_link(
     except ValueError as exc:
         raise LinkError(
             LinkErrorCode.MALFORMED_LINK,
-            f"This link cannot be read as a URL ({exc}): copy it again from the browser's address bar.",
+            Text(
+                "This link cannot be read as a URL (%(error)s): copy it again from the browser's address bar.",
+                error=str(exc),
+            ),
         ) from exc
 
     scheme = parts.scheme.lower()
     if scheme and scheme not in {"http", "https"}:
         raise LinkError(
             LinkErrorCode.MALFORMED_LINK,
-            f"This is a {scheme}: link, not a web address: paste the http(s) URL from the browser's address bar.",
+            Text(
+                "This is a %(scheme)s: link, not a web address: paste the http(s) URL from the browser's address bar.",
+                scheme=scheme,
+            ),
         )
     if scheme and not parts.netloc:
-        raise LinkError(LinkErrorCode.MALFORMED_LINK, "This link has no host name: paste the full URL.")
+        raise LinkError(LinkErrorCode.MALFORMED_LINK, Text("This link has no host name: paste the full URL."))
     if parts.netloc:
         _check_host(parts.netloc, parts.hostname, port, allowed_hosts)
 
@@ -331,7 +350,7 @@ def parse_link(
 def _check_host(netloc: str, hostname: str | None, port: int | None, allowed_hosts: Collection[str] | None) -> None:
     host_port = netloc.rpartition("@")[2].lower()
     if not hostname:
-        raise LinkError(LinkErrorCode.MALFORMED_LINK, "This link has no host name: paste the full URL.")
+        raise LinkError(LinkErrorCode.MALFORMED_LINK, Text("This link has no host name: paste the full URL."))
     if allowed_hosts is None:
         return
     allowed = {_normalize_host(entry) for entry in allowed_hosts}
@@ -340,12 +359,20 @@ def _check_host(netloc: str, hostname: str | None, port: int | None, allowed_hos
         candidates.add(f"{hostname.lower()}:{port}")
     if candidates & allowed:
         return
-    shown = ", ".join(sorted(allowed)) or "none configured"
-    raise LinkError(
-        LinkErrorCode.FOREIGN_HOST,
-        f"This link points to {host_port}, which is not this Superset ({shown}): open the object in this Superset "
-        "and copy its URL from there.",
-    )
+    if allowed:
+        message = Text(
+            "This link points to %(host)s, which is not this Superset (%(hosts)s): open the object in this Superset "
+            "and copy its URL from there.",
+            host=host_port,
+            hosts=", ".join(sorted(allowed)),
+        )
+    else:
+        message = Text(
+            "This link points to %(host)s, which is not this Superset (none configured): open the object in this "
+            "Superset and copy its URL from there.",
+            host=host_port,
+        )
+    raise LinkError(LinkErrorCode.FOREIGN_HOST, message)
 
 
 def _normalize_host(entry: str) -> str:
@@ -403,23 +430,23 @@ def _dashboard_ref(ref: str) -> tuple[str, RefKind]:
 
 
 def _dashboard_permalink(captures: Sequence[str], query: _Query) -> LinkTarget:
-    return DashboardPermalink(_key(captures[0], "dashboard permalink"))
+    return DashboardPermalink(_key(captures[0], Text("dashboard permalink")))
 
 
 def _explore_permalink(captures: Sequence[str], query: _Query) -> LinkTarget:
-    return ExplorePermalink(_key(captures[0], "chart permalink"))
+    return ExplorePermalink(_key(captures[0], Text("chart permalink")))
 
 
 def _sqllab_permalink(captures: Sequence[str], query: _Query) -> LinkTarget:
-    return SqlLabPermalink(_key(captures[0], "SQL Lab permalink"))
+    return SqlLabPermalink(_key(captures[0], Text("SQL Lab permalink")))
 
 
 def _chart(captures: Sequence[str], query: _Query) -> LinkTarget:
-    return ChartLink(_positive_int(captures[0], "chart id"))
+    return ChartLink(_positive_int(captures[0], Text("chart id")))
 
 
 def _dataset(captures: Sequence[str], query: _Query) -> LinkTarget:
-    return DatasetLink(_positive_int(captures[0], "dataset id"))
+    return DatasetLink(_positive_int(captures[0], Text("dataset id")))
 
 
 def _explore(captures: Sequence[str], query: _Query) -> LinkTarget:
@@ -428,13 +455,13 @@ def _explore(captures: Sequence[str], query: _Query) -> LinkTarget:
         return ExplorePermalink(permalink_key)
 
     form_data = _form_data(query.get("form_data"))
-    slice_id = _int_value(form_data.get("slice_id"), "slice_id in form_data")
+    slice_id = _int_value(form_data.get("slice_id"), Text("slice_id in form_data"))
     ds_id, ds_type = _datasource(form_data.get("datasource"))
-    ds_id = _int_value(form_data.get("datasource_id"), "datasource_id in form_data") or ds_id
+    ds_id = _int_value(form_data.get("datasource_id"), Text("datasource_id in form_data")) or ds_id
     ds_type = _str_value(form_data.get("datasource_type")) or ds_type
 
     if captures:  # /superset/explore/<datasource_type>/<datasource_id>/
-        ds_type, ds_id = captures[0], _positive_int(captures[1], "datasource id")
+        ds_type, ds_id = captures[0], _positive_int(captures[1], Text("datasource id"))
     slice_id = query.integer("slice_id") or slice_id
     if query.get("datasource_id") is not None:
         ds_id, type_in_id = _datasource_id_arg(query.get("datasource_id"))
@@ -449,8 +476,10 @@ def _explore(captures: Sequence[str], query: _Query) -> LinkTarget:
     if form_data_key is None and slice_id is None and ds_id is None:
         raise LinkError(
             LinkErrorCode.UNSUPPORTED_LINK,
-            "This Explore link names no chart and no dataset: save the chart (or open a saved one) and copy its URL, "
-            "or use Share > Copy permalink.",
+            Text(
+                "This Explore link names no chart and no dataset: save the chart (or open a saved one) and copy its "
+                "URL, or use Share > Copy permalink."
+            ),
         )
     url_params = {k: _str_value(v) or "" for k, v in _dict_value(form_data.get("url_params")).items()}
     url_params.update(query.rest(_EXPLORE_PARAMS))
@@ -479,8 +508,10 @@ def _sqllab(captures: Sequence[str], query: _Query) -> LinkTarget:
     if link.saved_query_id is None and link.query_id is None and link.sql is None and link.datasource_key is None:
         raise LinkError(
             LinkErrorCode.UNSUPPORTED_LINK,
-            "This is SQL Lab itself, not one query: in SQL Lab use Copy link on the query's tab (a /sqllab/p/... "
-            "permalink), or save the query and copy its URL from Saved queries.",
+            Text(
+                "This is SQL Lab itself, not one query: in SQL Lab use Copy link on the query's tab (a /sqllab/p/... "
+                "permalink), or save the query and copy its URL from Saved queries."
+            ),
         )
     return link
 
@@ -503,51 +534,58 @@ ROUTES: tuple[tuple[tuple[str, ...], Handler], ...] = (
     (("sqllab",), _sqllab),
 )
 
-_HOME = "This is Superset's home page: open the dashboard, chart, dataset or SQL Lab query to review and copy its URL."
-_LOGIN = "This is Superset's login page: log in, open the dashboard, chart or dataset to review and copy its URL."
-_TAGS = "This is a list of tagged objects: open one dashboard, chart or dataset and copy its URL."
+_HOME = Text(
+    "This is Superset's home page: open the dashboard, chart, dataset or SQL Lab query to review and copy its URL."
+)
+_LOGIN = Text("This is Superset's login page: log in, open the dashboard, chart or dataset to review and copy its URL.")
+_TAGS = Text("This is a list of tagged objects: open one dashboard, chart or dataset and copy its URL.")
+_SQLLAB_HISTORY = Text(
+    "This is SQL Lab's query history: open the query in SQL Lab and use Copy link on its tab, or save it and "
+    "copy its URL."
+)
+_CHART_PERMALINK_NO_KEY = Text("This chart permalink has no key: copy the whole permalink from Share.")
 
 # Pages that exist in Superset 6.1 but name no single reviewable object: each gets a message saying what to paste.
-KNOWN_PAGES: dict[tuple[str, ...], str] = {
+KNOWN_PAGES: dict[tuple[str, ...], Text] = {
     (): _HOME,
     ("superset", "welcome"): _HOME,
-    ("chart", "list"): "This is a link to Superset's chart list, not to one chart: open the chart and copy its URL.",
-    ("chart", "add"): (
+    ("chart", "list"): Text(
+        "This is a link to Superset's chart list, not to one chart: open the chart and copy its URL."
+    ),
+    ("chart", "add"): Text(
         "This is the page that creates a new chart: open an existing chart (or save this one first) and copy its URL."
     ),
-    ("dashboard", "list"): (
+    ("dashboard", "list"): Text(
         "This is a link to Superset's dashboard list, not to one dashboard: open the dashboard and copy its URL."
     ),
-    ("dashboard", "new"): "This link creates a new, empty dashboard: open the dashboard to review and copy its URL.",
-    ("tablemodelview", "list"): (
+    ("dashboard", "new"): Text(
+        "This link creates a new, empty dashboard: open the dashboard to review and copy its URL."
+    ),
+    ("tablemodelview", "list"): Text(
         "This is a link to Superset's dataset list, not to one dataset: click the dataset's name and copy the URL, "
         "or paste the dataset's id."
     ),
-    ("dataset", "add"): ("This is the page that creates a new dataset: create it first, then paste its URL or its id."),
-    ("savedqueryview", "list"): (
+    ("dataset", "add"): Text(
+        "This is the page that creates a new dataset: create it first, then paste its URL or its id."
+    ),
+    ("savedqueryview", "list"): Text(
         "This is a link to the list of saved queries, not to one query: open the query in SQL Lab and copy its "
         "URL, or use Copy link on its tab."
     ),
-    ("sqllab", "history"): (
-        "This is SQL Lab's query history: open the query in SQL Lab and use Copy link on its tab, or save it and "
-        "copy its URL."
-    ),
-    ("superset", "sqllab", "history"): (
-        "This is SQL Lab's query history: open the query in SQL Lab and use Copy link on its tab, or save it and "
-        "copy its URL."
-    ),
-    ("databaseview", "list"): (
+    ("sqllab", "history"): _SQLLAB_HISTORY,
+    ("superset", "sqllab", "history"): _SQLLAB_HISTORY,
+    ("databaseview", "list"): Text(
         "This is the list of database connections: a review starts from a dashboard, chart, dataset or SQL Lab "
         "query; paste the URL of one of those."
     ),
-    ("superset", "dashboard"): "This dashboard link names no dashboard: open the dashboard and copy its URL.",
-    ("superset", "dashboard", "p"): (
+    ("superset", "dashboard"): Text("This dashboard link names no dashboard: open the dashboard and copy its URL."),
+    ("superset", "dashboard", "p"): Text(
         "This dashboard permalink has no key: copy the whole permalink (Share > Copy permalink to clipboard)."
     ),
-    ("superset", "explore", "p"): "This chart permalink has no key: copy the whole permalink from Share.",
-    ("explore", "p"): "This chart permalink has no key: copy the whole permalink from Share.",
-    ("sqllab", "p"): "This SQL Lab permalink has no key: copy the whole link with Copy link on the query's tab.",
-    ("superset", "slice"): "This chart link names no chart: open the chart and copy its URL.",
+    ("superset", "explore", "p"): _CHART_PERMALINK_NO_KEY,
+    ("explore", "p"): _CHART_PERMALINK_NO_KEY,
+    ("sqllab", "p"): Text("This SQL Lab permalink has no key: copy the whole link with Copy link on the query's tab."),
+    ("superset", "slice"): Text("This chart link names no chart: open the chart and copy its URL."),
     ("superset", "all_entities"): _TAGS,
     ("superset", "tags"): _TAGS,
     ("login",): _LOGIN,
@@ -555,20 +593,27 @@ KNOWN_PAGES: dict[tuple[str, ...], str] = {
     ("register",): _LOGIN,
 }
 
-_PREFIX_PAGES: tuple[tuple[tuple[str, ...], str], ...] = (
+_PREFIX_PAGES: tuple[tuple[tuple[str, ...], Text], ...] = (
     (
         ("api",),
-        "This is an API address, not a page: open the dashboard, chart or dataset in Superset and copy the URL from "
-        "the browser's address bar.",
+        Text(
+            "This is an API address, not a page: open the dashboard, chart or dataset in Superset and copy the URL "
+            "from the browser's address bar."
+        ),
     ),
     (
         ("embedded",),
-        "This is an embedded-dashboard address, whose id is the embedding's, not the dashboard's: open the dashboard "
-        "in Superset itself and copy its URL.",
+        Text(
+            "This is an embedded-dashboard address, whose id is the embedding's, not the dashboard's: open the "
+            "dashboard in Superset itself and copy its URL."
+        ),
     ),
     (
         ("static",),
-        "This is a static file of Superset, not a page: paste the URL of a dashboard, chart, dataset or SQL Lab query.",
+        Text(
+            "This is a static file of Superset, not a page: paste the URL of a dashboard, chart, dataset or SQL Lab "
+            "query."
+        ),
     ),
 )
 
@@ -588,14 +633,21 @@ def _route(segments: list[str], query: _Query) -> LinkTarget:
             return handler(captures, query)
 
     path = "/" + "/".join(segments)
-    message = (
-        f"Superset 6.1 shows no dashboard, chart, dataset or SQL Lab query at {path}: paste the URL of one of those "
-        "(copied from the browser's address bar), a permalink, or a dataset id."
-    )
     head = next((i for i, s in enumerate(lowered) if s in _ROUTE_HEADS), None)
     if head:
-        root = "/" + "/".join(segments[:head])
-        message += f" If Superset is served under the application root {root}, configure that root."
+        message = Text(
+            "Superset 6.1 shows no dashboard, chart, dataset or SQL Lab query at %(path)s: paste the URL of one of "
+            "those (copied from the browser's address bar), a permalink, or a dataset id. If Superset is served "
+            "under the application root %(root)s, configure that root.",
+            path=path,
+            root="/" + "/".join(segments[:head]),
+        )
+    else:
+        message = Text(
+            "Superset 6.1 shows no dashboard, chart, dataset or SQL Lab query at %(path)s: paste the URL of one of "
+            "those (copied from the browser's address bar), a permalink, or a dataset id.",
+            path=path,
+        )
     raise LinkError(LinkErrorCode.UNSUPPORTED_LINK, message)
 
 
@@ -615,11 +667,16 @@ def _match(pattern: tuple[str, ...], segments: list[str], lowered: tuple[str, ..
 
 
 def _positive_int(value: str, what: str) -> int:
+    """``what`` names the value: a Text when it is words ("chart id"), a query argument's own name otherwise."""
     text = value.strip()
     if not _DIGITS.fullmatch(text) or int(text) < 1:
         raise LinkError(
             LinkErrorCode.MALFORMED_LINK,
-            f"The {what} in this link ({value!r}) is not a positive number: copy the link again from Superset.",
+            Text(
+                "The %(what)s in this link (%(value)s) is not a positive number: copy the link again from Superset.",
+                what=what,
+                value=repr(value),
+            ),
         )
     return int(text)
 
@@ -628,12 +685,17 @@ def _int_value(value: object, what: str) -> int | None:
     if value is None or value == "":
         return None
     if isinstance(value, bool):
-        raise LinkError(LinkErrorCode.MALFORMED_LINK, f"The {what} in this link is not a number: copy the link again.")
+        raise LinkError(
+            LinkErrorCode.MALFORMED_LINK,
+            Text("The %(what)s in this link is not a number: copy the link again.", what=what),
+        )
     if isinstance(value, int):
         return _positive_int(str(value), what)
     if isinstance(value, str):
         return _positive_int(value, what)
-    raise LinkError(LinkErrorCode.MALFORMED_LINK, f"The {what} in this link is not a number: copy the link again.")
+    raise LinkError(
+        LinkErrorCode.MALFORMED_LINK, Text("The %(what)s in this link is not a number: copy the link again.", what=what)
+    )
 
 
 def _str_value(value: object) -> str | None:
@@ -656,7 +718,11 @@ def _key(value: str, what: str) -> str:
     if not _KEY.fullmatch(value):
         raise LinkError(
             LinkErrorCode.MALFORMED_LINK,
-            f"The {what} key in this link ({value[:40]!r}) is not a Superset key: copy the link again.",
+            Text(
+                "The %(what)s key in this link (%(value)s) is not a Superset key: copy the link again.",
+                what=what,
+                value=repr(value[:40]),
+            ),
         )
     return value
 
@@ -672,7 +738,7 @@ def _datasource(value: object) -> tuple[int | None, str | None]:
         return None, None
     text = _str_value(value) or ""
     ds_id, sep, ds_type = text.partition("__")
-    return _positive_int(ds_id, "datasource id"), (ds_type or None) if sep else None
+    return _positive_int(ds_id, Text("datasource id")), (ds_type or None) if sep else None
 
 
 def _datasource_id_arg(value: str | None) -> tuple[int | None, str | None]:
@@ -691,13 +757,15 @@ def _form_data(value: str | None) -> dict[str, object]:
     except ValueError as exc:
         raise LinkError(
             LinkErrorCode.MALFORMED_LINK,
-            "The form_data part of this Explore link is not valid JSON (the link was probably cut off): copy the "
-            "chart's URL again, or use Share > Copy permalink.",
+            Text(
+                "The form_data part of this Explore link is not valid JSON (the link was probably cut off): copy the "
+                "chart's URL again, or use Share > Copy permalink."
+            ),
         ) from exc
     if not isinstance(parsed, dict):
         raise LinkError(
             LinkErrorCode.MALFORMED_LINK,
-            "The form_data part of this Explore link is not a JSON object: copy the chart's URL again.",
+            Text("The form_data part of this Explore link is not a JSON object: copy the chart's URL again."),
         )
     return {str(k): v for k, v in parsed.items()}
 
@@ -708,17 +776,25 @@ def _rison(value: str | None) -> dict[str, Any] | None:
     try:
         decoded = prison.loads(value)
     except (ParserException, ValueError, IndexError, KeyError, TypeError, RecursionError) as exc:
-        detail = str(exc) if isinstance(exc, ParserException) else "it ends too early or has an unexpected character"
+        detail = (
+            str(exc) if isinstance(exc, ParserException) else Text("it ends too early or has an unexpected character")
+        )
         raise LinkError(
             LinkErrorCode.BAD_RISON,
-            f"The native_filters part of this dashboard link is not valid rison ({detail}); the link was probably "
-            "cut off or edited: copy it again, or use Share > Copy permalink to clipboard.",
+            Text(
+                "The native_filters part of this dashboard link is not valid rison (%(detail)s); the link was "
+                "probably cut off or edited: copy it again, or use Share > Copy permalink to clipboard.",
+                detail=detail,
+            ),
         ) from exc
     if not isinstance(decoded, dict):
         raise LinkError(
             LinkErrorCode.BAD_RISON,
-            "The native_filters part of this dashboard link is not a rison object of filter states (it should look "
-            "like (NATIVE_FILTER-...:(...))): copy the link again, or use Share > Copy permalink to clipboard.",
+            Text(
+                "The native_filters part of this dashboard link is not a rison object of filter states (it should "
+                "look like (NATIVE_FILTER-...:(...))): copy the link again, or use Share > Copy permalink to "
+                "clipboard."
+            ),
         )
     return {str(k): v for k, v in decoded.items()}
 
@@ -727,58 +803,98 @@ def _rison(value: str | None) -> dict[str, Any] | None:
 
 
 def describe(target: LinkTarget) -> str:
-    """One line for the UI: what the link names and which state it carries."""
+    """One line for the UI: what the link names and which state it carries (a Text)."""
     match target:
         case DashboardLink():
-            what = f"Dashboard '{target.ref}'" if target.ref_kind == "slug" else f"Dashboard {target.ref}"
-            extras: list[str] = []
+            what = (
+                Text("Dashboard '%(ref)s'", ref=target.ref)
+                if target.ref_kind == "slug"
+                else Text("Dashboard %(ref)s", ref=target.ref)
+            )
+            extras: list[Text] = []
             if target.permalink_key:
-                extras.append(f"permalink state {target.permalink_key}")
+                extras.append(Text("permalink state %(key)s", key=target.permalink_key))
             if target.native_filters_key:
-                extras.append(f"saved filter state {target.native_filters_key}")
+                extras.append(Text("saved filter state %(key)s", key=target.native_filters_key))
             if target.native_filters_rison is not None:
                 n = len(target.native_filters_rison)
-                extras.append(f"{n} native filter state{'' if n == 1 else 's'} in the link")
+                extras.append(
+                    Text("%(count)d native filter state in the link", count=n)
+                    if n == 1
+                    else Text("%(count)d native filter states in the link", count=n)
+                )
             if target.url_params:
-                extras.append("URL parameters " + ", ".join(sorted(target.url_params)))
-            return what + (" with " + "; ".join(extras) if extras else "")
+                extras.append(Text("URL parameters %(names)s", names=", ".join(sorted(target.url_params))))
+            if not extras:
+                return what
+            state = extras[0]
+            for extra in extras[1:]:
+                state = Text("%(first)s; %(next)s", first=state, next=extra)
+            return Text("%(target)s with %(state)s", target=what, state=state)
         case DashboardPermalink():
-            return f"Dashboard permalink {target.key}"
+            return Text("Dashboard permalink %(key)s", key=target.key)
         case ExploreLink():
-            kind = target.datasource_type or "table"
-            source = f"dataset {target.datasource_id}" if kind == "table" else f"{kind} {target.datasource_id}"
-            if target.slice_id is not None:
-                text = f"Chart {target.slice_id}" + (f" ({source})" if target.datasource_id is not None else "")
-            elif target.datasource_id is not None:
-                text = source[0].upper() + source[1:]
-            else:
-                text = "Unsaved chart"
-            text += " in Explore"
-            if target.form_data_key:
-                text += f" with unsaved changes {target.form_data_key}"
-            if target.url_params:
-                text += " and URL parameters " + ", ".join(sorted(target.url_params))
-            return text
+            return _describe_explore(target)
         case ExplorePermalink():
-            return f"Chart permalink {target.key}"
+            return Text("Chart permalink %(key)s", key=target.key)
         case ChartLink():
-            return f"Chart {target.slice_id}"
+            return Text("Chart %(chart)s", chart=target.slice_id)
         case SqlLabPermalink():
-            return f"SQL Lab permalink {target.key}"
+            return Text("SQL Lab permalink %(key)s", key=target.key)
         case SqlLabLink():
-            if target.saved_query_id is not None:
-                return f"Saved query {target.saved_query_id} in SQL Lab"
-            if target.query_id is not None:
-                return f"Query {target.query_id} from SQL Lab's history"
-            if target.datasource_key is not None:
-                return f"Dataset {target.datasource_key.partition('__')[0]} opened in SQL Lab"
-            where = f" on database {target.db_id}" if target.db_id is not None else ""
-            if target.schema:
-                where += f", schema {target.schema}"
-            sql = " ".join((target.sql or "").split())
-            return f"SQL Lab query{where}: {sql[:60]}{'...' if len(sql) > 60 else ''}"
+            return _describe_sqllab(target)
         case DatasetLink():
-            return f"Dataset {target.dataset_id}"
+            return Text("Dataset %(dataset)s", dataset=target.dataset_id)
         case DatasetId():
-            return f"Dataset {target.id}"
+            return Text("Dataset %(dataset)s", dataset=target.id)
     raise TypeError(f"not a link target: {target!r}")
+
+
+def _describe_explore(target: ExploreLink) -> Text:
+    kind = target.datasource_type or "table"
+    if target.slice_id is not None and target.datasource_id is not None:
+        source = (
+            Text("dataset %(dataset)s", dataset=target.datasource_id)
+            if kind == "table"
+            else Text("%(kind)s %(id)s", kind=kind, id=target.datasource_id)
+        )
+        text = Text("Chart %(chart)s (%(source)s)", chart=target.slice_id, source=source)
+    elif target.slice_id is not None:
+        text = Text("Chart %(chart)s", chart=target.slice_id)
+    elif target.datasource_id is not None:
+        text = (
+            Text("Dataset %(dataset)s", dataset=target.datasource_id)
+            if kind == "table"
+            else Text("%(kind)s %(id)s", kind=kind[0].upper() + kind[1:], id=target.datasource_id)
+        )
+    else:
+        text = Text("Unsaved chart")
+    text = Text("%(target)s in Explore", target=text)
+    if target.form_data_key:
+        text = Text("%(target)s with unsaved changes %(key)s", target=text, key=target.form_data_key)
+    if target.url_params:
+        text = Text("%(target)s and URL parameters %(names)s", target=text, names=", ".join(sorted(target.url_params)))
+    return text
+
+
+def _describe_sqllab(target: SqlLabLink) -> Text:
+    if target.saved_query_id is not None:
+        return Text("Saved query %(query)s in SQL Lab", query=target.saved_query_id)
+    if target.query_id is not None:
+        return Text("Query %(query)s from SQL Lab's history", query=target.query_id)
+    if target.datasource_key is not None:
+        return Text("Dataset %(dataset)s opened in SQL Lab", dataset=target.datasource_key.partition("__")[0])
+    flat = " ".join((target.sql or "").split())
+    sql = flat[:60] + ("..." if len(flat) > 60 else "")
+    if target.db_id is not None and target.schema:
+        return Text(
+            "SQL Lab query on database %(database)s, schema %(schema)s: %(sql)s",
+            database=target.db_id,
+            schema=target.schema,
+            sql=sql,
+        )
+    if target.db_id is not None:
+        return Text("SQL Lab query on database %(database)s: %(sql)s", database=target.db_id, sql=sql)
+    if target.schema:
+        return Text("SQL Lab query, schema %(schema)s: %(sql)s", schema=target.schema, sql=sql)
+    return Text("SQL Lab query: %(sql)s", sql=sql)

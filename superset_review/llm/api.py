@@ -7,6 +7,7 @@ from flask_appbuilder.api import expose, protect, safe
 
 from superset_review.extension.api import ReviewBaseApi
 from superset_review.extension.constants import ADMIN, API_ROUTE_BASE
+from superset_review.extension.i18n import Text
 from superset_review.llm.dao import LlmLedgerDAO
 from superset_review.llm.schemas import LedgerEntrySchema, LedgerListSchema
 
@@ -58,7 +59,7 @@ class LlmLedgerRestApi(ReviewBaseApi):
         except ValueError:
             limit = 0
         if not 1 <= limit <= MAX_ROWS:
-            return self.reply(400, message=f"limit must be an integer from 1 to {MAX_ROWS}")
+            return self.reply(400, message=Text("limit must be an integer from 1 to %(max)d", max=MAX_ROWS))
         rows = LlmLedgerDAO.latest(
             limit,
             feature=request.args.get("feature"),

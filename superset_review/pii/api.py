@@ -9,6 +9,7 @@ from marshmallow import ValidationError
 from superset_review.adapters.datasets import DatasetAccessError, DatasetNotFoundError, DatasetQueryError
 from superset_review.extension.api import ReviewBaseApi
 from superset_review.extension.constants import API_ROUTE_BASE, READ
+from superset_review.extension.i18n import Text, message_of
 from superset_review.pii.schemas import DatasetScanRequestSchema, DatasetScanSchema
 
 
@@ -62,9 +63,11 @@ class PiiRestApi(ReviewBaseApi):
         try:
             result = command.run()
         except DatasetNotFoundError:
-            return self.reply(404, message="Not found")
+            return self.reply(404, message=Text("Not found"))
         except DatasetAccessError as ex:
-            return self.reply(403, message=str(ex))
+            return self.reply(403, message=message_of(ex))
         except DatasetQueryError as ex:
-            return self.reply(502, message=f"the dataset's database did not answer: {ex}")
+            return self.reply(
+                502, message=Text("the dataset's database did not answer: %(error)s", error=message_of(ex))
+            )
         return self.reply(200, **DatasetScanSchema().dump(result))

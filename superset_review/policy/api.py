@@ -8,6 +8,7 @@ from marshmallow import ValidationError
 
 from superset_review.extension.api import ReviewBaseApi
 from superset_review.extension.constants import ADMIN, API_ROUTE_BASE
+from superset_review.extension.i18n import in_readers_language
 from superset_review.llm.gateway import LlmGateway
 from superset_review.policy.commands.check import PolicyCheckCommand
 from superset_review.policy.schemas import PolicyCheckResponseSchema, PolicyCheckSchema, PolicyResponseSchema
@@ -81,4 +82,5 @@ class PolicyRestApi(ReviewBaseApi):
         except ValidationError as error:
             return self.invalid(error)
         result = PolicyCheckCommand(LlmGateway.from_app(), payload).run()
-        return self.reply(200, **PolicyCheckResponseSchema().dump(result))
+        # The decision's reasons may be Texts (the policy's refusals): said before the schema makes them plain strings.
+        return self.reply(200, **PolicyCheckResponseSchema().dump(in_readers_language(result)))

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from superset_review.extension.i18n import Text
 from superset_review.llm.errors import ErrorCode
 from superset_review.llm.registry import ModelSpec
 from superset_review.policy.manifest import Mode, PolicyManifest
@@ -31,7 +32,7 @@ class PolicyDecision:
     mask_pii: bool = True
     local_only_override: bool = False
     code: ErrorCode | None = None
-    reasons: tuple[str, ...] = field(default_factory=tuple)
+    reasons: tuple[str, ...] = field(default_factory=tuple)  # a refusal's reason is a Text (said to the user)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -73,24 +74,32 @@ def decide(manifest: PolicyManifest, request: PolicyRequest, chain: Sequence[Mod
     local_only = False
     if request.local_only_override:
         if not request.is_admin:
-            return block("local_only_override needs can_admin on DatasetReview")
+            return block(Text("local_only_override needs can_admin on DatasetReview"))
         if not manifest.local_only_override_allowed:
-            return block(f"policy {manifest.version} does not allow local_only_override")
+            return block(Text("policy %(version)s does not allow local_only_override", version=manifest.version))
         models = [m for m in models if m.local]
         local_only = True
         reasons.append("local_only_override: local models only, data stays on infrastructure you control")
 
     if request.contains_data:
         if manifest.mode is Mode.METADATA_ONLY and not local_only:
-            return block("policy mode metadata_only: no row values may reach a model")
+            return block(Text("policy mode metadata_only: no row values may reach a model"))
         caps = manifest.sample_caps
         if request.sample_rows > caps.rows:
-            return block(f"a sample of {request.sample_rows} rows exceeds the cap of {caps.rows}")
+            return block(
+                Text("a sample of %(rows)d rows exceeds the cap of %(cap)d", rows=request.sample_rows, cap=caps.rows)
+            )
         if request.sample_bytes > caps.bytes:
-            return block(f"a sample of {request.sample_bytes} bytes exceeds the cap of {caps.bytes}")
+            return block(
+                Text(
+                    "a sample of %(bytes)d bytes exceeds the cap of %(cap)d",
+                    bytes=request.sample_bytes,
+                    cap=caps.bytes,
+                )
+            )
 
     if not models:
-        return block("no configured model is allowed by the policy for this call")
+        return block(Text("no configured model is allowed by the policy for this call"))
 
     mask = manifest.require_pii_masking and not local_only
     if mask:

@@ -20,6 +20,8 @@ from enum import StrEnum
 from pathlib import PurePath
 from typing import Any
 
+from superset_review.extension.i18n import Text
+
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 # An XLSX is a zip: its unpacked parts may be this many times the upload limit (a real workbook of text compresses
 # about 5-10x); beyond that it is refused as a zip bomb before openpyxl unpacks anything.
@@ -85,8 +87,12 @@ def parse_dictionary(data: bytes, filename: str, *, max_bytes: int = DEFAULT_MAX
     if len(data) > max_bytes:
         raise DictionaryError(
             DictionaryErrorCode.TOO_LARGE,
-            f"The file is {_size(len(data))}, over the {_size(max_bytes)} limit: keep only the rows of "
-            "the columns you review (a dictionary rarely needs more than a few thousand rows) and upload it again",
+            Text(
+                "The file is %(size)s, over the %(limit)s limit: keep only the rows of the columns you review (a "
+                "dictionary rarely needs more than a few thousand rows) and upload it again",
+                size=_size(len(data)),
+                limit=_size(max_bytes),
+            ),
         )
     name = PurePath(filename.replace("\\", "/")).name or filename
     suffix = PurePath(name).suffix.lower()
@@ -98,18 +104,31 @@ def parse_dictionary(data: bytes, filename: str, *, max_bytes: int = DEFAULT_MAX
     elif suffix == ".json":
         table = _table_from_json(_decode(data, "JSON"))
     else:
-        shown = f"'{suffix}'" if suffix else "no extension"
-        raise DictionaryError(
-            DictionaryErrorCode.UNSUPPORTED_FORMAT,
-            f"'{name}' has {shown}; a dictionary must be a .csv, .xlsx or .json file: save or export it in one of "
-            "those formats (from Excel: 'Excel Workbook (.xlsx)' or 'CSV UTF-8')",
+        message = (
+            Text(
+                "'%(name)s' has '%(suffix)s'; a dictionary must be a .csv, .xlsx or .json file: save or export it in "
+                "one of those formats (from Excel: 'Excel Workbook (.xlsx)' or 'CSV UTF-8')",
+                name=name,
+                suffix=suffix,
+            )
+            if suffix
+            else Text(
+                "'%(name)s' has no extension; a dictionary must be a .csv, .xlsx or .json file: save or export it in "
+                "one of those formats (from Excel: 'Excel Workbook (.xlsx)' or 'CSV UTF-8')",
+                name=name,
+            )
         )
+        raise DictionaryError(DictionaryErrorCode.UNSUPPORTED_FORMAT, message)
     entries, duplicates = _merge(table.rows)
     if not any(entry.verbose_name or entry.description for entry in entries):
         raise DictionaryError(
             DictionaryErrorCode.EMPTY,
-            f"'{name}' has no verbose names or descriptions: fill in the "
-            f"{' / '.join(table.meaning_headers) or 'description'} column for at least one column and upload it again",
+            Text(
+                "'%(name)s' has no verbose names or descriptions: fill in the %(headers)s column for at least one "
+                "column and upload it again",
+                name=name,
+                headers=" / ".join(table.meaning_headers) or "description",
+            ),
         )
     version = hashlib.sha256(data).hexdigest()[:16]
     return Dictionary(name, version, tuple(entries), tuple(duplicates), tuple(table.skipped))
@@ -131,24 +150,32 @@ def _decode(data: bytes, kind: str) -> str:
         bad = body[error.start : error.start + 1].hex()
         raise DictionaryError(
             DictionaryErrorCode.BAD_ENCODING,
-            f"The file is not valid {encoding.upper()} (byte 0x{bad} at offset {error.start}): save it as UTF-8 "
-            f"(in Excel: 'Save As' > 'CSV UTF-8'; in an editor: encoding UTF-8) and upload it again",
+            Text(
+                "The file is not valid %(encoding)s (byte 0x%(byte)s at offset %(offset)d): save it as UTF-8 (in "
+                "Excel: 'Save As' > 'CSV UTF-8'; in an editor: encoding UTF-8) and upload it again",
+                encoding=encoding.upper(),
+                byte=bad,
+                offset=error.start,
+            ),
         ) from None
     if "\x00" in text:
         raise DictionaryError(
             DictionaryErrorCode.BAD_ENCODING,
-            f"The {kind} file holds NUL characters, as UTF-16 or UTF-32 text without a byte-order mark does: save it "
-            "as UTF-8 and upload it again",
+            Text(
+                "The %(kind)s file holds NUL characters, as UTF-16 or UTF-32 text without a byte-order mark does: "
+                "save it as UTF-8 and upload it again",
+                kind=kind,
+            ),
         )
     if text.startswith("\ufeff"):
         text = text[1:]
     return text
 
 
-def _size(size: int) -> str:
+def _size(size: int) -> Text:
     if size >= 1024 * 1024:
-        return f"{size / (1024 * 1024):.1f} MB"
-    return f"{size / 1024:.1f} KB" if size >= 1024 else f"{size} bytes"
+        return Text("%(size)s MB", size=f"{size / (1024 * 1024):.1f}")
+    return Text("%(size)s KB", size=f"{size / 1024:.1f}") if size >= 1024 else Text("%(size)d bytes", size=size)
 
 
 # --- tables: CSV and XLSX --------------------------------------------------------------------------------------
@@ -193,25 +220,40 @@ def _pick(headers: Sequence[str], synonyms: Sequence[str]) -> int | None:
 
 def _roles(raw_headers: Sequence[object]) -> tuple[_Roles, tuple[str, ...]]:
     headers = [_header_key(header) for header in raw_headers]
-    shown = ", ".join(repr(_text(header)) for header in raw_headers if _text(header)) or "none"
+    shown = ", ".join(repr(_text(header)) for header in raw_headers if _text(header))
     column = _pick(headers, COLUMN_HEADERS)
     if column is None:
         raise DictionaryError(
             DictionaryErrorCode.NO_COLUMN_HEADER,
-            "The file has no column-name header: name one column 'column' (or column_name, name, field, field_name)"
-            f" and give each column's name in it. Headers found: {shown}",
+            Text(
+                "The file has no column-name header: name one column 'column' (or column_name, name, field, "
+                "field_name) and give each column's name in it. Headers found: %(headers)s",
+                headers=shown,
+            )
+            if shown
+            else Text(
+                "The file has no column-name header: name one column 'column' (or column_name, name, field, "
+                "field_name) and give each column's name in it. Headers found: none"
+            ),
         )
     verbose_name = _pick(headers, VERBOSE_NAME_HEADERS)
     description = _pick(headers, DESCRIPTION_HEADERS)
     if verbose_name is None and description is None:
         raise DictionaryError(
             DictionaryErrorCode.NO_MEANING_COLUMNS,
-            f"The file has a column-name header ('{_text(raw_headers[column])}') but nothing to recover: add a "
-            "'verbose_name' (or label, title, display_name) or a 'description' (or desc, definition, meaning, "
-            f"comment) column. Headers found: {shown}",
+            Text(
+                "The file has a column-name header ('%(header)s') but nothing to recover: add a 'verbose_name' (or "
+                "label, title, display_name) or a 'description' (or desc, definition, meaning, comment) column. "
+                "Headers found: %(headers)s",
+                header=_text(raw_headers[column]),
+                headers=shown,
+            ),
         )
     meaning = tuple(_text(raw_headers[i]) for i in (verbose_name, description) if i is not None)
     return _Roles(column, verbose_name, description), meaning
+
+
+_EMPTY_TABLE = Text("The file is empty: give a header row (column, verbose_name, description) and one row per column")
 
 
 def _table_from_rows(rows: Iterable[tuple[int, Sequence[Any]]]) -> _Table:
@@ -220,10 +262,7 @@ def _table_from_rows(rows: Iterable[tuple[int, Sequence[Any]]]) -> _Table:
         if any(_text(cell) for cell in header):
             break
     else:
-        raise DictionaryError(
-            DictionaryErrorCode.EMPTY,
-            "The file is empty: give a header row (column, verbose_name, description) and one row per column",
-        )
+        raise DictionaryError(DictionaryErrorCode.EMPTY, _EMPTY_TABLE)
     roles, meaning = _roles(list(header))
     entries: list[DictionaryEntry] = []
     skipped: list[int] = []
@@ -236,7 +275,7 @@ def _table_from_rows(rows: Iterable[tuple[int, Sequence[Any]]]) -> _Table:
     if not entries:
         raise DictionaryError(
             DictionaryErrorCode.EMPTY,
-            "The file has a header but no rows: add one row per column, with its name and its meaning",
+            Text("The file has a header but no rows: add one row per column, with its name and its meaning"),
         )
     return _Table(tuple(entries), meaning, tuple(skipped))
 
@@ -244,10 +283,7 @@ def _table_from_rows(rows: Iterable[tuple[int, Sequence[Any]]]) -> _Table:
 def _csv_rows(text: str, delimiter: str | None) -> list[tuple[int, list[str]]]:
     """Every record with the line it starts on (a quoted value may span lines)."""
     if not text.strip():
-        raise DictionaryError(
-            DictionaryErrorCode.EMPTY,
-            "The file is empty: give a header row (column, verbose_name, description) and one row per column",
-        )
+        raise DictionaryError(DictionaryErrorCode.EMPTY, _EMPTY_TABLE)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter or _sniff_delimiter(text), strict=True)
     rows: list[tuple[int, list[str]]] = []
     while True:
@@ -259,9 +295,13 @@ def _csv_rows(text: str, delimiter: str | None) -> list[tuple[int, list[str]]]:
         except csv.Error as error:
             raise DictionaryError(
                 DictionaryErrorCode.MALFORMED,
-                f"The CSV cannot be read from line {start}: {error}. Check the quotes there (a value holding the "
-                "delimiter or a line break must be in double quotes, and a quote inside it doubled) and upload it "
-                "again",
+                Text(
+                    "The CSV cannot be read from line %(line)d: %(error)s. Check the quotes there (a value holding "
+                    "the delimiter or a line break must be in double quotes, and a quote inside it doubled) and "
+                    "upload it again",
+                    line=start,
+                    error=str(error),
+                ),
             ) from None
         rows.append((start, row))
 
@@ -285,21 +325,27 @@ def _sniff_delimiter(text: str) -> str:
 def _xlsx_rows(data: bytes, max_bytes: int) -> list[tuple[int, tuple[Any, ...]]]:
     from openpyxl import load_workbook  # openpyxl: loaded on the first XLSX upload
 
-    advice = "open it in Excel or LibreOffice, save it again as 'Excel Workbook (.xlsx)' and upload it again"
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             unpacked = sum(info.file_size for info in archive.infolist())
     except (zipfile.BadZipFile, ValueError, OSError):
         raise DictionaryError(
             DictionaryErrorCode.MALFORMED,
-            "The file is not a readable .xlsx workbook (an .xlsx is a zip archive and this one is not; an old .xls or "
-            f"a renamed CSV looks like this): {advice}",
+            Text(
+                "The file is not a readable .xlsx workbook (an .xlsx is a zip archive and this one is not; an old "
+                ".xls or a renamed CSV looks like this): open it in Excel or LibreOffice, save it again as 'Excel "
+                "Workbook (.xlsx)' and upload it again"
+            ),
         ) from None
     if unpacked > max_bytes * XLSX_EXPANSION_LIMIT:
         raise DictionaryError(
             DictionaryErrorCode.TOO_LARGE,
-            f"The workbook unpacks to {_size(unpacked)}, over the {_size(max_bytes * XLSX_EXPANSION_LIMIT)}"
-            " limit: keep only the dictionary sheet and its rows, or upload it as CSV",
+            Text(
+                "The workbook unpacks to %(size)s, over the %(limit)s limit: keep only the dictionary sheet and its "
+                "rows, or upload it as CSV",
+                size=_size(unpacked),
+                limit=_size(max_bytes * XLSX_EXPANSION_LIMIT),
+            ),
         )
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
@@ -312,7 +358,12 @@ def _xlsx_rows(data: bytes, max_bytes: int) -> list[tuple[int, tuple[Any, ...]]]
             workbook.close()
     except Exception as error:  # noqa: BLE001 - openpyxl raises many types on a damaged workbook; each is one message
         raise DictionaryError(
-            DictionaryErrorCode.MALFORMED, f"The workbook cannot be read ({type(error).__name__}): {advice}"
+            DictionaryErrorCode.MALFORMED,
+            Text(
+                "The workbook cannot be read (%(error)s): open it in Excel or LibreOffice, save it again as 'Excel "
+                "Workbook (.xlsx)' and upload it again",
+                error=type(error).__name__,
+            ),
         ) from None
 
 
@@ -331,7 +382,8 @@ def _object_pairs(pairs: list[tuple[str, Any]]) -> _JsonObject:
     return result
 
 
-_JSON_SHAPES = (
+# Said after "give" in every message about a JSON dictionary of the wrong shape.
+_JSON_SHAPES = Text(
     'a list of objects ([{"column": "order_date", "description": "..."}]) or an object mapping each column to '
     'its description or to {"verbose_name": ..., "description": ...}'
 )
@@ -339,37 +391,52 @@ _JSON_SHAPES = (
 
 def _table_from_json(text: str) -> _Table:
     if not text.strip():
-        raise DictionaryError(DictionaryErrorCode.EMPTY, f"The file is empty: give {_JSON_SHAPES}")
+        raise DictionaryError(
+            DictionaryErrorCode.EMPTY, Text("The file is empty: give %(shapes)s", shapes=_JSON_SHAPES)
+        )
     try:
         document = json.loads(text, object_pairs_hook=_object_pairs)
     except json.JSONDecodeError as error:
         raise DictionaryError(
             DictionaryErrorCode.MALFORMED,
-            f"The file is not valid JSON (line {error.lineno}, column {error.colno}: {error.msg}): fix it there or "
-            "export it again, and upload it again",
+            Text(
+                "The file is not valid JSON (line %(line)d, column %(column)d: %(error)s): fix it there or export it "
+                "again, and upload it again",
+                line=error.lineno,
+                column=error.colno,
+                error=error.msg,
+            ),
         ) from None
     except RecursionError:
         raise DictionaryError(
-            DictionaryErrorCode.MALFORMED, f"The JSON nests too deeply: give {_JSON_SHAPES}"
+            DictionaryErrorCode.MALFORMED, Text("The JSON nests too deeply: give %(shapes)s", shapes=_JSON_SHAPES)
         ) from None
     if isinstance(document, list):
         return _json_list(document)
     if isinstance(document, _JsonObject):
         return _json_mapping(document)
     raise DictionaryError(
-        DictionaryErrorCode.MALFORMED, f"The JSON is {_json_type(document)}, not a dictionary: give {_JSON_SHAPES}"
+        DictionaryErrorCode.MALFORMED,
+        Text("The JSON is %(type)s, not a dictionary: give %(shapes)s", type=_json_type(document), shapes=_JSON_SHAPES),
     )
 
 
 def _json_list(items: list[Any]) -> _Table:
     if not items:
-        raise DictionaryError(DictionaryErrorCode.EMPTY, f"The JSON list is empty: give {_JSON_SHAPES}")
+        raise DictionaryError(
+            DictionaryErrorCode.EMPTY, Text("The JSON list is empty: give %(shapes)s", shapes=_JSON_SHAPES)
+        )
     keys: list[str] = []  # every item's keys, as header keys, in order of first appearance
     for number, item in enumerate(items, start=1):
         if not isinstance(item, _JsonObject):
             raise DictionaryError(
                 DictionaryErrorCode.MALFORMED,
-                f"Item {number} of the JSON list is {_json_type(item)}, not an object: give {_JSON_SHAPES}",
+                Text(
+                    "Item %(number)d of the JSON list is %(type)s, not an object: give %(shapes)s",
+                    number=number,
+                    type=_json_type(item),
+                    shapes=_JSON_SHAPES,
+                ),
             )
         keys.extend(key for key in map(_header_key, item) if key not in keys)
     roles, meaning = _roles(keys)
@@ -385,14 +452,17 @@ def _json_list(items: list[Any]) -> _Table:
             skipped.append(number)
     if not entries:
         raise DictionaryError(
-            DictionaryErrorCode.EMPTY, f"No item of the JSON list names a column: give {_JSON_SHAPES}"
+            DictionaryErrorCode.EMPTY,
+            Text("No item of the JSON list names a column: give %(shapes)s", shapes=_JSON_SHAPES),
         )
     return _Table(tuple(entries), meaning, tuple(skipped))
 
 
 def _json_mapping(document: _JsonObject) -> _Table:
     if not document.pairs:
-        raise DictionaryError(DictionaryErrorCode.EMPTY, f"The JSON object is empty: give {_JSON_SHAPES}")
+        raise DictionaryError(
+            DictionaryErrorCode.EMPTY, Text("The JSON object is empty: give %(shapes)s", shapes=_JSON_SHAPES)
+        )
     entries: list[DictionaryEntry] = []
     recognised = False
     for column, spec in document.pairs:
@@ -410,18 +480,28 @@ def _json_mapping(document: _JsonObject) -> _Table:
         else:
             raise DictionaryError(
                 DictionaryErrorCode.MALFORMED,
-                f"The JSON gives {_json_type(spec)} for column '{name}': give {_JSON_SHAPES}",
+                Text(
+                    "The JSON gives %(type)s for column '%(column)s': give %(shapes)s",
+                    type=_json_type(spec),
+                    column=name,
+                    shapes=_JSON_SHAPES,
+                ),
             )
         if name:
             entries.append(DictionaryEntry(name, verbose_name, description))
     if not recognised:
         raise DictionaryError(
             DictionaryErrorCode.NO_MEANING_COLUMNS,
-            "The JSON maps columns to objects without a 'verbose_name' (or label, title, display_name) or "
-            f"'description' (or desc, definition, meaning, comment) key: give {_JSON_SHAPES}",
+            Text(
+                "The JSON maps columns to objects without a 'verbose_name' (or label, title, display_name) or "
+                "'description' (or desc, definition, meaning, comment) key: give %(shapes)s",
+                shapes=_JSON_SHAPES,
+            ),
         )
     if not entries:
-        raise DictionaryError(DictionaryErrorCode.EMPTY, f"The JSON object names no column: give {_JSON_SHAPES}")
+        raise DictionaryError(
+            DictionaryErrorCode.EMPTY, Text("The JSON object names no column: give %(shapes)s", shapes=_JSON_SHAPES)
+        )
     return _Table(tuple(entries), ("verbose_name", "description"), ())
 
 
@@ -432,26 +512,39 @@ def _json_text(value: Any, where: int | str) -> str | None:
         return str(value).lower()
     if isinstance(value, str | int | float):
         return _text(value) or None
-    place = f"item {where}" if isinstance(where, int) else f"column '{where}'"
-    raise DictionaryError(
-        DictionaryErrorCode.MALFORMED,
-        f"The JSON gives {_json_type(value)} as a value for {place}; names and descriptions must be text: give "
-        f"{_JSON_SHAPES}",
+    message = (
+        Text(
+            "The JSON gives %(type)s as a value for item %(number)d; names and descriptions must be text: give "
+            "%(shapes)s",
+            type=_json_type(value),
+            number=where,
+            shapes=_JSON_SHAPES,
+        )
+        if isinstance(where, int)
+        else Text(
+            "The JSON gives %(type)s as a value for column '%(column)s'; names and descriptions must be text: give "
+            "%(shapes)s",
+            type=_json_type(value),
+            column=where,
+            shapes=_JSON_SHAPES,
+        )
     )
+    raise DictionaryError(DictionaryErrorCode.MALFORMED, message)
 
 
-def _json_type(value: Any) -> str:
+def _json_type(value: Any) -> Text:
+    """What a JSON value is, as said in a message ("The JSON is a list, ...")."""
     if isinstance(value, _JsonObject):
-        return "an object"
+        return Text("an object")
     if isinstance(value, list):
-        return "a list"
+        return Text("a list")
     if value is None:
-        return "null"
+        return Text("null")
     if isinstance(value, bool):
-        return "a boolean"
+        return Text("a boolean")
     if isinstance(value, str):
-        return "a string"
-    return "a number"
+        return Text("a string")
+    return Text("a number")
 
 
 # --- shared ----------------------------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from typing import Any
 
 from rapidfuzz import fuzz, process
 
+from superset_review.extension.i18n import Text
 from superset_review.semantics.dictionary import Dictionary, DictionaryEntry
 
 DEFAULT_FUZZY_THRESHOLD = 88.0
@@ -280,7 +281,8 @@ def load_states(documents: Iterable[Mapping[str, Any]]) -> dict[tuple[str, Field
 def _string(data: Mapping[str, Any], key: str) -> str:
     value = data[key]
     if not isinstance(value, str):
-        raise ValueError(f"{key} must be a string, got {value!r}")
+        # Said to a person when a decision they sent has it wrong (Decision.from_dict).
+        raise ValueError(Text("%(key)s must be a string, got %(value)s", key=key, value=repr(value)))
     return value
 
 
@@ -460,12 +462,18 @@ def add_ai_drafts(
     Raises ``DecisionError`` (and changes nothing) for a draft of a column or field not in ``states``.
     """
     if not model.strip():
-        raise DecisionError("an AI draft needs the model's name")
+        raise DecisionError(Text("an AI draft needs the model's name"))
     result = dict(states)
     for (column, raw_field), text in drafts.items():
         state = result.get((column, _field(raw_field)))
         if state is None:
-            raise DecisionError(f"an AI draft for {column}.{raw_field}, which is not a field of this review")
+            raise DecisionError(
+                Text(
+                    "an AI draft for %(column)s.%(field)s, which is not a field of this review",
+                    column=column,
+                    field=f"{raw_field}",
+                )
+            )
         if not isinstance(text, str) or not text.strip():
             continue
         draft = Candidate(
@@ -491,8 +499,12 @@ def accept(state: FieldState, candidate_index: int | None = None, *, by: str) ->
     if candidate_index is None:
         if state.chosen is None:
             raise DecisionError(
-                f"{_where(state)} has no chosen value to accept (it is {state.status.value}): accept a candidate by "
-                "its index or override the value"
+                Text(
+                    "%(field)s has no chosen value to accept (it is %(status)s): accept a candidate by its index or "
+                    "override the value",
+                    field=_where(state),
+                    status=state.status.value,
+                )
             )
         chosen = state.chosen
     else:
@@ -507,12 +519,16 @@ def reject(state: FieldState, candidate_index: int, by: str) -> FieldState:
     value of an unlocked field chooses again among the others (or leaves the field ``rejected``)."""
     _person(by)
     if candidate_index is None:
-        raise DecisionError(f"reject on {_where(state)} needs the index of the candidate to reject")
+        raise DecisionError(Text("reject on %(field)s needs the index of the candidate to reject", field=_where(state)))
     candidate = _candidate_at(state, candidate_index)
     is_chosen = state.chosen is not None and candidate.same_offer(state.chosen)
     if state.locked and is_chosen:
         raise DecisionError(
-            f"{_where(state)} is locked on this value (by {state.locked_by}): unlock it first, or override it"
+            Text(
+                "%(field)s is locked on this value (by %(person)s): unlock it first, or override it",
+                field=_where(state),
+                person=f"{state.locked_by}",
+            )
         )
     rejected = state.rejected
     if not state.is_rejected(candidate):
@@ -528,7 +544,7 @@ def override(state: FieldState, value: str, by: str) -> FieldState:
     _person(by)
     text = value.strip() if isinstance(value, str) else ""
     if not text:
-        raise DecisionError(f"override on {_where(state)} needs a non-empty value")
+        raise DecisionError(Text("override on %(field)s needs a non-empty value", field=_where(state)))
     version = hashlib.sha256(text.encode()).hexdigest()[:16]
     manual = Candidate(
         state.field, text, SourceKind.MANUAL, by, version, MatchKind.MANUAL, MANUAL_CONFIDENCE, state.column
@@ -552,7 +568,11 @@ def lock(state: FieldState, by: str) -> FieldState:
     _person(by)
     if state.chosen is None:
         raise DecisionError(
-            f"{_where(state)} has no chosen value to lock (it is {state.status.value}): accept a candidate or override"
+            Text(
+                "%(field)s has no chosen value to lock (it is %(status)s): accept a candidate or override",
+                field=_where(state),
+                status=state.status.value,
+            )
         )
     if state.locked:
         return state
@@ -596,10 +616,10 @@ class Decision:
         try:
             index = data.get("candidate_index")
             if index is not None and (isinstance(index, bool) or not isinstance(index, int)):
-                raise DecisionError(f"candidate_index must be an integer, got {index!r}")
+                raise DecisionError(Text("candidate_index must be an integer, got %(value)s", value=repr(index)))
             value = data.get("value")
             if value is not None and not isinstance(value, str):
-                raise DecisionError(f"value must be a string, got {value!r}")
+                raise DecisionError(Text("value must be a string, got %(value)s", value=repr(value)))
             return cls(
                 column=_string(data, "column"),
                 field=_field(data["field"]),
@@ -609,11 +629,13 @@ class Decision:
                 value=value,
             )
         except KeyError as error:
-            raise DecisionError(f"a decision needs {error.args[0]!r}") from None
+            raise DecisionError(Text("a decision needs %(key)s", key=repr(error.args[0]))) from None
         except DecisionError:
             raise
         except ValueError as error:
-            raise DecisionError(str(error)) from None
+            # _string's message, as a Text; str(error) would say it in English only.
+            said = error.args[0] if len(error.args) == 1 and isinstance(error.args[0], str) else str(error)
+            raise DecisionError(said) from None
 
 
 def apply_batch(
@@ -623,28 +645,41 @@ def apply_batch(
     ``DecisionError`` names it (``position``) and no state is changed. ``states`` itself is never mutated."""
     result = dict(states)
     for position, decision in enumerate(decisions):
-        where = f"decision {position + 1} ({decision.action} {decision.column}.{decision.field})"
         try:
             state = result.get((decision.column, _field(decision.field)))
             if state is None:
-                raise DecisionError(f"{decision.column}.{decision.field} is not a field of this review")
+                raise DecisionError(
+                    Text(
+                        "%(column)s.%(field)s is not a field of this review",
+                        column=f"{decision.column}",
+                        field=f"{decision.field}",
+                    )
+                )
             result[state.key] = _apply(state, decision)
         except DecisionError as error:
-            raise DecisionError(f"{where}: {error.message}; no decision was applied", position) from None
+            message = Text(
+                "decision %(number)d (%(action)s %(column)s.%(field)s): %(error)s; no decision was applied",
+                number=position + 1,
+                action=f"{decision.action}",
+                column=f"{decision.column}",
+                field=f"{decision.field}",
+                error=error.message,
+            )
+            raise DecisionError(message, position) from None
     return result
 
 
 def _apply(state: FieldState, decision: Decision) -> FieldState:
     action = _action(decision.action)
     if action is not Action.OVERRIDE and decision.value is not None:
-        raise DecisionError(f"{action.value} takes no value (only override does)")
+        raise DecisionError(Text("%(action)s takes no value (only override does)", action=action.value))
     if action in (Action.OVERRIDE, Action.LOCK, Action.UNLOCK) and decision.candidate_index is not None:
-        raise DecisionError(f"{action.value} takes no candidate_index")
+        raise DecisionError(Text("%(action)s takes no candidate_index", action=action.value))
     if action is Action.ACCEPT:
         return accept(state, decision.candidate_index, by=decision.by)
     if action is Action.REJECT:
         if decision.candidate_index is None:
-            raise DecisionError("reject needs the index of the candidate to reject")
+            raise DecisionError(Text("reject needs the index of the candidate to reject"))
         return reject(state, decision.candidate_index, decision.by)
     if action is Action.OVERRIDE:
         return override(state, decision.value or "", decision.by)
@@ -659,7 +694,9 @@ def _field(raw: object) -> Field:
             raise ValueError(raw)
         return Field(raw)
     except ValueError:
-        raise DecisionError(f"unknown field {raw!r}: use one of {', '.join(Field)}") from None
+        raise DecisionError(
+            Text("unknown field %(value)s: use one of %(choices)s", value=repr(raw), choices=", ".join(Field))
+        ) from None
 
 
 def _action(raw: object) -> Action:
@@ -668,23 +705,30 @@ def _action(raw: object) -> Action:
             raise ValueError(raw)
         return Action(raw)
     except ValueError:
-        raise DecisionError(f"unknown action {raw!r}: use one of {', '.join(Action)}") from None
+        raise DecisionError(
+            Text("unknown action %(value)s: use one of %(choices)s", value=repr(raw), choices=", ".join(Action))
+        ) from None
 
 
 def _candidate_at(state: FieldState, index: int) -> Candidate:
     if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index < len(state.candidates):
         raise DecisionError(
-            f"{_where(state)} has {len(state.candidates)} candidate(s): index {index!r} is out of range "
-            f"(0 to {len(state.candidates) - 1})"
+            Text(
+                "%(field)s has %(count)d candidate(s): index %(index)s is out of range (0 to %(last)d)",
+                field=_where(state),
+                count=len(state.candidates),
+                index=repr(index),
+                last=len(state.candidates) - 1,
+            )
             if state.candidates
-            else f"{_where(state)} has no candidates: override the value instead"
+            else Text("%(field)s has no candidates: override the value instead", field=_where(state))
         )
     return state.candidates[index]
 
 
 def _person(by: str) -> None:
     if not isinstance(by, str) or not by.strip():
-        raise DecisionError("a decision needs the person who made it (by)")
+        raise DecisionError(Text("a decision needs the person who made it (by)"))
 
 
 def _where(state: FieldState) -> str:

@@ -10,7 +10,7 @@ from superset.extensions import db, security_manager
 
 from superset_review.extension.api import ReviewBaseApi
 from superset_review.extension.constants import ADMIN, API_ROUTE_BASE, MANAGE, READ, VIEW_MENU
-from superset_review.extension.i18n import current_language
+from superset_review.extension.i18n import Text, current_language, localize
 from superset_review.semantics import SourceKind
 from superset_review.sessions.cache import cached_document, store_document
 from superset_review.sessions.commands.lifecycle import ArchiveReviewSessionCommand, DeleteReviewSessionCommand
@@ -226,7 +226,7 @@ class ReviewSessionRestApi(SessionApi):
         """
         kind = request.args.get("format", "md")
         if kind not in ("md", "json"):
-            return self.reply(400, message="format must be md or json")
+            return self.reply(400, message=Text("format must be md or json"))
         try:
             session = ReviewSessionDAO.get_visible(pk, g.user.id, is_admin())
         except ReviewSessionError as error:
@@ -283,7 +283,7 @@ class ReviewSessionRestApi(SessionApi):
         except ValueError:
             version = 0
         if upload is None or version < 1:
-            return self.reply(400, message="send a 'file' and the session's 'version' (multipart form)")
+            return self.reply(400, message=Text("send a 'file' and the session's 'version' (multipart form)"))
         data = upload.stream.read(MAX_UPLOAD_BYTES + 1)
         return self._semantics(
             ImportDictionaryFileCommand(pk, is_admin(), version, upload.filename or "dictionary", data)
@@ -454,7 +454,7 @@ class ReviewSessionRestApi(SessionApi):
             return self._error(error)
         task_id = queue_session_task(pk, kind, task, pk, is_admin())
         state = db.session.get(ReviewSession, pk).context["tasks"][task_id]
-        return self.reply(202 if state["state"] == "queued" else 503, task_id=task_id, **state)
+        return self.reply(202 if state["state"] == "queued" else 503, task_id=task_id, **localize(state))
 
     @expose("/<int:pk>/archive", methods=("POST",))
     @protect()
@@ -516,4 +516,4 @@ class ReviewSessionRestApi(SessionApi):
             DeleteReviewSessionCommand(pk, is_admin()).run()
         except ReviewSessionError as error:
             return self._error(error)
-        return self.reply(200, message="deleted")
+        return self.reply(200, message=Text("deleted"))

@@ -1,4 +1,9 @@
+from superset_review.extension.i18n import Text
+
+
 class ReviewSessionError(Exception):
+    """``message`` is for the user: a Text, translated when the API replies (or when a stored task state is read)."""
+
     status = 422
     code = "SESSION_ERROR"
 
@@ -19,7 +24,7 @@ class ReviewSessionNotFoundError(ReviewSessionError):
     code = "SESSION_NOT_FOUND"
 
     def __init__(self, session_id: int) -> None:
-        super().__init__(f"review session {session_id} does not exist")
+        super().__init__(Text("review session %(session)s does not exist", session=session_id))
 
 
 class ReviewSessionConflictError(ReviewSessionError):
@@ -28,5 +33,10 @@ class ReviewSessionConflictError(ReviewSessionError):
 
     def __init__(self, expected: int, current: int) -> None:
         super().__init__(
-            f"the session changed since you loaded it (your version {expected}, now {current}): reload it and retry"
+            Text(
+                "the session changed since you loaded it (your version %(expected)s, now %(current)s): reload it and "
+                "retry",
+                expected=expected,
+                current=current,
+            )
         )

@@ -20,6 +20,7 @@ from superset_review.extension.constants import (
     PREVIEW,
     READ,
 )
+from superset_review.extension.i18n import localize
 from superset_review.sessions.api import SessionApi, holds, is_admin
 from superset_review.sessions.commands.clarification import (
     AnswerQuestionCommand,
@@ -87,7 +88,8 @@ class ClarificationRestApi(_FlowApi):
             session = ReviewSessionDAO.get_visible(pk, g.user.id, is_admin())
         except ReviewSessionError as error:
             return self._error(error)
-        clarification = session.clarification or None
+        # The kept Texts of questions, options and changes in the reader's language, as the session's GET has them.
+        clarification = localize(session.clarification) or None
         current = None
         if clarification and clarification.get("current"):
             current = next(t for t in clarification["topics"] if t["key"] == clarification["current"])

@@ -1,6 +1,10 @@
 """Request bodies of clarification and execution endpoints."""
 
-from marshmallow import Schema, fields, validate
+from typing import Any
+
+from marshmallow import Schema, fields, post_dump, validate
+
+from superset_review.extension.i18n import I18N_KEY, localize
 
 
 class AnswerSchema(Schema):
@@ -48,3 +52,7 @@ class RunSchema(Schema):
     outcome = fields.String()
     error = fields.String(allow_none=True)
     created_on = fields.DateTime()
+
+    @post_dump(pass_original=True)
+    def _in_readers_language(self, data: dict[str, Any], run: Any, **kwargs: Any) -> dict[str, Any]:
+        return localize({**data, I18N_KEY: run.i18n}) if run.i18n else data

@@ -141,6 +141,7 @@ class ReviewRun(ReviewModel):  # type: ignore[misc,valid-type]
     sqllab_url = sa.Column(sa.Text, nullable=True)
     outcome = sa.Column(sa.String(20), nullable=False)
     error = sa.Column(sa.Text, nullable=True)
+    i18n = sa.Column(sa.JSON, nullable=True)  # the Text of error
     created_on = sa.Column(sa.DateTime, nullable=False, default=_now)
 
 

@@ -131,7 +131,7 @@ class ReviewSessionSchema(ReviewSessionSummarySchema):
     @post_dump(pass_original=True)
     def _in_readers_language(self, data: dict[str, Any], session: Any, **kwargs: Any) -> dict[str, Any]:
         data = super()._in_readers_language(data, session)
-        for name in ("findings", "clarification", "execution"):
+        for name in ("findings", "clarification", "execution", "context"):
             data[name] = localize(data[name])
         return data
 

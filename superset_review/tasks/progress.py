@@ -7,17 +7,25 @@ from typing import Any
 
 from superset.extensions import db
 
+from superset_review.extension.i18n import I18N_KEY, Text, keep_texts
 from superset_review.sessions.models import ReviewSession
 
 
 def set_task_state(session_id: int, task_id: str, **state: Any) -> None:
-    """Progress lives on the session (in its context), so the session stays readable while the task runs."""
+    """Progress lives on the session (in its context), so the session stays readable while the task runs.
+
+    A state's ``message`` is for the user: its Text is kept beside it (``keep_texts``) for the reader's language."""
     session = db.session.get(ReviewSession, session_id)
     if session is None:
         return
     db.session.refresh(session)  # the worker and the request both write here: start from the latest version
     tasks = dict((session.context or {}).get("tasks") or {})
-    tasks[task_id] = {**tasks.get(task_id, {}), **state}
+    record = dict(tasks.get(task_id) or {})
+    # A field set again drops its previous Text (the new value may be a plain string).
+    kept = {name: text for name, text in (record.pop(I18N_KEY, None) or {}).items() if name not in state}
+    if kept:
+        record[I18N_KEY] = kept
+    tasks[task_id] = dict(keep_texts(record, **state))
     session.context = {**(session.context or {}), "tasks": tasks}
     db.session.commit()
 
@@ -31,7 +39,9 @@ def queue_session_task(session_id: int, kind: str, task: Any, *args: Any) -> str
     try:
         submit_as_current_user(task, *args, task_id=task_id)
     except Exception as ex:  # noqa: BLE001 - a broker that is down: the session stays and says what to do
-        reason = f"The worker queue could not be reached ({type(ex).__name__}); retry when it is back."
+        reason = Text(
+            "The worker queue could not be reached (%(error)s); retry when it is back.", error=type(ex).__name__
+        )
         set_task_state(session_id, task_id, state="failed", message=reason)
     return task_id
 

@@ -13,6 +13,7 @@ from flask import g
 from marshmallow import Schema, fields
 from superset.extensions import db
 
+from superset_review.extension.i18n import Text
 from superset_review.llm.errors import LlmError
 from superset_review.llm.gateway import CompletionRequest, LlmGateway
 from superset_review.semantics import DecisionError, Field, Status, add_ai_drafts, dump_states, load_states, resolve
@@ -72,7 +73,7 @@ class DraftMeaningsCommand(OwnedSessionCommand):
         ][:MAX_COLUMNS_PER_CALL]
         if not wanted:
             raise ReviewSessionError(
-                "every column already has a meaning on offer: nothing to draft", "NOTHING_TO_DRAFT"
+                Text("every column already has a meaning on offer: nothing to draft"), "NOTHING_TO_DRAFT"
             )
         gateway = LlmGateway.from_app()
         try:

@@ -20,6 +20,7 @@ from superset_review.clarification.engine import (
 )
 from superset_review.clarification.phrasing import phrase
 from superset_review.execution.mappings import MappingKind, MappingValueError, override_value
+from superset_review.extension.i18n import Text, message_of
 from superset_review.semantics import DecisionError, Field, dump_states, load_states, override, resolve
 from superset_review.sessions.commands.execution import session_mappings, store_mappings
 from superset_review.sessions.commands.lifecycle import OwnedSessionCommand
@@ -44,7 +45,9 @@ class _ClarificationCommand(OwnedSessionCommand):
         assert self._session is not None
         clarification = Clarification.from_dict(self._session.clarification)
         if clarification is None:
-            raise ReviewSessionError("Clarification has not started: start it first.", "CLARIFICATION_NOT_STARTED", 409)
+            raise ReviewSessionError(
+                Text("Clarification has not started: start it first."), "CLARIFICATION_NOT_STARTED", 409
+            )
         return clarification
 
     def _save(self, clarification: Clarification, after: dict[str, Any] | None = None) -> ReviewSession:
@@ -98,8 +101,10 @@ class AnswerQuestionCommand(_ClarificationCommand):
         value = self._value
         if topic is not None and self._option is not None:
             if not 0 <= self._option < len(topic.options):
-                raise ReviewSessionError(f"Option {self._option} does not exist for '{self._topic}' "
-                                         f"(it has {len(topic.options)}).", "BAD_OPTION")  # fmt: skip
+                raise ReviewSessionError(
+                    Text("Option %(option)s does not exist for '%(topic)s' (it has %(count)d).",
+                         option=self._option, topic=self._topic, count=len(topic.options)), "BAD_OPTION",
+                )  # fmt: skip
             value = topic.options[self._option].value
         answer = Answer(self._topic, value, self._option, g.user.username)
         try:
@@ -126,7 +131,9 @@ class AnswerQuestionCommand(_ClarificationCommand):
                 return self._set_mapping(topic, value)
             return self._set_meaning(topic, value)
         except (MappingValueError, DecisionError) as ex:
-            raise ReviewSessionError(f"'{topic.key}': {ex}", code="BAD_ANSWER", status=400) from ex
+            raise ReviewSessionError(
+                Text("'%(topic)s': %(error)s", topic=topic.key, error=message_of(ex)), code="BAD_ANSWER", status=400
+            ) from ex
 
     def _set_mapping(self, topic: Topic, value: Any) -> str:
         assert self._session is not None
@@ -144,7 +151,11 @@ class AnswerQuestionCommand(_ClarificationCommand):
                 )
                 store_mappings(self._session, mappings)
                 return f"{mapping.kind.value} '{mapping.variable}' = {mappings[index].value!r}"
-        return f"Filter '{topic.target}': {value!r} (noted; the dataset's SQL does not read this filter)"
+        return Text(
+            "Filter '%(filter)s': %(value)s (noted; the dataset's SQL does not read this filter)",
+            filter=topic.target,
+            value=repr(value),
+        )
 
     def _set_meaning(self, topic: Topic, value: Any) -> str:
         assert self._session is not None
@@ -154,7 +165,9 @@ class AnswerQuestionCommand(_ClarificationCommand):
         key = (topic.target, field)
         states[key] = override(states[key], str(value or ""), g.user.username)
         self._session.semantics = dump_states(states)
-        return f"{field.value.replace('_', ' ')} of '{topic.target}' = {value!r} (locked)"
+        if field is Field.DESCRIPTION:
+            return Text("description of '%(column)s' = %(value)s (locked)", column=topic.target, value=repr(value))
+        return Text("verbose name of '%(column)s' = %(value)s (locked)", column=topic.target, value=repr(value))
 
 
 class SkipQuestionCommand(_ClarificationCommand):

@@ -4,6 +4,7 @@ its immutable run context. Every action is an event of the session."""
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -27,6 +28,7 @@ from superset_review.execution.mappings import (
     placeholder_inputs,
 )
 from superset_review.execution.structure import same_shape
+from superset_review.extension.i18n import I18N_KEY, Text, joined, keep_texts, message_of, restore_text, texts_of
 from superset_review.intake.jinja import TemplateScan, find_template_variables
 from superset_review.sessions.commands.lifecycle import OwnedSessionCommand
 from superset_review.sessions.commands.profile import refresh_readiness
@@ -68,6 +70,18 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
+def _diagnostic(record: dict[str, Any], message: str | None) -> dict[str, Any]:
+    """A preview diagnostic with its message, whose Text is kept (the session's GET says it in the reader's
+    language)."""
+    keep_texts(record, message=message)
+    return record
+
+
+def _without_texts(diagnostics: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Diagnostics for an event (events are an English audit trail: no kept Texts)."""
+    return [{key: value for key, value in item.items() if key != I18N_KEY} for item in diagnostics]
+
+
 class _ExecutionCommand(OwnedSessionCommand):
     def _dataset(self) -> Any:
         assert self._session is not None
@@ -75,11 +89,12 @@ class _ExecutionCommand(OwnedSessionCommand):
             return get_dataset(self._session.dataset_id)
         except DatasetNotFoundError as ex:
             raise ReviewSessionError(
-                f"The session's dataset {ex.dataset_id} no longer exists in Superset; the review is kept.",
+                Text("The session's dataset %(dataset_id)s no longer exists in Superset; the review is kept.",
+                     dataset_id=ex.dataset_id),
                 code="DATASET_NOT_FOUND", status=422,
             ) from ex  # fmt: skip
         except DatasetAccessError as ex:
-            raise ReviewSessionError(str(ex), code="DATASET_FORBIDDEN", status=403) from ex
+            raise ReviewSessionError(message_of(ex), code="DATASET_FORBIDDEN", status=403) from ex
 
 
 class UpdateMappingsCommand(_ExecutionCommand):
@@ -96,21 +111,23 @@ class UpdateMappingsCommand(_ExecutionCommand):
         assert self._session is not None
         mappings = session_mappings(self._session)
         by_name = {mapping.variable: index for index, mapping in enumerate(mappings)}
-        errors: list[str] = []
+        errors: list[str] = []  # Texts
         updated = list(mappings)
         for change in self._changes:
             index = by_name.get(change["variable"])
             if index is None:
-                errors.append(f"'{change['variable']}' is not a variable of this dataset's SQL.")
+                errors.append(
+                    Text("'%(variable)s' is not a variable of this dataset's SQL.", variable=change["variable"])
+                )
                 continue
             try:
                 updated[index] = override_value(
                     updated[index], change.get("value"), g.user.username, change["why"], self._can_approve
                 )
             except MappingValueError as ex:
-                errors.append(str(ex))
+                errors.append(message_of(ex))
         if errors:
-            raise ReviewSessionError(" ".join(errors), code="BAD_MAPPING_VALUE", status=400)
+            raise ReviewSessionError(joined(errors), code="BAD_MAPPING_VALUE", status=400)
         before = {m.variable: m.value for m in mappings if m.variable in {c["variable"] for c in self._changes}}
         store_mappings(self._session, updated)
         refresh_readiness(self._session)
@@ -136,7 +153,10 @@ class ApproveMappingsCommand(_ExecutionCommand):
         known = {m.variable for m in mappings}
         unknown = sorted(set(self._variables or ()) - known)
         if unknown:
-            raise ReviewSessionError(f"Not variables of this dataset's SQL: {', '.join(unknown)}.", "UNKNOWN_VARIABLE")
+            raise ReviewSessionError(
+                Text("Not variables of this dataset's SQL: %(variables)s.", variables=", ".join(unknown)),
+                "UNKNOWN_VARIABLE",
+            )
         wanted = known if self._variables is None else set(self._variables)
         approved = [m.variable for m in mappings if m.variable in wanted and m.blocks_launch]
         updated = [approve(m, g.user.username) if m.variable in wanted else m for m in mappings]
@@ -173,7 +193,7 @@ class PreviewCommand(_ExecutionCommand):
         self._session.execution = {**(self._session.execution or {}), "preview": preview}
         refresh_readiness(self._session)
         action = "preview.compiled" if compiled.ok else "preview.failed"
-        after = {"fingerprint": preview["fingerprint"], "diagnostics": compiled.diagnostics}
+        after = {"fingerprint": preview["fingerprint"], "diagnostics": _without_texts(compiled.diagnostics)}
         ReviewSessionDAO.add_event(self._session, g.user, action, after=after)
         db.session.commit()
         return self._session
@@ -190,8 +210,8 @@ class PreviewCommand(_ExecutionCommand):
         if check.same:
             if check.verified:
                 return compiled
-            warning = {"severity": "warning", "code": "SHAPE_NOT_VERIFIED", "message": check.detail,
-                       "variable": None, "line": None}  # fmt: skip
+            warning = _diagnostic({"severity": "warning", "code": "SHAPE_NOT_VERIFIED", "message": check.detail,
+                                   "variable": None, "line": None}, check.detail)  # fmt: skip
             return CompiledSql(compiled.sql, [*compiled.diagnostics, warning])
         culprits = []
         for mapping in mappings:
@@ -205,10 +225,10 @@ class PreviewCommand(_ExecutionCommand):
             if trial.sql is not None and not same_shape(trial.sql, inert.sql, engine).same:
                 culprits.append(mapping)
         diagnostics = [
-            {"severity": "error", "code": "VALUE_CHANGES_SQL", "variable": m.variable, "line": m.line,
-             "message": f"The value of '{m.variable}' ({m.value!r}) would become part of the SQL itself, not a "
-             "quoted value: change the value, or quote the variable in the dataset's SQL (e.g. '{{ ... }}' or "
-             "| where_in)."}
+            _diagnostic({"severity": "error", "code": "VALUE_CHANGES_SQL", "variable": m.variable, "line": m.line},
+                        Text("The value of '%(variable)s' (%(value)s) would become part of the SQL itself, not a "
+                             "quoted value: change the value, or quote the variable in the dataset's SQL (e.g. "
+                             "'{{ ... }}' or | where_in).", variable=m.variable, value=repr(m.value)))
             for m in culprits or mappings
         ]  # fmt: skip
         return CompiledSql(compiled.sql, [*compiled.diagnostics, *diagnostics])
@@ -229,22 +249,27 @@ class LaunchCommand(_ExecutionCommand):
         self._can_launch_prod = can_launch_prod
 
     def gates(self, dataset: Any) -> list[dict[str, str]]:
+        """The gates that fail, each with its message (a Text: the reply says it in the reader's language)."""
         assert self._session is not None
         failed: list[dict[str, str]] = []
         blocking = [f for f in self._session.findings if f.status == "open" and f.severity == Severity.BLOCKING.value]
         for finding in blocking:
-            failed.append({"gate": "blocking_findings", "message": f"Open blocking finding: {finding.message}"})
+            message = restore_text({"message": finding.message, I18N_KEY: finding.i18n}, "message")
+            failed.append({"gate": "blocking_findings",
+                           "message": Text("Open blocking finding: %(finding)s", finding=message)})  # fmt: skip
         for mapping in session_mappings(self._session):
             if mapping.blocks_launch:
                 failed.append({"gate": "mapping_approval",
-                               "message": f"The value of '{mapping.variable}' needs approval by someone with "
-                               "can_approve."})  # fmt: skip
+                               "message": Text("The value of '%(variable)s' needs approval by someone with "
+                                               "can_approve.", variable=mapping.variable)})  # fmt: skip
         preview = (self._session.execution or {}).get("preview")
         current = fingerprint(dataset_state(dataset), compile_inputs(session_mappings(self._session)))
         if not preview or preview.get("status") != "ready":
-            failed.append({"gate": "preview", "message": "There is no successful preview: preview the SQL first."})
+            failed.append(
+                {"gate": "preview", "message": Text("There is no successful preview: preview the SQL first.")}
+            )
         elif preview.get("stale") or preview.get("fingerprint") != current:
-            stale = "The preview is stale (a mapping or the dataset changed since): preview again."
+            stale = Text("The preview is stale (a mapping or the dataset changed since): preview again.")
             failed.append({"gate": "preview_current", "message": stale})
         return failed
 
@@ -256,30 +281,36 @@ class LaunchCommand(_ExecutionCommand):
         production = current_app.config["REVIEW_PRODUCTION_DATABASES"]
         if dataset.database.database_name in production and not self._can_launch_prod:
             raise ReviewSessionError(
-                f"Database '{dataset.database.database_name}' is marked as production: launching there needs "
-                "can_launch_prod on DatasetReview. Ask an admin.", code="PRODUCTION_FORBIDDEN", status=403,
+                Text("Database '%(database)s' is marked as production: launching there needs can_launch_prod on "
+                     "DatasetReview. Ask an admin.", database=dataset.database.database_name),
+                code="PRODUCTION_FORBIDDEN", status=403,
             )  # fmt: skip
         failed = self.gates(dataset)
         preview = (session.execution or {}).get("preview") or {}
         inputs = preview.get("inputs") or {}
         if failed:
-            self._record(dataset, inputs, preview, None, "blocked", "; ".join(item["message"] for item in failed))
+            reasons = joined([item["message"] for item in failed], "; ")
+            self._record(dataset, inputs, preview, None, "blocked", reasons)
             db.session.commit()
             raise ReviewSessionError(
-                "Launch is blocked: " + " ".join(item["message"] for item in failed), code="LAUNCH_BLOCKED",
-                status=409, details={"gates": failed},
+                Text("Launch is blocked: %(gates)s", gates=joined([item["message"] for item in failed])),
+                code="LAUNCH_BLOCKED", status=409, details={"gates": failed},
             )  # fmt: skip
         template_params = {**inputs.get("template_params", {}), "url_params": inputs.get("url_params", {})}
         try:
-            url = create_sqllab_tab(dataset, preview["sql"], template_params, f"Review: {session.title}")
+            title = Text("Review: %(title)s", title=session.title).translated()  # a tab of the user's SQL Lab
+            url = create_sqllab_tab(dataset, preview["sql"], template_params, title)
         except SqlLabLaunchError as ex:
             db.session.rollback()
             session = ReviewSessionDAO.get_visible(self._session_id, g.user.id, self._is_admin)
             self._session = session
-            self._record(dataset, inputs, preview, None, "failed", f"Superset could not create the SQL Lab tab: {ex}")
+            reason = Text("Superset could not create the SQL Lab tab: %(error)s", error=message_of(ex))
+            self._record(dataset, inputs, preview, None, "failed", reason)
             db.session.commit()
-            raise ReviewSessionError(f"Superset could not create the SQL Lab tab: {ex}. Nothing was opened; retry.",
-                                     code="LAUNCH_FAILED", status=502) from ex  # fmt: skip
+            raise ReviewSessionError(
+                Text("Superset could not create the SQL Lab tab: %(error)s. Nothing was opened; retry.",
+                     error=message_of(ex)), code="LAUNCH_FAILED", status=502,
+            ) from ex  # fmt: skip
         run = self._record(dataset, inputs, preview, url, "launched", None)
         refresh_readiness(session)
         db.session.commit()
@@ -293,6 +324,7 @@ class LaunchCommand(_ExecutionCommand):
             session_id=self._session.id, user_id=g.user.id, username=g.user.username, dataset_id=dataset.id,
             database_id=dataset.database_id, inputs=inputs, fingerprint=preview.get("fingerprint"),
             compiled_sql=preview.get("sql"), sqllab_url=url, outcome=outcome, error=error,
+            i18n=texts_of(error=error) or None,
         )  # fmt: skip
         db.session.add(run)
         db.session.flush()
@@ -300,6 +332,6 @@ class LaunchCommand(_ExecutionCommand):
             execution = dict(self._session.execution or {})
             execution["last_run"] = {"id": run.id, "fingerprint": run.fingerprint, "url": url}
             self._session.execution = execution
-        ReviewSessionDAO.add_event(self._session, g.user, f"run.{outcome}",
-                                   after={"run_id": run.id, "sqllab_url": url, "error": error})  # fmt: skip
+        after = {"run_id": run.id, "sqllab_url": url, "error": str(error) if error else None}
+        ReviewSessionDAO.add_event(self._session, g.user, f"run.{outcome}", after=after)
         return run

@@ -67,8 +67,15 @@ class ProfileSessionDataCommand(OwnedSessionCommand):
         assert session is not None
         try:
             dataset = get_dataset(session.dataset_id)
-        except (DatasetNotFoundError, DatasetAccessError) as ex:
-            raise ReviewSessionError(f"The session's {ex}.", code="DATASET_UNAVAILABLE", status=422) from ex
+        except DatasetNotFoundError as ex:
+            message = Text("The session's dataset %(dataset)s does not exist.", dataset=ex.dataset_id)
+            raise ReviewSessionError(message, code="DATASET_UNAVAILABLE", status=422) from ex
+        except DatasetAccessError as ex:
+            message = Text(
+                "You do not have access to the session's dataset %(dataset)s: ask its owner or an admin for access.",
+                dataset=ex.dataset_id,
+            )
+            raise ReviewSessionError(message, code="DATASET_UNAVAILABLE", status=422) from ex
         findings = profile_data(session, dataset)
         kept = [row for row in session.findings if row.code not in DATA_FINDING_CODES]
         session.findings = kept + [finding_row(finding) for finding in findings]

@@ -20,7 +20,7 @@ from superset_review.adapters.datasets import (
     sample_rows,
     update_column_meanings,
 )
-from superset_review.extension.i18n import Text
+from superset_review.extension.i18n import Text, message_of
 from superset_review.semantics import (
     DecisionError,
     DictionaryEntry,
@@ -136,9 +136,9 @@ class ImportDatasetSourceCommand(_SemanticsCommand):
         try:
             dataset = get_dataset(self._dataset_id)
         except DatasetNotFoundError as ex:
-            raise ReviewSessionError(str(ex), code="DATASET_NOT_FOUND", status=404) from ex
+            raise ReviewSessionError(message_of(ex), code="DATASET_NOT_FOUND", status=404) from ex
         except DatasetAccessError as ex:
-            raise ReviewSessionError(str(ex), code="DATASET_FORBIDDEN", status=403) from ex
+            raise ReviewSessionError(message_of(ex), code="DATASET_FORBIDDEN", status=403) from ex
         if self._kind is SourceKind.REFERENCE_DATASET:
             entries = {
                 column.column_name: DictionaryEntry(column.column_name, column.verbose_name, column.description)
@@ -160,21 +160,28 @@ class ImportDatasetSourceCommand(_SemanticsCommand):
         available = {column.column_name for column in dataset.columns}
         if not name_column or name_column not in available or not (verbose_column or description_column):
             raise ReviewSessionError(
-                f"a dictionary table needs name_column and verbose_column and/or description_column among "
-                f"{sorted(available)}",
+                Text(
+                    "a dictionary table needs name_column and verbose_column and/or description_column among "
+                    "%(columns)s",
+                    columns=str(sorted(available)),
+                ),
                 code="DICTIONARY_TABLE_COLUMNS",
                 status=400,
             )
         for wanted in (verbose_column, description_column):
             if wanted and wanted not in available:
                 raise ReviewSessionError(
-                    f"column {wanted!r} is not in {dataset.table_name}", "DICTIONARY_TABLE_COLUMNS", 400
+                    Text("column %(column)s is not in %(table)s", column=repr(wanted), table=f"{dataset.table_name}"),
+                    "DICTIONARY_TABLE_COLUMNS",
+                    400,
                 )
         try:
             frame = sample_rows(dataset, DICTIONARY_TABLE_ROWS)
         except DatasetQueryError as ex:
             raise ReviewSessionError(
-                f"the dictionary table's database did not answer: {ex}", "SOURCE_UNREACHABLE", 502
+                Text("the dictionary table's database did not answer: %(error)s", error=message_of(ex)),
+                "SOURCE_UNREACHABLE",
+                502,
             ) from ex
         entries: dict[str, DictionaryEntry] = {}
         for row in frame.iter_rows(named=True):
@@ -202,8 +209,12 @@ class DecideSemanticsCommand(_SemanticsCommand):
             decisions = [Decision.from_dict({**raw, "by": by}) for raw in self._decisions]
             states = apply_batch(load_states(session.semantics or []), decisions)
         except DecisionError as ex:
-            position = f" (decision {ex.position + 1})" if ex.position is not None else ""
-            raise ReviewSessionError(f"{ex.message}{position}; nothing was changed", "BAD_DECISION", 400) from ex
+            message = (
+                Text("%(error)s (decision %(number)d); nothing was changed", error=ex.message, number=ex.position + 1)
+                if ex.position is not None
+                else Text("%(error)s; nothing was changed", error=ex.message)
+            )
+            raise ReviewSessionError(message, "BAD_DECISION", 400) from ex
         before = summary(session)
         session.semantics = dump_states(states)
         ReviewSessionDAO.add_event(
@@ -229,7 +240,7 @@ class ApplySemanticsCommand(_SemanticsCommand):
         }
         if not accepted:
             raise ReviewSessionError(
-                "no accepted meaning to apply: accept or override some first", "NOTHING_TO_APPLY", 400
+                Text("no accepted meaning to apply: accept or override some first"), "NOTHING_TO_APPLY", 400
             )
         meanings: dict[str, dict[str, str]] = {}
         for (column, field), value in accepted.items():
@@ -242,7 +253,9 @@ class ApplySemanticsCommand(_SemanticsCommand):
             message = getattr(ex, "message", None) or str(ex)
             status = 403 if "Forbidden" in type(ex).__name__ or "owner" in str(message).lower() else 422
             db.session.rollback()
-            raise ReviewSessionError(f"Superset refused the update: {message}", "WRITE_BACK_REFUSED", status) from ex
+            raise ReviewSessionError(
+                Text("Superset refused the update: %(error)s", error=f"{message}"), "WRITE_BACK_REFUSED", status
+            ) from ex
         for column in session.profile.get("columns", []):
             column.update(after.get(column["column_name"], {}))
         session.profile = dict(session.profile)

@@ -13,7 +13,7 @@ from superset_review.adapters.compile import check_sql, render_dataset_sql
 from superset_review.adapters.context import ContextError, RecoveredContext, Recovery, recover
 from superset_review.adapters.datasets import DatasetAccessError, DatasetNotFoundError, get_dataset
 from superset_review.execution.mappings import dump_mappings
-from superset_review.extension.i18n import Text
+from superset_review.extension.i18n import Text, keep_texts
 from superset_review.intake.jinja import find_template_variables
 from superset_review.intake.links import LinkError, LinkTarget, describe, parse_link
 from superset_review.policy.manifest import Mode
@@ -50,9 +50,9 @@ class StartReviewSessionCommand(BaseCommand):
         except ContextError as ex:
             raise ReviewSessionError(ex.message, code=ex.code, status=ex.status) from ex
         except DatasetNotFoundError as ex:
-            raise ReviewSessionError(str(ex), code="DATASET_NOT_FOUND", status=404) from ex
+            raise ReviewSessionError(ex.message, code="DATASET_NOT_FOUND", status=404) from ex
         except DatasetAccessError as ex:
-            raise ReviewSessionError(str(ex), code="DATASET_FORBIDDEN", status=403) from ex
+            raise ReviewSessionError(ex.message, code="DATASET_FORBIDDEN", status=403) from ex
 
     def run(self) -> ReviewSession:
         self.validate()
@@ -69,7 +69,8 @@ class StartReviewSessionCommand(BaseCommand):
             dashboard_id=context.dashboard_id,
             title=f"{context.dataset_name}" + (f" from {context.dashboard_title}" if context.dashboard_title else ""),
             state=SessionState.IMPORTING.value,
-            context={**context.to_dict(), "link": describe(self._target)},
+            # The link's description is a Text: kept beside it (the session's reader translates the context).
+            context=dict(keep_texts(context.to_dict(), link=describe(self._target))),
             profile=profile,
         )
         session.execution = {"mappings": dump_mappings(initial_mappings(dataset, session.context))}
