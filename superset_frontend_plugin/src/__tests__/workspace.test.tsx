@@ -165,6 +165,21 @@ describe('menu keyboard', () => {
   });
 });
 
+describe('jump to a finding\'s target', () => {
+  it.each([
+    ['column', 'sales', ['sales'], 'semantics'],
+    ['column', 'sales', [], 'summary'],
+    ['variable', 'deal_size', [], 'mappings'],
+    ['filter', 'Country', [], 'summary'],
+    ['sql', null, [], 'preview'],
+    ['dataset', null, [], 'summary'],
+  ] as const)('a %s target (%s) is shown in %s', async (kind, target, semanticColumns, tab) => {
+    const { tabOfTarget, targetId } = await import('../workspace/SessionView');
+    expect(tabOfTarget({ target_kind: kind, target }, new Set(semanticColumns))).toBe(tab);
+    expect(targetId('summary', 'column', 'a b/c')).toBe('review-target-summary-column-a%20b%2Fc');
+  });
+});
+
 describe('server values', () => {
   it('are labelled in the page language, and unknown ones stay readable', async () => {
     const { label } = await import('../i18n');

@@ -2,7 +2,7 @@ import {
   Alert, Button, Card, Collapse, Descriptions, Empty, Input, List, Modal, Progress, Radio, Skeleton, Space, Table,
   Tabs, Tag, Typography, Upload,
 } from 'antd';
-import React, { useEffect, useState } from 'react';
+import { useEffect, useState } from 'react';
 import { label, t } from '../i18n';
 import { ApiError, api, type FieldState, type Finding, type Mapping, type Run, type Session, type Topic } from './client';
 import { SqlBlock, StateTag } from './parts';
@@ -10,17 +10,31 @@ import { useSession } from './useSession';
 
 type Act = (name: string, action: (session: Session) => Promise<Session>) => Promise<boolean>;
 
-/** The tab that shows a finding's target, by the target's kind. */
-const TAB_OF_TARGET: Record<string, string> = { column: 'semantics', variable: 'mappings', filter: 'summary', sql: 'preview' };
+/** Where a finding's target is shown: its tab, by the target's kind. A column is acted on in the semantics tab
+ * when it has a row there (candidates), and is shown in the summary's column table otherwise. */
+export function tabOfTarget(finding: Pick<Finding, 'target_kind' | 'target'>, semanticColumns: Set<string>): string {
+  if (finding.target_kind === 'column') return finding.target && semanticColumns.has(finding.target) ? 'semantics' : 'summary';
+  return ({ variable: 'mappings', filter: 'summary', sql: 'preview' } as Record<string, string>)[finding.target_kind] ?? 'summary';
+}
 
-/** The id of the element that shows a finding's target (a column, a variable, a filter), for the jump to it. */
-export function targetId(kind: string, name: string): string {
-  return `review-target-${kind}-${encodeURIComponent(name)}`;
+/** The id of the element that shows a target (a column, a variable, a filter) in a tab, for the jump to it. */
+export function targetId(tab: string, kind: string, name: string): string {
+  return `review-target-${tab}-${kind}-${encodeURIComponent(name)}`;
 }
 
 /** A target's name, focusable so that the jump from a finding lands on it (and shows the focus ring there). */
-function Target({ kind, name, children }: { kind: string; name: string; children?: React.ReactNode }) {
-  return <span id={targetId(kind, name)} tabIndex={-1} className="review-target">{children ?? name}</span>;
+function Target({ tab, kind, name }: { tab: string; kind: string; name: string }) {
+  return <span id={targetId(tab, kind, name)} tabIndex={-1} className="review-target">{name}</span>;
+}
+
+/** A paginated table's page, turned to the row a jump is looking for (and left alone while the session polls). */
+function usePageOf<Row>(rows: Row[], matches: (row: Row) => boolean, pageSize: number, focus: string | null) {
+  const [page, setPage] = useState(1);
+  useEffect(() => {
+    const index = focus === null ? -1 : rows.findIndex(matches);
+    if (index >= 0) setPage(Math.floor(index / pageSize) + 1);
+  }, [focus]); // eslint-disable-line react-hooks/exhaustive-deps -- follow the jump, not every poll
+  return { pageSize, current: page, onChange: setPage, hideOnSinglePage: true };
 }
 
 function ErrorBar({ error, onReload, onDismiss }: { error: ApiError; onReload: () => void; onDismiss: () => void }) {
@@ -34,7 +48,9 @@ function ErrorBar({ error, onReload, onDismiss }: { error: ApiError; onReload: (
   );
 }
 
-function Summary({ session }: { session: Session }) {
+const COLUMNS_PAGE = 25;
+
+function Summary({ session, focus }: { session: Session; focus: string | null }) {
   const filters = session.context.filters ?? [];
   const profile = session.profile;
   const statistics = profile.data?.statistics;
@@ -42,6 +58,7 @@ function Summary({ session }: { session: Session }) {
     (severity) => `${session.findings.filter((f) => f.severity === severity).length} ${t(`severity.${severity}`).toLowerCase()}`,
   );
   const columns = (profile.columns ?? []).map((column) => ({ ...column, stats: statistics?.columns[column.column_name] }));
+  const pagination = usePageOf(columns, (c) => c.column_name === focus, COLUMNS_PAGE, focus);
   return (
     <Space direction="vertical" style={{ width: '100%' }}>
       <Descriptions bordered size="small" column={2}>
@@ -58,7 +75,7 @@ function Summary({ session }: { session: Session }) {
       <Typography.Title level={5}>{t('filters.title')}</Typography.Title>
       {filters.length === 0 ? <Typography.Text>{t('filters.none')}</Typography.Text> : (
         <Table size="small" rowKey="filter_id" pagination={false} dataSource={filters} columns={[
-          { title: t('mappings.variable'), dataIndex: 'name', render: (name: string) => <Target kind="filter" name={name} /> },
+          { title: t('mappings.variable'), dataIndex: 'name', render: (name: string) => <Target tab="summary" kind="filter" name={name} /> },
           { title: t('semantics.column'), dataIndex: 'column' },
           { title: t('mappings.value'), dataIndex: 'value', render: (v: unknown) => JSON.stringify(v) },
           { title: t('mappings.provenance'), dataIndex: 'provenance' },
@@ -66,8 +83,8 @@ function Summary({ session }: { session: Session }) {
         ]} />
       )}
       <Typography.Title level={5}>{t('summary.columns')}</Typography.Title>
-      <Table size="small" rowKey="column_name" dataSource={columns} pagination={{ pageSize: 25, hideOnSinglePage: true }} columns={[
-        { title: t('semantics.column'), dataIndex: 'column_name', render: (name: string, c) => <span>{name}{profile.data?.pii_columns[name] ? <Tag color="#A0182B" style={{ color: '#fff', marginLeft: 6 }}>PII: {profile.data.pii_columns[name]}</Tag> : null}{c.verbose_name ? <div><Typography.Text type="secondary">{c.verbose_name}</Typography.Text></div> : null}</span> },
+      <Table size="small" rowKey="column_name" dataSource={columns} pagination={pagination} columns={[
+        { title: t('semantics.column'), dataIndex: 'column_name', render: (name: string, c) => <span><Target tab="summary" kind="column" name={name} />{profile.data?.pii_columns[name] ? <Tag color="#A0182B" style={{ color: '#fff', marginLeft: 6 }}>PII: {profile.data.pii_columns[name]}</Tag> : null}{c.verbose_name ? <div><Typography.Text type="secondary">{c.verbose_name}</Typography.Text></div> : null}</span> },
         { title: t('summary.type'), dataIndex: 'type' },
         { title: t('summary.nulls'), key: 'nulls', render: (_, c) => c.stats?.null_rate == null ? '' : `${Math.round(c.stats.null_rate * 100)}%` },
         { title: t('summary.distinct'), key: 'distinct', render: (_, c) => c.stats?.distinct ?? '' },
@@ -85,7 +102,8 @@ function Findings({ findings, onJump }: { findings: Finding[]; onJump: (finding:
   }));
   return (
     <Collapse
-      defaultActiveKey={['blocking', 'warning']}
+      // Blocking and warning findings open; information opens too when there is nothing more pressing.
+      defaultActiveKey={groups.some((g) => g.severity !== 'info' && g.items.length) ? ['blocking', 'warning'] : ['info']}
       items={groups.filter((g) => g.items.length).map((group) => ({
         key: group.severity,
         label: `${t(`severity.${group.severity}`)} (${group.items.length})`,
@@ -107,11 +125,7 @@ const SEMANTICS_PAGE = 50;
 function Semantics({ session, act, busy, focus }: { session: Session; act: Act; busy: string | null; focus: string | null }) {
   const states = session.semantics ?? [];
   const proposed = states.filter((s) => s.status === 'proposed');
-  const [page, setPage] = useState(1);
-  useEffect(() => {
-    const index = focus === null ? -1 : states.findIndex((s) => s.column === focus);
-    if (index >= 0) setPage(Math.floor(index / SEMANTICS_PAGE) + 1);
-  }, [focus]); // eslint-disable-line react-hooks/exhaustive-deps -- follow the jump, not every poll
+  const pagination = usePageOf(states, (s) => s.column === focus, SEMANTICS_PAGE, focus);
   const firstRowOf = new Map<string, string>();
   states.forEach((s) => { if (!firstRowOf.has(s.column)) firstRowOf.set(s.column, s.field); });
   const decide = (state: FieldState, action: string, candidate_index?: number) =>
@@ -131,8 +145,8 @@ function Semantics({ session, act, busy, focus }: { session: Session; act: Act; 
         <Button type="primary" onClick={() => void act('semantics.apply', api.apply)}>{t('semantics.apply')}</Button>
       </Space>
       <Table<FieldState> size="small" rowKey={(s) => `${s.column}:${s.field}`} dataSource={states}
-        pagination={{ pageSize: SEMANTICS_PAGE, hideOnSinglePage: true, current: page, onChange: setPage }} columns={[
-          { title: t('semantics.column'), dataIndex: 'column', render: (c: string, s) => firstRowOf.get(c) === s.field ? <Target kind="column" name={c} /> : c },
+        pagination={pagination} columns={[
+          { title: t('semantics.column'), dataIndex: 'column', render: (c: string, s) => firstRowOf.get(c) === s.field ? <Target tab="semantics" kind="column" name={c} /> : c },
           { title: t('semantics.field'), dataIndex: 'field' },
           { title: t('semantics.value'), key: 'value', render: (_, s) => s.chosen?.value ?? (s.candidates.length
             ? <Space direction="vertical">{s.candidates.map((c, i) => (
@@ -199,7 +213,7 @@ function Mappings({ session, act }: { session: Session; act: Act }) {
     <Space direction="vertical" style={{ width: '100%' }}>
       <Button disabled={!pending.length} onClick={() => void act('mappings.approveAll', (s) => api.approve(s, null))}>{t('mappings.approveAll')}</Button>
       <Table<Mapping> size="small" rowKey="variable" pagination={false} dataSource={mappings} columns={[
-        { title: t('mappings.variable'), dataIndex: 'variable', render: (v: string, m) => <span><Target kind="variable" name={v} /> <Tag>{m.kind}</Tag></span> },
+        { title: t('mappings.variable'), dataIndex: 'variable', render: (v: string, m) => <span><Target tab="mappings" kind="variable" name={v} /> <Tag>{m.kind}</Tag></span> },
         { title: t('mappings.value'), dataIndex: 'value', render: (v: unknown) => <code>{JSON.stringify(v)}</code> },
         { title: t('mappings.provenance'), dataIndex: 'provenance' },
         { title: t('mappings.confidence'), dataIndex: 'confidence', render: (c: number) => `${Math.round(c * 100)}%` },
@@ -257,14 +271,14 @@ function Runs({ session }: { session: Session }) {
 export function SessionView({ id, onBack }: { id: number; onBack: () => void }) {
   const { session, busy, error, reload, act, dismiss } = useSession(id);
   const [tab, setTab] = useState('summary');
-  const [jumpTo, setJumpTo] = useState<{ kind: string; name: string; at: number } | null>(null);
+  const [jumpTo, setJumpTo] = useState<{ tab: string; kind: string; name: string; at: number } | null>(null);
   useEffect(() => {
     if (!jumpTo) return undefined;
     // The tab renders first (and the semantics table turns to the target's page): try for a few frames.
     let tries = 0;
     let frame = 0;
     const land = () => {
-      const element = document.getElementById(targetId(jumpTo.kind, jumpTo.name));
+      const element = document.getElementById(targetId(jumpTo.tab, jumpTo.kind, jumpTo.name));
       if (element) {
         element.scrollIntoView({ block: 'center' });
         element.focus({ preventScroll: true });
@@ -281,8 +295,9 @@ export function SessionView({ id, onBack }: { id: number; onBack: () => void }) 
   }
   const tasks = Object.entries(session.context.tasks ?? {}).filter(([, task]) => task.state !== 'done');
   const jump = (finding: Finding) => {
-    setTab(TAB_OF_TARGET[finding.target_kind] ?? 'summary');
-    if (finding.target) setJumpTo({ kind: finding.target_kind, name: finding.target, at: Date.now() });
+    const where = tabOfTarget(finding, new Set((session.semantics ?? []).map((s) => s.column)));
+    setTab(where);
+    if (finding.target) setJumpTo({ tab: where, kind: finding.target_kind, name: finding.target, at: Date.now() });
   };
   return (
     <Space direction="vertical" size="middle" style={{ width: '100%' }}>
@@ -305,9 +320,9 @@ export function SessionView({ id, onBack }: { id: number; onBack: () => void }) 
       ))}
       {error && <ErrorBar error={error} onReload={() => void reload()} onDismiss={dismiss} />}
       <Tabs activeKey={tab} onChange={setTab} items={[
-        { key: 'summary', label: t('tab.summary'), children: <Summary session={session} /> },
+        { key: 'summary', label: t('tab.summary'), children: <Summary session={session} focus={jumpTo?.tab === 'summary' && jumpTo.kind === 'column' ? jumpTo.name : null} /> },
         { key: 'findings', label: t('tab.findings', { count: session.findings.length }), children: <Findings findings={session.findings} onJump={jump} /> },
-        { key: 'semantics', label: t('tab.semantics'), children: <Semantics session={session} act={act} busy={busy} focus={jumpTo?.kind === 'column' ? jumpTo.name : null} /> },
+        { key: 'semantics', label: t('tab.semantics'), children: <Semantics session={session} act={act} busy={busy} focus={jumpTo?.tab === 'semantics' ? jumpTo.name : null} /> },
         { key: 'clarification', label: t('tab.clarification'), children: <Clarification session={session} act={act} busy={busy} /> },
         { key: 'mappings', label: t('tab.mappings'), children: <Mappings session={session} act={act} /> },
         { key: 'preview', label: t('tab.preview'), children: <PreviewLaunch session={session} act={act} busy={busy} /> },
