@@ -19,6 +19,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError
 
+from superset_review.extension.i18n import Text, joined
 from superset_review.llm.budget import UsageMeter
 from superset_review.llm.cache import AnswerCache, cache_key, stable_hash
 from superset_review.llm.errors import ErrorCode, LlmError, from_litellm
@@ -144,15 +145,16 @@ class Estimate:
     def refusal(self) -> str | None:
         wanted = self.tokens_in + self.tokens_out_max
         if self.budget_tokens is not None and self.used_tokens_today + wanted > self.budget_tokens:
-            return (
-                f"stage {self.stage!r} would use {wanted} tokens; {self.used_tokens_today} of its daily "
-                f"{self.budget_tokens} are spent"
-            )
+            return Text(
+                "stage %(stage)s would use %(wanted)d tokens; %(used)d of its daily %(budget)d are spent",
+                stage=repr(self.stage), wanted=wanted, used=self.used_tokens_today, budget=self.budget_tokens,
+            )  # fmt: skip
         if self.budget_usd is not None and self.used_usd_today + self.cost_usd > self.budget_usd:
-            return (
-                f"stage {self.stage!r} would cost ${self.cost_usd:.6f}; ${self.used_usd_today:.6f} of its daily "
-                f"${self.budget_usd:.2f} is spent"
-            )
+            return Text(
+                "stage %(stage)s would cost $%(cost)s; $%(used)s of its daily $%(budget)s is spent",
+                stage=repr(self.stage), cost=f"{self.cost_usd:.6f}", used=f"{self.used_usd_today:.6f}",
+                budget=f"{self.budget_usd:.2f}",
+            )  # fmt: skip
         return None
 
     def to_dict(self) -> dict[str, Any]:
@@ -336,7 +338,10 @@ class LlmGateway:
 
     def health(self) -> dict[str, Any]:
         if not self.settings.models:
-            return {"status": "degraded", "reason": "LLM not configured: LLM features are off, everything else works"}
+            return {
+                "status": "degraded",
+                "reason": Text("LLM not configured: LLM features are off, everything else works"),
+            }
         from superset_review.llm.dao import LlmLedgerDAO
 
         failing = []
@@ -346,10 +351,19 @@ class LlmGateway:
                 failing.append(f"{spec.name} ({outcomes[0]})")
         names = ", ".join(spec.name for spec in self.settings.models)
         if len(failing) == len(self.settings.models):
-            return {"status": "down", "reason": f"every model failed its recent calls: {', '.join(failing)}"}
+            return {
+                "status": "down",
+                "reason": Text("every model failed its recent calls: %(models)s", models=", ".join(failing)),
+            }
         if failing:
-            return {"status": "degraded", "reason": f"failing recently: {', '.join(failing)}; configured: {names}"}
-        return {"status": "ok", "reason": f"{len(self.settings.models)} model(s) configured: {names}"}
+            reason = Text(
+                "failing recently: %(failing)s; configured: %(models)s", failing=", ".join(failing), models=names
+            )
+            return {"status": "degraded", "reason": reason}
+        return {
+            "status": "ok",
+            "reason": Text("%(count)d model(s) configured: %(models)s", count=len(self.settings.models), models=names),
+        }
 
     # -- the pipeline ---------------------------------------------------------------------------------
     def _complete(self, request: CompletionRequest, ledger: _Ledger, started: float) -> CompletionResult:
@@ -378,7 +392,11 @@ class LlmGateway:
         ledger.values["estimated_tokens"] = estimate.tokens_in + estimate.tokens_out_max
         ledger.values["estimated_cost_usd"] = estimate.cost_usd
         if refusal := estimate.refusal():
-            raise LlmError(ErrorCode.QUOTA_EXHAUSTED, f"refused before sending: {refusal}", estimate=estimate.to_dict())
+            raise LlmError(
+                ErrorCode.QUOTA_EXHAUSTED,
+                Text("refused before sending: %(refusal)s", refusal=refusal),
+                estimate=estimate.to_dict(),
+            )
 
         deadline = started + self.settings.timeout_seconds
         chain: list[dict[str, Any]] = []
@@ -553,7 +571,7 @@ class LlmGateway:
     # -- helpers --------------------------------------------------------------------------------------
     def _require_models(self) -> None:
         if not self.settings.models:
-            raise LlmError(ErrorCode.NOT_CONFIGURED, "LLM not configured: add models to REVIEW_LLM_MODELS")
+            raise LlmError(ErrorCode.NOT_CONFIGURED, Text("LLM not configured: add models to REVIEW_LLM_MODELS"))
 
     def _decide(self, request: CompletionRequest | EmbeddingRequest, *, embedding: bool) -> PolicyDecision:
         try:
@@ -592,7 +610,7 @@ class LlmGateway:
             )
         if not decision.allowed:
             assert decision.code is not None
-            raise LlmError(decision.code, "; ".join(decision.reasons), policy=decision.to_dict())
+            raise LlmError(decision.code, joined(decision.reasons, "; "), policy=decision.to_dict())
         return decision
 
     def _mask(self, messages: list[dict[str, str]], decision: PolicyDecision) -> tuple[list[dict[str, str]], Any, int]:

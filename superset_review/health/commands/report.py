@@ -10,6 +10,7 @@ from superset.commands.base import BaseCommand
 from superset_review import __version__
 from superset_review.extension.constants import FEATURE_FLAG_DEFAULTS
 from superset_review.extension.flags import is_enabled
+from superset_review.extension.i18n import Text
 from superset_review.extension.redis import redis_url
 from superset_review.health.checks import (
     CheckResult,
@@ -56,14 +57,14 @@ class GetHealthReportCommand(BaseCommand):
         checks["pgvector"] = (
             timed(lambda: check_pgvector(engine))
             if checks["metadata_db"].status is Status.OK
-            else CheckResult(Status.DOWN, "the metadata database is down")
+            else CheckResult(Status.DOWN, Text("the metadata database is down"))
         )
         url = redis_url()
         checks["redis"] = timed(lambda: check_redis(url, self._timeout))
         broker_is_redis = _celery_conf().get("broker_url") == url
         if broker_is_redis and checks["redis"].status is Status.DOWN:
             # Pinging workers through a dead broker would only wait for the kombu retry loop to give up.
-            checks["worker"] = CheckResult(Status.DOWN, "the Celery broker (Redis) is down")
+            checks["worker"] = CheckResult(Status.DOWN, Text("the Celery broker (Redis) is down"))
         else:
             checks["worker"] = timed(lambda: check_worker(_ping_workers, self._timeout))
         checks["llm"] = timed(lambda: check_llm(lambda: LlmGateway.from_app().health()))
