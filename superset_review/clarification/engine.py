@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
-from superset_review.extension.i18n import I18N_KEY, Text, keep_texts, restore_text
+from superset_review.extension.i18n import Text, keep_texts, restore_text, restore_texts
 
 
 class TopicKind(StrEnum):
@@ -83,17 +83,6 @@ def _kept(record: Mapping[str, Any], name: str) -> str:
     return value if isinstance(value, Text) else str(value or "")
 
 
-def _kept_list(texts: Sequence[str]) -> list[dict[str, Any] | None]:
-    """The Texts of a list of messages, position by position (None for a plain string)."""
-    return [text.to_json() if isinstance(text, Text) else None for text in texts]
-
-
-def _restored_list(texts: Sequence[str], kept: Sequence[Mapping[str, Any] | None] | None) -> list[str]:
-    """A stored list of messages with the Texts kept for it restored (``_kept_list`` undone)."""
-    padded = [*(kept or ()), *([None] * len(texts))]
-    return [Text.from_json(json) if json else text for text, json in zip(texts, padded, strict=False)]
-
-
 @dataclass(frozen=True)
 class Answer:
     topic: str
@@ -131,9 +120,7 @@ class Clarification:
             "changes": list(self.changes),
             "phrased_by": self.phrased_by,
         }
-        kept = _kept_list(self.changes)
-        if any(kept):  # the changes' Texts, position by position
-            document[I18N_KEY] = {"changes": kept}
+        keep_texts(document, changes=list(self.changes))
         return document
 
     @classmethod
@@ -147,7 +134,7 @@ class Clarification:
             order=[topic.key for topic in topics],
             current=data.get("current"),
             answers={key: Answer(**value) for key, value in (data.get("answers") or {}).items()},
-            changes=_restored_list(list(data.get("changes") or ()), (data.get(I18N_KEY) or {}).get("changes")),
+            changes=restore_texts(data, "changes"),
             phrased_by=str(data.get("phrased_by") or "templates"),
         )
 

@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
-from superset_review.extension.i18n import I18N_KEY, Text
+from superset_review.extension.i18n import Text, keep_texts, restore_texts
 from superset_review.intake.jinja import TemplateScan, VariableKind
 
 APPROVAL_CONFIDENCE = 0.9
@@ -71,9 +71,7 @@ class ExecutionMapping:
         data = asdict(self)
         data.update(kind=self.kind.value, approval=self.approval.value, warnings=list(self.warnings))
         data["needs_approval"] = self.needs_approval
-        kept = [warning.to_json() if isinstance(warning, Text) else None for warning in self.warnings]
-        if any(kept):  # the warnings' Texts, position by position
-            data[I18N_KEY] = {"warnings": kept}
+        keep_texts(data, warnings=list(self.warnings))
         return data
 
     @classmethod
@@ -82,16 +80,9 @@ class ExecutionMapping:
             variable=str(data["variable"]), kind=MappingKind(data["kind"]), value=data.get("value"),
             provenance=str(data.get("provenance") or "none"), confidence=float(data.get("confidence") or 0.0),
             source=data.get("source"), transformed=bool(data.get("transformed")),
-            warnings=_restored_warnings(data), approval=Approval(data.get("approval") or "not_needed"),
+            warnings=tuple(restore_texts(data, "warnings")), approval=Approval(data.get("approval") or "not_needed"),
             approved_by=data.get("approved_by"), override=data.get("override"), line=data.get("line"),
         )  # fmt: skip
-
-
-def _restored_warnings(data: Mapping[str, Any]) -> tuple[str, ...]:
-    """The stored warnings, each the Text it was when one was kept."""
-    warnings = list(data.get("warnings") or ())
-    kept = [*((data.get(I18N_KEY) or {}).get("warnings") or ()), *([None] * len(warnings))]
-    return tuple(Text.from_json(json) if json else warning for warning, json in zip(warnings, kept, strict=False))
 
 
 def dump_mappings(mappings: Iterable[ExecutionMapping]) -> list[dict[str, Any]]:

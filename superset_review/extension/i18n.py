@@ -85,12 +85,19 @@ def message_of(error: BaseException) -> str:
     return message if isinstance(message, Text) else str(error)
 
 
-def texts_of(**fields: str | None) -> dict[str, dict[str, Any]]:
-    """The stored form of the fields that are Texts (plain strings, such as a model's own wording, stay as they are)."""
-    return {name: value.to_json() for name, value in fields.items() if isinstance(value, Text)}
+def texts_of(**fields: str | Sequence[str] | None) -> dict[str, Any]:
+    """The stored form of the fields that are Texts (plain strings, such as a model's own wording, stay as they are);
+    a list of messages keeps a Text or None per item."""
+    texts: dict[str, Any] = {}
+    for name, value in fields.items():
+        if isinstance(value, Text):
+            texts[name] = value.to_json()
+        elif isinstance(value, (list, tuple)) and any(isinstance(item, Text) for item in value):
+            texts[name] = [item.to_json() if isinstance(item, Text) else None for item in value]
+    return texts
 
 
-def keep_texts(record: MutableMapping[str, Any], **fields: str | None) -> MutableMapping[str, Any]:
+def keep_texts(record: MutableMapping[str, Any], **fields: str | Sequence[str] | None) -> MutableMapping[str, Any]:
     """Set ``fields`` on a record that is stored as JSON, keeping the Text of each under ``I18N_KEY``."""
     record.update(fields)
     texts = texts_of(**fields)
@@ -103,6 +110,13 @@ def restore_text(record: Mapping[str, Any], name: str) -> str | None:
     """A stored field as it was set: the Text when one was kept, the plain value otherwise."""
     kept = (record.get(I18N_KEY) or {}).get(name)
     return Text.from_json(kept) if kept else record.get(name)
+
+
+def restore_texts(record: Mapping[str, Any], name: str) -> list[str]:
+    """A stored list of messages as it was set: each item the Text it was when one was kept."""
+    values = list(record.get(name) or ())
+    kept = [*((record.get(I18N_KEY) or {}).get(name) or ()), *([None] * len(values))]
+    return [Text.from_json(text) if text else value for value, text in zip(values, kept, strict=False)]
 
 
 def localize(document: Any) -> Any:

@@ -23,6 +23,7 @@ from superset_review.extension.i18n import (
     localize,
     register_translations,
     restore_text,
+    restore_texts,
     texts_of,
 )
 from tests.services import REPO
@@ -119,6 +120,11 @@ def test_stored_records_are_localized_when_read(russian_app: Flask) -> None:
     assert I18N_KEY not in localized and I18N_KEY not in localized["findings"][0]
     assert localized["findings"][0]["message"] != record["message"] and "region" in localized["findings"][0]["message"]
     assert localized["next_action"] != "Fix the template." and localized["findings"][0]["note"] == "plain words"
+    warnings = keep_texts({}, warnings=["plain", Text(NO_DESCRIPTION, column="b")])
+    assert restore_texts(warnings, "warnings") == ["plain", "Column 'b' has no description."]
+    assert isinstance(restore_texts(warnings, "warnings")[1], Text)
+    listed = localize(warnings)["warnings"]
+    assert listed[0] == "plain" and listed[1] != "Column 'b' has no description." and "b" in listed[1]
     reply = in_readers_language(
         {"message": Text("Fix the template."), "gates": [{"message": Text("Fix the template.")}]}
     )
