@@ -43,11 +43,18 @@ def audit(page: Any) -> list[dict[str, Any]]:
     return violations
 
 
-def review_session(client: Any, source: int | str) -> int:
+def review_as_admin(page: Any, live_server: str, client: Any, source: int) -> str:
+    """A new review of ``source`` by the admin, who is logged in in the browser: the review's URL."""
     login(client, ADMIN)
     response = client.post(SESSIONS, json={"source": str(source)})
     assert response.status_code == 201, response.json
-    return int(response.json["id"])
+    log_in(page, live_server, ADMIN)
+    return f"{live_server}/dataset_review/?session={response.json['id']}"
+
+
+def show(page: Any, url: str) -> None:
+    page.goto(url)
+    page.get_by_role("heading", name=re.compile("sales_review_templated")).wait_for(timeout=60_000)
 
 
 def open_tab(page: Any, name: str) -> None:
@@ -58,13 +65,11 @@ def open_tab(page: Any, name: str) -> None:
 def test_every_state_passes_the_wcag_aa_audit(
     page: Any, live_server: str, examples: dict[str, int], client: Any, artifacts: Path
 ) -> None:
-    session_id = review_session(client, examples["templated"])
-    log_in(page, live_server, ADMIN)
+    review = review_as_admin(page, live_server, client, examples["templated"])
     page.goto(f"{live_server}/dataset_review/")
     page.get_by_role("table").filter(has_text="Metadata database").wait_for(timeout=60_000)
     found = {"home": audit(page)}
-    page.goto(f"{live_server}/dataset_review/?session={session_id}")
-    page.get_by_role("heading", name=re.compile("sales_review_templated")).wait_for(timeout=60_000)
+    show(page, review)
     found["summary"] = audit(page)
     for tab in ("Findings", "Semantics", "Clarification", "Mappings", "Preview", "Runs"):
         open_tab(page, tab)
@@ -108,9 +113,7 @@ def test_the_dashboard_menu_item_is_reached_with_the_keyboard(
 def test_a_finding_jumps_to_its_target(
     page: Any, live_server: str, examples: dict[str, int], client: Any, artifacts: Path
 ) -> None:
-    session_id = review_session(client, examples["templated"])
-    log_in(page, live_server, ADMIN)
-    page.goto(f"{live_server}/dataset_review/?session={session_id}")
+    show(page, review_as_admin(page, live_server, client, examples["templated"]))
     open_tab(page, "Findings")
     finding = page.locator(".ant-list-item").filter(has_text="COLUMN_NO_DESCRIPTION").last
     column = finding.get_by_role("button").inner_text().strip()
@@ -127,16 +130,14 @@ def test_a_finding_jumps_to_its_target(
 
 
 def test_fits_1280_px_without_jumps(page: Any, live_server: str, examples: dict[str, int], client: Any) -> None:
-    session_id = review_session(client, examples["templated"])
-    log_in(page, live_server, ADMIN)
+    review = review_as_admin(page, live_server, client, examples["templated"])
     page.add_init_script(
         """window.__shift = 0;
         new PerformanceObserver((list) => {
             for (const entry of list.getEntries()) if (!entry.hadRecentInput) window.__shift += entry.value;
         }).observe({ type: 'layout-shift', buffered: true });"""
     )
-    page.goto(f"{live_server}/dataset_review/?session={session_id}")
-    page.get_by_role("heading", name=re.compile("sales_review_templated")).wait_for(timeout=60_000)
+    show(page, review)
     page.wait_for_timeout(500)  # polling and late fonts would shift the page now, if anything did
     assert page.viewport_size["width"] == 1280
     for tab in ("Summary", "Semantics", "Mappings", "Preview"):
@@ -150,11 +151,9 @@ def test_fits_1280_px_without_jumps(page: Any, live_server: str, examples: dict[
 def test_in_russian_when_the_user_picks_russian(
     page: Any, live_server: str, examples: dict[str, int], client: Any, artifacts: Path
 ) -> None:
-    session_id = review_session(client, examples["templated"])
-    log_in(page, live_server, ADMIN)
+    review = review_as_admin(page, live_server, client, examples["templated"])
     page.goto(f"{live_server}/lang/ru")  # Superset's language menu (LANGUAGES in superset_config.py)
-    page.goto(f"{live_server}/dataset_review/?session={session_id}")
-    page.get_by_role("heading", name=re.compile("sales_review_templated")).wait_for(timeout=60_000)
+    show(page, review)
     assert page.get_by_role("tab", name=re.compile("Замечания")).count() == 1
     body = page.locator("#dataset-review-root").inner_text()
     assert "has no value and no default" not in body
