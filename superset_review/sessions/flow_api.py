@@ -3,6 +3,7 @@ DATASET_REVIEW_EXECUTION) of a review session."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 from flask import Response, g, request
@@ -53,6 +54,14 @@ class _FlowApi(SessionApi):
     def _load(self, schema: Schema) -> dict[str, Any]:
         loaded: dict[str, Any] = schema.load(request.json or {})
         return loaded
+
+    def _run_versioned(self, command: Callable[[int], OwnedSessionCommand]) -> Response:
+        """Run the command made for the session version the body names (400 without one)."""
+        try:
+            version = self._load(VersionSchema())["version"]
+        except ValidationError as error:
+            return self.invalid(error)
+        return self._run(command(version))
 
     def _run(self, command: OwnedSessionCommand, code: int = 200, **extra: Any) -> Response:
         try:
@@ -115,11 +124,7 @@ class ClarificationRestApi(_FlowApi):
             404: {$ref: '#/components/responses/404'}
             409: {description: The session changed since it was loaded}
         """
-        try:
-            version = self._load(VersionSchema())["version"]
-        except ValidationError as error:
-            return self.invalid(error)
-        return self._run(StartClarificationCommand(pk, is_admin(), version))
+        return self._run_versioned(lambda version: StartClarificationCommand(pk, is_admin(), version))
 
     @expose("/<int:pk>/clarification/answer", methods=("POST",))
     @protect()
@@ -221,11 +226,7 @@ class ClarificationRestApi(_FlowApi):
           responses:
             200: {description: The session}
         """
-        try:
-            version = self._load(VersionSchema())["version"]
-        except ValidationError as error:
-            return self.invalid(error)
-        return self._run(PauseClarificationCommand(pk, is_admin(), version))
+        return self._run_versioned(lambda version: PauseClarificationCommand(pk, is_admin(), version))
 
     @expose("/<int:pk>/clarification/finish", methods=("POST",))
     @protect()
@@ -245,11 +246,7 @@ class ClarificationRestApi(_FlowApi):
           responses:
             200: {description: The session and the summary}
         """
-        try:
-            version = self._load(VersionSchema())["version"]
-        except ValidationError as error:
-            return self.invalid(error)
-        return self._run(FinishClarificationCommand(pk, is_admin(), version))
+        return self._run_versioned(lambda version: FinishClarificationCommand(pk, is_admin(), version))
 
 
 class MappingRestApi(_FlowApi):
@@ -354,11 +351,7 @@ class ExecutionRestApi(_FlowApi):
             200: {description: The session; execution.preview holds the SQL or the diagnostics}
             409: {description: The session changed since it was loaded}
         """
-        try:
-            version = self._load(VersionSchema())["version"]
-        except ValidationError as error:
-            return self.invalid(error)
-        return self._run(PreviewCommand(pk, is_admin(), version))
+        return self._run_versioned(lambda version: PreviewCommand(pk, is_admin(), version))
 
     @expose("/<int:pk>/launch", methods=("POST",))
     @protect()
