@@ -10,8 +10,12 @@ BUNDLE := superset_review/static/dist/workspace.js
 FRONTEND_SOURCES := $(shell find $(FRONTEND)/src -type f 2>/dev/null) $(FRONTEND)/package.json $(FRONTEND)/vite.config.ts $(FRONTEND)/vite.entry.config.ts
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo -n)
 PYTEST_ARGS ?=
+# Every Python dependency, resolved once (`make lock`): each install is the same product.
+LOCK := requirements.lock
+# The installers themselves, pinned too: a newer pip or setuptools changes how the project builds.
+BOOTSTRAP := pip==26.3 setuptools==84.2.1 wheel==0.48.0
 
-.PHONY: run test test-python test-frontend bench lint build install system-deps clean translations
+.PHONY: run test test-python test-frontend bench lint build install system-deps clean translations lock
 
 run: install build
 	$(BIN)/superset-review up
@@ -45,11 +49,17 @@ install: $(INSTALLED)
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip setuptools wheel
+	$(BIN)/python -m pip install --quiet $(BOOTSTRAP)
 
-$(INSTALLED): $(BIN)/python setup.py
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+$(INSTALLED): $(BIN)/python setup.py $(LOCK)
+	$(BIN)/python -m pip install --quiet -c $(LOCK) -e ".[dev]"
 	touch $@
+
+# Refresh the lock deliberately: every dependency of setup.py (with the dev extra) at its newest allowed release.
+# uv is pinned in the lock itself (dev extra); review the diff, run `make test`, commit requirements.lock.
+lock: $(BIN)/python
+	$(BIN)/python -m pip install --quiet -c $(LOCK) uv
+	$(BIN)/uv pip compile setup.py --extra dev --python-version 3.11 --upgrade --quiet -o $(LOCK)
 
 build: $(BUNDLE)
 

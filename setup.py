@@ -55,6 +55,8 @@ setup(
         "gunicorn>=22",
         "rapidfuzz>=3",
         "openpyxl>=3.1",
+        # RE2: regular expressions over user text and LLM answers run in linear time.
+        "google-re2>=1.1",
     ],
     extras_require={
         "dev": [
@@ -65,6 +67,10 @@ setup(
             "playwright>=1.45",
             "types-requests",
             "types-PyYAML",
+            # The adversarial suite: every OpenAPI operation fuzzed against the real app.
+            "schemathesis>=4.3,<5",
+            # Resolves requirements.lock (`make lock`).
+            "uv>=0.5",
         ],
     },
     entry_points={
