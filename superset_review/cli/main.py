@@ -11,7 +11,8 @@ import click
 from flask import Flask
 
 from superset_review.embedded.errors import StackError
-from superset_review.extension.settings import SETTINGS_BY_KEY, ReviewConfigError, resolve_settings
+from superset_review.extension.redact import redact
+from superset_review.extension.settings import SETTINGS_BY_KEY, ReviewConfigError, resolve_settings, shown_value
 
 
 def _settings() -> dict[str, object]:
@@ -20,6 +21,9 @@ def _settings() -> dict[str, object]:
 
 
 def _fail(message: str) -> None:
+    """Stop with one line; whatever it quotes (a driver's error, a URL) is printed without credentials or secrets."""
+    secrets = [os.environ.get(key, "") for key, setting in SETTINGS_BY_KEY.items() if setting.secret]
+    message = redact(message, secrets)
     click.echo(message if message.startswith("superset-review:") else f"superset-review: {message}", err=True)
     sys.exit(2)
 
@@ -157,12 +161,11 @@ def prepare(admin_user: str, examples: bool) -> None:
 
 @cli.command()
 def check() -> None:
-    """Check every REVIEW_* value in the environment; prints each key with its value."""
+    """Check every REVIEW_* value in the environment; prints each key with its value (secrets as ***, URLs without
+    their credentials)."""
     settings = _settings()
     for key in SETTINGS_BY_KEY:
-        value = settings[key]
-        shown = "***" if "PASSWORD" in key and value else value
-        click.echo(f"{key} = {shown!r}")
+        click.echo(f"{key} = {shown_value(key, settings[key])}")
 
 
 from superset_review.cli.pii import pii  # noqa: E402

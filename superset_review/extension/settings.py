@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from superset_review.extension.redact import HIDDEN, redact
+
 
 class ReviewConfigError(SystemExit):
     """A wrong ``REVIEW_*`` value. A ``SystemExit`` so that startup stops with the one line, not a traceback."""
@@ -19,7 +21,7 @@ class ReviewConfigError(SystemExit):
     def __init__(self, key: str, accepts: str, got: Any) -> None:
         self.key = key
         self.accepts = accepts
-        self.message = f"superset-review: {key} must be {accepts} (got {got!r})"
+        self.message = f"superset-review: {key} must be {accepts} (got {shown_value(key, got)})"
         super().__init__(self.message)
 
     def __str__(self) -> str:
@@ -29,6 +31,15 @@ class ReviewConfigError(SystemExit):
 Parser = Callable[[Any], Any]
 
 
+def shown_value(key: str, value: Any) -> str:
+    """A value as ``superset-review check`` and configuration errors print it: a secret (a password, a salt, or the
+    value of a key nobody knows, which may be either) as ``***``, a URL without its credentials."""
+    setting = SETTINGS_BY_KEY.get(key)
+    if setting is None or setting.secret:
+        return HIDDEN if value not in (None, "") else repr(value)
+    return redact(repr(value))
+
+
 @dataclass(frozen=True)
 class Setting:
     key: str
@@ -36,6 +47,7 @@ class Setting:
     parse: Parser
     accepts: str
     doc: str
+    secret: bool = False  # never printed: `check` and errors show *** instead
 
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -157,6 +169,7 @@ SETTINGS: tuple[Setting, ...] = (
         _non_empty_string,
         "a non-empty password",
         "Password of that admin user (first start only; change it in Superset afterwards).",
+        secret=True,
     ),
     Setting(
         "REVIEW_REDIS_URL",
@@ -227,6 +240,7 @@ SETTINGS: tuple[Setting, ...] = (
         _optional_string,
         "a secret of at least 16 characters, or empty to derive one from SECRET_KEY",
         "Salt of the `hash` masking operator (salted SHA-256).",
+        secret=True,
     ),
     Setting(
         "REVIEW_PRODUCTION_DATABASES",

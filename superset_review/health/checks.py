@@ -16,6 +16,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from superset_review.extension.i18n import Text
+from superset_review.extension.redact import redact
 
 
 class Status(StrEnum):
@@ -32,10 +33,16 @@ class CheckResult:
     status: Status
     reason: str
     latency_ms: float = 0.0
+    # What a non-admin reads instead of ``reason`` when the reason names hosts, users or a driver's own words
+    # (None: the reason is fit for everyone).
+    public_reason: str | None = None
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, for_admin: bool = True) -> dict[str, Any]:
         data = asdict(self)
         data["status"] = self.status.value
+        data.pop("public_reason")
+        if not for_admin and self.public_reason is not None:
+            data["reason"] = self.public_reason
         return data
 
 
@@ -48,12 +55,17 @@ def timed(check: Callable[[], CheckResult]) -> CheckResult:
     try:
         result = check()
     except Exception as ex:  # noqa: BLE001 - a health check reports every failure instead of raising it
-        result = CheckResult(Status.DOWN, f"{type(ex).__name__}: {_first_line(ex)}")
-    return CheckResult(result.status, result.reason, round((time.perf_counter() - started) * 1000, 1))
+        # A driver's words name hosts, ports and users: admins read them (without credentials), others do not.
+        result = CheckResult(Status.DOWN, f"{type(ex).__name__}: {_first_line(ex)}", public_reason=NOT_REACHABLE)
+    latency = round((time.perf_counter() - started) * 1000, 1)
+    return CheckResult(result.status, result.reason, latency, result.public_reason)
+
+
+NOT_REACHABLE = Text("not reachable; an admin sees the reason on this page")
 
 
 def _first_line(ex: BaseException) -> str:
-    return (str(ex).strip().splitlines() or [""])[0][:300]
+    return redact((str(ex).strip().splitlines() or [""])[0][:300])
 
 
 def check_metadata_db(engine: Engine) -> CheckResult:
@@ -104,7 +116,9 @@ def check_worker(ping: Callable[[float], list[dict[str, Any]]], timeout: float) 
     if not replies:
         return CheckResult(Status.DOWN, Text("no Celery worker answered: start one with the imports in CELERY_CONFIG"))
     names = sorted(name for reply in replies for name in reply)
-    return CheckResult(Status.OK, Text("worker %(names)s answered", names=", ".join(names)))
+    # A worker's name is celery@<host>: admins only.
+    public = Text("%(count)d worker(s) answered", count=len(names))
+    return CheckResult(Status.OK, Text("worker %(names)s answered", names=", ".join(names)), public_reason=public)
 
 
 def check_llm(health: Callable[[], dict[str, Any]]) -> CheckResult:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
+
+from superset_review.extension.redact import redact
 
 
 class ErrorCode(StrEnum):
@@ -56,11 +59,14 @@ class LlmError(Exception):
         return {"error_code": self.code.value, "message": self.message, **self.details}
 
 
-def from_litellm(ex: BaseException) -> LlmError:
-    """Map whatever litellm raised to the taxonomy. Order matters: litellm's classes inherit from each other."""
+def from_litellm(ex: BaseException, secrets: Iterable[str] = ()) -> LlmError:
+    """Map whatever litellm raised to the taxonomy. Order matters: litellm's classes inherit from each other.
+
+    The provider's words reach users, so they are redacted first: no API key (``secrets`` are the configured ones),
+    token or URL credentials."""
     from litellm import exceptions as litellm  # the classes litellm raises, whatever the provider
 
-    text = str(ex).splitlines()[0][:300] if str(ex) else type(ex).__name__
+    text = redact(str(ex).splitlines()[0][:300], secrets) if str(ex).strip() else type(ex).__name__
     quota_words = ("insufficient_quota", "quota", "billing", "credit balance")
     mapping: list[tuple[type[BaseException], ErrorCode]] = [
         (litellm.ContextWindowExceededError, ErrorCode.DETERMINISTIC_FAILURE),

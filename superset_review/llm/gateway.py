@@ -12,8 +12,9 @@ import json
 import logging
 import math
 import os
+import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,6 +34,9 @@ logger = logging.getLogger(__name__)
 ROLES = frozenset({"system", "user", "assistant"})
 BACKOFF_SECONDS = 0.25
 BACKOFF_CAP_SECONDS = 4.0
+# A provider call gets this long past its own timeout before the gateway stops waiting for it: the client's own
+# timeout (litellm's) normally fires first and says more.
+HARD_TIMEOUT_GRACE_SECONDS = 0.25
 
 
 @dataclass(frozen=True)
@@ -196,6 +200,29 @@ def _litellm() -> Any:
     # holds hashes, not texts.
     litellm.turn_off_message_logging = True
     return litellm
+
+
+def bounded_call(call: Callable[[], Any], timeout: float, what: str) -> Any:
+    """``call()``, but the gateway waits at most ``timeout`` seconds for it, whatever the client does with its own
+    ``timeout=`` (litellm's Ollama embeddings, for one, ignore it). A call still running at the bound is left to end
+    on its own in a daemon thread; its answer is dropped."""
+    outcome: dict[str, Any] = {}
+    finished = threading.Event()
+
+    def target() -> None:
+        try:
+            outcome["value"] = call()
+        except BaseException as ex:  # noqa: BLE001 - carried to the waiting thread and raised there
+            outcome["error"] = ex
+        finally:
+            finished.set()
+
+    threading.Thread(target=target, name=f"llm-call:{what}", daemon=True).start()
+    if not finished.wait(max(timeout, 0.0) + HARD_TIMEOUT_GRACE_SECONDS):
+        raise LlmError(ErrorCode.TIMEOUT, f"{what} did not answer within {timeout:g}s")
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]
 
 
 def _check_messages(messages: Sequence[Mapping[str, Any]]) -> list[dict[str, str]]:
@@ -492,20 +519,25 @@ class LlmGateway:
         self, spec: ModelSpec, messages: list[dict[str, str]], params: dict[str, Any], timeout: float
     ) -> tuple[str, int, int]:
         litellm = _litellm()
+        api_key = self._api_key(spec)
         try:
-            response = litellm.completion(
-                model=spec.model,
-                messages=messages,
-                api_base=spec.api_base,
-                api_key=self._api_key(spec),
-                timeout=timeout,
-                num_retries=0,
-                **params,
+            response = bounded_call(
+                lambda: litellm.completion(
+                    model=spec.model,
+                    messages=messages,
+                    api_base=spec.api_base,
+                    api_key=api_key,
+                    timeout=timeout,
+                    num_retries=0,
+                    **params,
+                ),
+                timeout,
+                spec.name,
             )
         except LlmError:
             raise
         except Exception as ex:
-            raise from_litellm(ex) from ex
+            raise from_litellm(ex, [api_key or ""]) from ex
         try:
             text = response.choices[0].message.content
             usage = getattr(response, "usage", None)
@@ -542,19 +574,25 @@ class LlmGateway:
         litellm = _litellm()
         for spec in decision.models:
             try:
-                response = litellm.embedding(
-                    model=spec.model,
-                    input=texts,
-                    api_base=spec.api_base,
-                    api_key=self._api_key(spec),
-                    timeout=max(deadline - time.perf_counter(), 0.1),
-                    num_retries=0,
+                api_key = self._api_key(spec)
+                timeout = max(deadline - time.perf_counter(), 0.1)
+                response = bounded_call(
+                    lambda: litellm.embedding(
+                        model=spec.model,  # noqa: B023 - called before the loop moves on
+                        input=texts,
+                        api_base=spec.api_base,  # noqa: B023
+                        api_key=api_key,  # noqa: B023
+                        timeout=timeout,  # noqa: B023
+                        num_retries=0,
+                    ),
+                    timeout,
+                    spec.name,
                 )
                 vectors = [list(map(float, item["embedding"])) for item in response.data]
             except LlmError as error:
                 last_error = error
             except Exception as ex:  # noqa: BLE001 - mapped to the taxonomy
-                last_error = from_litellm(ex)
+                last_error = from_litellm(ex, [api_key or ""])
             else:
                 tokens_in = int(getattr(getattr(response, "usage", None), "prompt_tokens", 0) or 0)
                 cost = spec.cost_usd(tokens_in, 0)

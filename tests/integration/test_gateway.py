@@ -3,6 +3,7 @@ ledger in the real metadata database."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -312,6 +313,37 @@ def test_embeddings(make_gateway: MakeGateway, llm_stub: LLMStub) -> None:
     result = make_gateway(models).embed(EmbeddingRequest(feature="domains", texts=["order date", "ann@example.com"]))
     assert len(result.vectors) == 2 and len(result.vectors[0]) == 8
     assert "ann@example.com" not in llm_stub.all_text()
+
+
+def test_an_embedding_that_ignores_its_timeout_is_bounded_by_the_gateway(
+    app: Any, make_gateway: MakeGateway, llm_stub: LLMStub
+) -> None:
+    """Whatever the client does with `timeout=` (litellm's Ollama embeddings have ignored it), the caller waits no
+    longer than the gateway's deadline and gets a TIMEOUT, recorded in the ledger."""
+    models = [
+        {"name": "local-embed", "model": "ollama/local-embed", "api_base": llm_stub.ollama_base, "embedding": True}
+    ]
+    llm_stub.script("local-embed", delay(4))
+    started = time.monotonic()
+    with pytest.raises(LlmError) as caught:
+        make_gateway(models, timeout=0.5, retries=0).embed(EmbeddingRequest(feature="domains", texts=["order date"]))
+    assert time.monotonic() - started < 2.0
+    assert caught.value.code is ErrorCode.TIMEOUT
+    row = ledger_row(app)
+    assert row["error_code"] == "TIMEOUT" and row["latency_ms"] < 2000
+
+
+def test_a_provider_error_reaches_users_redacted(app: Any, make_gateway: MakeGateway, llm_stub: LLMStub) -> None:
+    """A provider that echoes the key it was sent, or a URL with credentials, says neither to the user or ledger."""
+    echoed = {"error": {"message": "Incorrect API key provided: sk-test-not-a-real-key for https://bob:pa55word@proxy.local/v1",
+                        "type": "invalid_request_error", "code": "invalid_api_key"}}  # fmt: skip
+    llm_stub.script("gpt-stub", error(401, body=echoed))
+    with pytest.raises(LlmError) as caught:
+        make_gateway(retries=0).complete(ask())
+    said = f"{caught.value.message} {caught.value.to_dict()} {ledger_row(app)}"
+    for secret in ("sk-test-not-a-real-key", "pa55word", "bob:"):
+        assert secret not in said
+    assert caught.value.code is ErrorCode.PROVIDER_UNHEALTHY and "proxy.local" in caught.value.message
 
 
 PROVIDERS = ["openai", "anthropic", "ollama_chat"]

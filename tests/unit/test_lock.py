@@ -33,7 +33,9 @@ def test_every_requirement_of_the_project_is_pinned_within_its_range() -> None:
     for requirement in requirements:
         name = canonicalize_name(requirement.name)
         assert name in pins, f"{requirement.name} is not in requirements.lock: run `make lock`"
-        assert requirement.specifier.contains(pins[name], prereleases=True), f"{name}=={pins[name]} breaks {requirement}"
+        assert requirement.specifier.contains(pins[name], prereleases=True), (
+            f"{name}=={pins[name]} breaks {requirement}"
+        )
 
 
 def test_the_environment_is_the_locked_one() -> None:

@@ -82,3 +82,48 @@ def test_every_setting_is_documented_in_the_readme() -> None:
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
     missing = [setting.key for setting in SETTINGS if f"`{setting.key}`" not in readme]
     assert missing == []
+
+
+SALT = "a-salt-nobody-may-see"
+PASSWORD = "hunter2-do-not-print"
+
+
+@pytest.mark.parametrize(
+    ("values", "secret"),
+    [
+        ({"REVIEW_PII_HASH_SALT": "short-salt"}, "short-salt"),
+        ({"REVIEW_ADMIN_PASSWORD": 12345}, "12345"),
+        ({"REVIEW_REDIS_URL": "http://admin:hunter2-in-url@cache:6379"}, "hunter2-in-url"),
+        ({"REVIEW_PII_SALT": SALT}, SALT),  # a misspelt key may hold a secret too
+    ],
+)
+def test_configuration_errors_never_print_a_secret(values: dict[str, Any], secret: str) -> None:
+    with pytest.raises(ReviewConfigError) as caught:
+        resolve_settings(values, {})
+    assert secret not in str(caught.value)
+    assert next(iter(values)) in str(caught.value), "the key is still named"
+
+
+def test_check_prints_every_key_without_secrets_or_url_credentials() -> None:
+    import os
+    import subprocess
+    import sys
+
+    environment = {
+        **os.environ,
+        "REVIEW_ADMIN_PASSWORD": PASSWORD,
+        "REVIEW_PII_HASH_SALT": SALT,
+        "REVIEW_REDIS_URL": "redis://review:redis-pass-in-url@cache:6379/2",
+        "REVIEW_LLM_MODELS": '[{"name": "m", "model": "openai/m", "api_base": "https://u:base-pass@llm.local/v1"}]',
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "superset_review.cli.main", "check"],
+        env=environment, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-2000:]
+    printed = result.stdout + result.stderr
+    for secret in (PASSWORD, SALT, "redis-pass-in-url", "base-pass"):
+        assert secret not in printed
+    assert "REVIEW_ADMIN_PASSWORD = ***" in result.stdout
+    assert "cache:6379/2" in result.stdout, "the rest of the URL is still shown"
+    assert {line.split(" = ")[0] for line in result.stdout.splitlines()} == {setting.key for setting in SETTINGS}

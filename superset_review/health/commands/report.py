@@ -41,8 +41,11 @@ def _ping_workers(timeout: float) -> list[dict[str, Any]]:
 
 
 class GetHealthReportCommand(BaseCommand):
-    def __init__(self) -> None:
+    """``for_admin``: whether the reader may see reasons that name hosts, users and drivers' errors."""
+
+    def __init__(self, for_admin: bool = False) -> None:
         self._timeout = float(current_app.config["REVIEW_HEALTH_TIMEOUT_SECONDS"])
+        self._for_admin = for_admin
 
     def validate(self) -> None:
         """Nothing to validate: the report describes whatever state it finds."""
@@ -71,6 +74,6 @@ class GetHealthReportCommand(BaseCommand):
         return {
             "status": worst([check.status for check in checks.values()]).value,
             "version": __version__,
-            "checks": {name: check.to_dict() for name, check in checks.items()},
+            "checks": {name: check.to_dict(self._for_admin) for name, check in checks.items()},
             "feature_flags": {flag: is_enabled(flag) for flag in FEATURE_FLAG_DEFAULTS},
         }
