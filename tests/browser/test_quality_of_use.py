@@ -29,6 +29,7 @@ def audit(page: Any) -> list[dict[str, Any]]:
     # Evaluated through the DevTools protocol, which Superset's CSP does not govern (a <script> tag it would block).
     if not page.evaluate("typeof window.axe !== 'undefined'"):
         page.evaluate(AXE.read_text(encoding="utf-8"))
+    settle(page)
     violations: list[dict[str, Any]] = page.evaluate(
         """async () => {
             const result = await axe.run(document.querySelector('#dataset-review-root'), {
@@ -41,6 +42,22 @@ def audit(page: Any) -> list[dict[str, Any]]:
         }"""
     )
     return violations
+
+
+def settle(page: Any) -> None:
+    """Wait until the workspace shows its state: no animation or transition running (a fading element is audited at
+    the opacity it had in that frame) and no button or spinner still loading."""
+    page.wait_for_function(
+        """() => {
+            const root = document.querySelector('#dataset-review-root');
+            if (!root) return false;
+            const moving = document.getAnimations().some((animation) =>
+                animation.playState === 'running' && animation.effect?.getTiming().iterations !== Infinity
+                && root.contains(animation.effect?.target ?? null));
+            return !moving && !root.querySelector('.ant-btn-loading, .ant-spin-spinning, .ant-skeleton-active');
+        }""",
+        timeout=30_000,
+    )
 
 
 def review_as_admin(page: Any, live_server: str, client: Any, source: int) -> str:
@@ -138,7 +155,9 @@ def test_fits_1280_px_without_jumps(page: Any, live_server: str, examples: dict[
         }).observe({ type: 'layout-shift', buffered: true });"""
     )
     show(page, review)
-    page.wait_for_timeout(500)  # polling and late fonts would shift the page now, if anything did
+    # Late fonts and the first poll are what would shift the page: wait for them, not for a time.
+    page.evaluate("document.fonts.ready.then(() => true)")
+    settle(page)
     assert page.viewport_size["width"] == 1280
     for tab in ("Summary", "Semantics", "Mappings", "Preview"):
         open_tab(page, tab)
