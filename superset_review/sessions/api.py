@@ -9,7 +9,7 @@ from marshmallow import ValidationError
 from superset.extensions import db, security_manager
 
 from superset_review.extension.api import ReviewBaseApi
-from superset_review.extension.constants import ADMIN, API_ROUTE_BASE, MANAGE, READ, VIEW_MENU
+from superset_review.extension.constants import ADMIN, API_ROUTE_BASE, APPROVE, MANAGE, READ, VIEW_MENU
 from superset_review.extension.i18n import Text, current_language, localize
 from superset_review.semantics import SourceKind
 from superset_review.sessions.cache import cached_document, store_document
@@ -188,10 +188,12 @@ class ReviewSessionRestApi(SessionApi):
         """
         try:
             # The document is in the reader's language (its kept texts are translated when dumped).
-            key = f"{ReviewSessionDAO.document_key(pk, g.user.id, is_admin())}:{current_language()}"
+            # An approver who is not the owner reads the review they are asked to approve (their dataset access
+            # permitting).
+            key = f"{ReviewSessionDAO.document_key(pk, g.user.id, is_admin(), holds(APPROVE))}:{current_language()}"
             document = cached_document(key)
             if document is None:
-                session = ReviewSessionDAO.get_visible(pk, g.user.id, is_admin())
+                session = ReviewSessionDAO.get_visible(pk, g.user.id, is_admin(), holds(APPROVE))
                 document = json.dumps(ReviewSessionSchema().dump(session), default=str).encode()
                 store_document(key, document)
         except ReviewSessionError as error:

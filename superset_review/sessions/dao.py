@@ -10,25 +10,41 @@ from superset_review.sessions.exceptions import ReviewSessionNotFoundError
 from superset_review.sessions.models import ReviewEvent, ReviewSession
 
 
+def _may_read_dataset(dataset_id: int | None) -> bool:
+    """Whether the current user may query the dataset (Superset's own access check)."""
+    from superset_review.adapters.datasets import DatasetAccessError, DatasetNotFoundError, get_dataset
+
+    if dataset_id is None:
+        return False
+    try:
+        get_dataset(dataset_id)
+    except (DatasetAccessError, DatasetNotFoundError):
+        return False
+    return True
+
+
 class ReviewSessionDAO(BaseDAO[ReviewSession]):
     @staticmethod
-    def get_visible(session_id: int, user_id: int, is_admin: bool) -> ReviewSession:
-        """The session when ``user_id`` owns it (or is an admin); otherwise not found, never forbidden."""
+    def get_visible(session_id: int, user_id: int, is_admin: bool, approver: bool = False) -> ReviewSession:
+        """The session when ``user_id`` owns it (or is an admin), or, for an ``approver`` (a holder of can_approve),
+        when they may read its dataset; otherwise not found, never forbidden."""
         session: ReviewSession | None = db.session.get(ReviewSession, session_id)
-        if session is None or (session.owner_id != user_id and not is_admin):
+        if session is None or not (
+            session.owner_id == user_id or is_admin or (approver and _may_read_dataset(session.dataset_id))
+        ):
             raise ReviewSessionNotFoundError(session_id)
         return session
 
     @staticmethod
-    def document_key(session_id: int, user_id: int, is_admin: bool) -> str:
+    def document_key(session_id: int, user_id: int, is_admin: bool, approver: bool = False) -> str:
         """A key that changes whenever the session document does (its version moves with every write of the session
         row; events may be appended alone), after the same visibility check as ``get_visible``. Two small queries,
         no ORM load: what a reader polling an unchanged session pays."""
         sessions, events = ReviewSession.__table__, ReviewEvent.__table__
         row = db.session.execute(
-            sa.select(sessions.c.owner_id, sessions.c.version).where(sessions.c.id == session_id)
+            sa.select(sessions.c.owner_id, sessions.c.version, sessions.c.dataset_id).where(sessions.c.id == session_id)
         ).one_or_none()
-        if row is None or (row.owner_id != user_id and not is_admin):
+        if row is None or not (row.owner_id == user_id or is_admin or (approver and _may_read_dataset(row.dataset_id))):
             raise ReviewSessionNotFoundError(session_id)
         last_event = db.session.execute(
             sa.select(sa.func.max(events.c.id)).where(events.c.session_id == session_id)

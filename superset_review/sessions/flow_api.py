@@ -250,6 +250,7 @@ class ClarificationRestApi(_FlowApi):
 
 
 class MappingRestApi(_FlowApi):
+    feature_flag = FLAG_EXECUTION  # the mappings (and their runs) are the execution's, like preview and launch
     method_permission_name: ClassVar[dict[str, str]] = {"update_mappings": MANAGE, "approve_mappings": APPROVE,
                                                         "list_runs": READ}  # fmt: skip
     openapi_spec_component_schemas = (MappingChangesSchema, ApprovalSchema, RunSchema)

@@ -124,7 +124,7 @@ class ReviewEvent(ReviewModel):  # type: ignore[misc,valid-type]
 
 class ReviewRun(ReviewModel):  # type: ignore[misc,valid-type]
     """The immutable context of one launch: who, when, dataset, inputs, fingerprint, compiled SQL, SQL Lab link,
-    outcome. Inserted once; an update is refused here and by a database trigger."""
+    outcome. Inserted once; an update or a delete is refused here and by database triggers (TRUNCATE too)."""
 
     __tablename__ = "dataset_review_runs"
 
@@ -152,3 +152,8 @@ class RunImmutableError(Exception):
 @sa.event.listens_for(ReviewRun, "before_update")
 def _refuse_run_update(mapper: object, connection: object, target: ReviewRun) -> None:
     raise RunImmutableError(f"run {target.id} is an audit record and cannot be changed")
+
+
+@sa.event.listens_for(ReviewRun, "before_delete")
+def _refuse_run_delete(mapper: object, connection: object, target: ReviewRun) -> None:
+    raise RunImmutableError(f"run {target.id} is an audit record and cannot be deleted")

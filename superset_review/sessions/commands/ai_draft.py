@@ -11,13 +11,12 @@ from typing import Any
 
 from flask import g
 from marshmallow import Schema, fields
-from superset.extensions import db
 
 from superset_review.extension.i18n import Text
 from superset_review.llm.errors import LlmError
 from superset_review.llm.gateway import CompletionRequest, LlmGateway
 from superset_review.semantics import DecisionError, Field, Status, add_ai_drafts, dump_states, load_states, resolve
-from superset_review.sessions.commands.lifecycle import OwnedSessionCommand
+from superset_review.sessions.commands.lifecycle import OwnedSessionCommand, unit_of_work
 from superset_review.sessions.commands.semantics import summary
 from superset_review.sessions.dao import ReviewSessionDAO
 from superset_review.sessions.exceptions import ReviewSessionError
@@ -57,6 +56,7 @@ def _prompt(session: ReviewSession, columns: list[dict[str, Any]]) -> list[dict[
 class DraftMeaningsCommand(OwnedSessionCommand):
     """No version check: it runs in the worker, later than the request, on whatever the session is by then."""
 
+    @unit_of_work
     def run(self) -> ReviewSession:
         self.validate()
         session = self._session
@@ -108,5 +108,4 @@ class DraftMeaningsCommand(OwnedSessionCommand):
             session, g.user, "semantics.ai_drafted", before=before,
             after={**summary(session), "model": result.model, "ledger_id": result.ledger_id, "drafts": len(drafts)},
         )  # fmt: skip
-        db.session.commit()
         return session

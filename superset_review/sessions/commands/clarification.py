@@ -7,7 +7,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask import g
-from superset.extensions import db
 
 from superset_review.clarification.engine import (
     Answer,
@@ -23,7 +22,7 @@ from superset_review.execution.mappings import MappingKind, MappingValueError, o
 from superset_review.extension.i18n import Text, message_of
 from superset_review.semantics import DecisionError, Field, dump_states, load_states, override, resolve
 from superset_review.sessions.commands.execution import session_mappings, store_mappings
-from superset_review.sessions.commands.lifecycle import OwnedSessionCommand
+from superset_review.sessions.commands.lifecycle import OwnedSessionCommand, unit_of_work
 from superset_review.sessions.commands.profile import refresh_readiness
 from superset_review.sessions.dao import ReviewSessionDAO
 from superset_review.sessions.exceptions import ReviewSessionError
@@ -55,7 +54,6 @@ class _ClarificationCommand(OwnedSessionCommand):
         self._session.clarification = clarification.to_dict()
         refresh_readiness(self._session)
         ReviewSessionDAO.add_event(self._session, g.user, self.action, after=after)
-        db.session.commit()
         return self._session
 
 
@@ -68,6 +66,7 @@ class StartClarificationCommand(_ClarificationCommand):
 
     action = "clarification.started"
 
+    @unit_of_work
     def run(self) -> ReviewSession:
         self.validate()
         assert self._session is not None
@@ -93,6 +92,7 @@ class AnswerQuestionCommand(_ClarificationCommand):
         self._can_approve = can_approve
         self.duplicate = False
 
+    @unit_of_work
     def run(self) -> ReviewSession:
         self.validate()  # ownership only: a duplicate submission carries the version it was made on
         assert self._session is not None
@@ -179,6 +179,7 @@ class SkipQuestionCommand(_ClarificationCommand):
         if expert:
             self.action = "clarification.deferred"
 
+    @unit_of_work
     def run(self) -> ReviewSession:
         self.validate()
         clarification = self._load()
@@ -192,6 +193,7 @@ class SkipQuestionCommand(_ClarificationCommand):
 class PauseClarificationCommand(_ClarificationCommand):
     action = "clarification.paused"
 
+    @unit_of_work
     def run(self) -> ReviewSession:
         self.validate()
         clarification = self._load()
@@ -205,6 +207,7 @@ class PauseClarificationCommand(_ClarificationCommand):
 class FinishClarificationCommand(_ClarificationCommand):
     action = "clarification.finished"
 
+    @unit_of_work
     def run(self) -> ReviewSession:
         self.validate()
         clarification = self._load()

@@ -30,7 +30,7 @@ from superset_review.execution.mappings import (
 from superset_review.execution.structure import same_shape
 from superset_review.extension.i18n import I18N_KEY, Text, joined, keep_texts, message_of, restore_text, texts_of
 from superset_review.intake.jinja import TemplateScan, find_template_variables
-from superset_review.sessions.commands.lifecycle import OwnedSessionCommand
+from superset_review.sessions.commands.lifecycle import OwnedSessionCommand, unit_of_work
 from superset_review.sessions.commands.profile import refresh_readiness
 from superset_review.sessions.dao import ReviewSessionDAO
 from superset_review.sessions.exceptions import ReviewSessionError
@@ -106,6 +106,7 @@ class UpdateMappingsCommand(_ExecutionCommand):
         self._changes = changes
         self._can_approve = can_approve
 
+    @unit_of_work
     def run(self) -> ReviewSession:
         self.validate()
         assert self._session is not None
@@ -135,17 +136,20 @@ class UpdateMappingsCommand(_ExecutionCommand):
             c["variable"]: {"value": updated[by_name[c["variable"]]].value, "why": c["why"]} for c in self._changes
         }
         ReviewSessionDAO.add_event(self._session, g.user, "mappings.overridden", before=before, after=after)
-        db.session.commit()
         return self._session
 
 
 class ApproveMappingsCommand(_ExecutionCommand):
-    """Approve named mappings (or all that need it); the caller holds can_approve (the API checks it)."""
+    """Approve named mappings (or all that need it); the caller holds can_approve (the API checks it). An approver
+    need not own the review: one who may read its dataset sees its values and may approve them."""
+
+    approver_may_act = True
 
     def __init__(self, session_id: int, is_admin: bool, version: int, variables: list[str] | None) -> None:
         super().__init__(session_id, is_admin, version)
         self._variables = variables
 
+    @unit_of_work
     def run(self) -> ReviewSession:
         self.validate()
         assert self._session is not None
@@ -163,13 +167,13 @@ class ApproveMappingsCommand(_ExecutionCommand):
         store_mappings(self._session, updated, values_changed=False)
         refresh_readiness(self._session)
         ReviewSessionDAO.add_event(self._session, g.user, "mappings.approved", after={"approved": approved})
-        db.session.commit()
         return self._session
 
 
 class PreviewCommand(_ExecutionCommand):
     """Compile the effective inputs with Superset's template processor; refuse values that change the SQL."""
 
+    @unit_of_work
     def run(self) -> ReviewSession:
         self.validate()
         assert self._session is not None
@@ -195,7 +199,6 @@ class PreviewCommand(_ExecutionCommand):
         action = "preview.compiled" if compiled.ok else "preview.failed"
         after = {"fingerprint": preview["fingerprint"], "diagnostics": _without_texts(compiled.diagnostics)}
         ReviewSessionDAO.add_event(self._session, g.user, action, after=after)
-        db.session.commit()
         return self._session
 
     @staticmethod
@@ -274,6 +277,26 @@ class LaunchCommand(_ExecutionCommand):
         return failed
 
     def run(self) -> ReviewSession:
+        """A refused launch is recorded (run and event) before its error is raised; a launch whose tab Superset
+        could not make is rolled back whole (the half-made permalink included), then recorded as failed."""
+        try:
+            refusal = self._attempt()
+        except SqlLabLaunchError as ex:
+            reason = Text("Superset could not create the SQL Lab tab: %(error)s", error=message_of(ex))
+            self._record_failure(reason)
+            raise ReviewSessionError(
+                Text("Superset could not create the SQL Lab tab: %(error)s. Nothing was opened; retry.",
+                     error=message_of(ex)), code="LAUNCH_FAILED", status=502,
+            ) from ex  # fmt: skip
+        if refusal is not None:
+            raise refusal
+        assert self._session is not None
+        return self._session
+
+    @unit_of_work
+    def _attempt(self) -> ReviewSessionError | None:
+        """The tab (Superset's permalink), its run record and the event commit together: no tab without its audit
+        record. A refusal is returned, not raised, so that its record commits."""
         self.validate()
         session = self._session
         assert session is not None
@@ -291,31 +314,23 @@ class LaunchCommand(_ExecutionCommand):
         if failed:
             reasons = joined([item["message"] for item in failed], "; ")
             self._record(dataset, inputs, preview, None, "blocked", reasons)
-            db.session.commit()
-            raise ReviewSessionError(
+            return ReviewSessionError(
                 Text("Launch is blocked: %(gates)s", gates=joined([item["message"] for item in failed])),
                 code="LAUNCH_BLOCKED", status=409, details={"gates": failed},
             )  # fmt: skip
         template_params = {**inputs.get("template_params", {}), "url_params": inputs.get("url_params", {})}
-        try:
-            title = Text("Review: %(title)s", title=session.title).translated()  # a tab of the user's SQL Lab
-            url = create_sqllab_tab(dataset, preview["sql"], template_params, title)
-        except SqlLabLaunchError as ex:
-            db.session.rollback()
-            session = ReviewSessionDAO.get_visible(self._session_id, g.user.id, self._is_admin)
-            self._session = session
-            reason = Text("Superset could not create the SQL Lab tab: %(error)s", error=message_of(ex))
-            self._record(dataset, inputs, preview, None, "failed", reason)
-            db.session.commit()
-            raise ReviewSessionError(
-                Text("Superset could not create the SQL Lab tab: %(error)s. Nothing was opened; retry.",
-                     error=message_of(ex)), code="LAUNCH_FAILED", status=502,
-            ) from ex  # fmt: skip
-        run = self._record(dataset, inputs, preview, url, "launched", None)
+        title = Text("Review: %(title)s", title=session.title).translated()  # a tab of the user's SQL Lab
+        url = create_sqllab_tab(dataset, preview["sql"], template_params, title)
+        self.run_record = self._record(dataset, inputs, preview, url, "launched", None)
         refresh_readiness(session)
-        db.session.commit()
-        self.run_record = run
-        return session
+        return None
+
+    @unit_of_work
+    def _record_failure(self, reason: str) -> None:
+        self.validate()
+        assert self._session is not None
+        preview = (self._session.execution or {}).get("preview") or {}
+        self._record(self._dataset(), preview.get("inputs") or {}, preview, None, "failed", reason)
 
     def _record(self, dataset: Any, inputs: dict[str, Any], preview: dict[str, Any], url: str | None,
                 outcome: str, error: str | None) -> ReviewRun:  # fmt: skip

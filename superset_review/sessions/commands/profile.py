@@ -4,14 +4,13 @@ the previous ones. Runs in the request for a synchronous start, or in the worker
 from __future__ import annotations
 
 from flask import current_app, g
-from superset.extensions import db
 
 from superset_review.adapters.datasets import DatasetAccessError, DatasetNotFoundError, DatasetQueryError, get_dataset
 from superset_review.extension.i18n import Text, texts_of
 from superset_review.policy.manifest import Mode
 from superset_review.profiling.data_profile import data_profile
 from superset_review.profiling.findings import Finding
-from superset_review.sessions.commands.lifecycle import OwnedSessionCommand
+from superset_review.sessions.commands.lifecycle import OwnedSessionCommand, unit_of_work
 from superset_review.sessions.dao import ReviewSessionDAO
 from superset_review.sessions.exceptions import ReviewSessionError
 from superset_review.sessions.models import ReviewFinding, ReviewSession, Severity
@@ -61,6 +60,7 @@ def refresh_readiness(session: ReviewSession) -> None:
 class ProfileSessionDataCommand(OwnedSessionCommand):
     """No version check: it runs in the worker, later than the request, on whatever the session is by then."""
 
+    @unit_of_work
     def run(self) -> ReviewSession:
         self.validate()
         session = self._session
@@ -83,5 +83,4 @@ class ProfileSessionDataCommand(OwnedSessionCommand):
         statistics = (session.profile.get("data") or {}).get("statistics") or {}
         after = {"findings": len(findings), "rows": statistics.get("rows")}
         ReviewSessionDAO.add_event(session, g.user, "session.profiled", after=after)
-        db.session.commit()
         return session

@@ -10,7 +10,6 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from flask import g
-from superset.extensions import db
 
 from superset_review.adapters.datasets import (
     DatasetAccessError,
@@ -36,7 +35,7 @@ from superset_review.semantics import (
     resolve,
 )
 from superset_review.semantics.resolver import Decision
-from superset_review.sessions.commands.lifecycle import OwnedSessionCommand
+from superset_review.sessions.commands.lifecycle import OwnedSessionCommand, unit_of_work
 from superset_review.sessions.dao import ReviewSessionDAO
 from superset_review.sessions.exceptions import ReviewSessionError
 from superset_review.sessions.models import ReviewSession, SessionState
@@ -94,7 +93,6 @@ class _SemanticsCommand(OwnedSessionCommand):
             session.state = SessionState.SEMANTIC_SOURCE_REVIEW_NEEDED.value
             session.set_next_action(Text("Review the proposed meanings: accept, reject, override or lock them."))
         ReviewSessionDAO.add_event(session, g.user, action, before=before, after={**summary(session), **detail})
-        db.session.commit()
         return session
 
 
@@ -104,6 +102,7 @@ class ImportDictionaryFileCommand(_SemanticsCommand):
         self._filename = filename
         self._data = data
 
+    @unit_of_work
     def run(self) -> ReviewSession:
         self.validate()
         try:
@@ -131,6 +130,7 @@ class ImportDatasetSourceCommand(_SemanticsCommand):
         self._kind = kind
         self._columns_map = (name_column, verbose_column, description_column)
 
+    @unit_of_work
     def run(self) -> ReviewSession:
         self.validate()
         try:
@@ -200,6 +200,7 @@ class DecideSemanticsCommand(_SemanticsCommand):
         super().__init__(session_id, is_admin, expected_version)
         self._decisions = decisions
 
+    @unit_of_work
     def run(self) -> ReviewSession:
         self.validate()
         session = self._session
@@ -221,13 +222,13 @@ class DecideSemanticsCommand(_SemanticsCommand):
             session, g.user, "semantics.decided", before=before,
             after={**summary(session), "decisions": [dict(d) for d in self._decisions]},
         )  # fmt: skip
-        db.session.commit()
         return session
 
 
 class ApplySemanticsCommand(_SemanticsCommand):
     """Write accepted meanings to the Superset dataset, through Superset's own update command, as the user."""
 
+    @unit_of_work
     def run(self) -> ReviewSession:
         self.validate()
         session = self._session
@@ -252,13 +253,12 @@ class ApplySemanticsCommand(_SemanticsCommand):
         except Exception as ex:
             message = getattr(ex, "message", None) or str(ex)
             status = 403 if "Forbidden" in type(ex).__name__ or "owner" in str(message).lower() else 422
-            db.session.rollback()
             raise ReviewSessionError(
                 Text("Superset refused the update: %(error)s", error=f"{message}"), "WRITE_BACK_REFUSED", status
             ) from ex
-        for column in session.profile.get("columns", []):
-            column.update(after.get(column["column_name"], {}))
-        session.profile = dict(session.profile)
+        # New objects, not the stored ones changed in place: a JSON column whose value compares equal to what was
+        # loaded emits no UPDATE (and the review would lose what Superset now has).
+        columns = [{**column, **after.get(column["column_name"], {})} for column in session.profile.get("columns", [])]
+        session.profile = {**session.profile, "columns": columns}
         ReviewSessionDAO.add_event(session, g.user, "semantics.applied", before=before, after=after)
-        db.session.commit()
         return session

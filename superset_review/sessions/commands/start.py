@@ -8,6 +8,7 @@ from typing import Any
 from flask import current_app, g
 from superset.commands.base import BaseCommand
 from superset.extensions import db
+from superset.utils.decorators import transaction
 
 from superset_review.adapters.compile import check_sql, render_dataset_sql
 from superset_review.adapters.context import ContextError, RecoveredContext, Recovery, recover
@@ -26,6 +27,7 @@ from superset_review.profiling.findings import (
 )
 from superset_review.profiling.profile import metadata_profile
 from superset_review.sessions.commands.execution import initial_mappings
+from superset_review.sessions.commands.lifecycle import reraise_as_is
 from superset_review.sessions.commands.profile import finding_row, profile_data, refresh_readiness
 from superset_review.sessions.dao import ReviewSessionDAO
 from superset_review.sessions.exceptions import ReviewSessionError
@@ -55,6 +57,13 @@ class StartReviewSessionCommand(BaseCommand):
             raise ReviewSessionError(ex.message, code="DATASET_FORBIDDEN", status=403) from ex
 
     def run(self) -> ReviewSession:
+        session: ReviewSession = self._create()
+        if self._background and current_app.config["REVIEW_POLICY"].mode is Mode.DATA_MODE:
+            self._queue_data_profile(session)  # after the commit: the worker must find the session
+        return session
+
+    @transaction(on_error=reraise_as_is)
+    def _create(self) -> ReviewSession:
         self.validate()
         assert self._target is not None and self._context is not None
         context = self._context
@@ -90,9 +99,6 @@ class StartReviewSessionCommand(BaseCommand):
             after={"source": self._source, "dataset_id": context.dataset_id, "state": session.state,
                    "recovery": context.status.value, "findings": len(findings)},
         )  # fmt: skip
-        db.session.commit()
-        if background:
-            self._queue_data_profile(session)
         return session
 
     @staticmethod
