@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
 from superset_review.execution.mappings import CompileInputs
 from superset_review.extension.i18n import Text, keep_texts
+from superset_review.extension.linear_regex import compile_linear
 
 
 @dataclass(frozen=True)
@@ -116,7 +116,7 @@ def _diagnostic(
     return diagnostic
 
 
-_LEFTOVER = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)?[^}]*\}\}")
+_LEFTOVER = compile_linear(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)?[^}]*\}\}")
 
 
 def _unrendered(sql: str) -> list[tuple[str, int]]:

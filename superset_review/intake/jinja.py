@@ -15,7 +15,6 @@ The macros and context names come from ``superset/jinja_context.py`` (``JinjaTem
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum, auto
@@ -26,6 +25,7 @@ from jinja2.meta import find_undeclared_variables
 from jinja2.sandbox import SandboxedEnvironment
 
 from superset_review.extension.i18n import Text
+from superset_review.extension.linear_regex import compile_linear
 
 
 class VariableKind(StrEnum):
@@ -619,10 +619,10 @@ def _call_arguments(node: nodes.Call | nodes.Filter | nodes.Test) -> str:
 # ------------------------------------------------------------------------------------------------------- SQL hint
 
 # `<identifier> <comparison>` at the very end of the SQL text before a `{{ ... }}`: the column it is compared with.
-_COMPARISON_TAIL = re.compile(
+_COMPARISON_TAIL = compile_linear(
     r"""(?P<col>[A-Za-z_][A-Za-z0-9_$]*|"[^"]+"|`[^`]+`|\[[^\]]+\])"""
     r"""(?:\s*(?:==|=|!=|<>|<=|>=|<|>)|\s+(?:NOT\s+)?(?:I?LIKE|IN)|\s+BETWEEN)\s*\(?\s*['"%]*$""",
-    re.IGNORECASE,
+    case_insensitive=True,
 )
 _SQL_WORDS: Final = frozenset({"and", "or", "not", "where", "on", "when", "then", "else", "having", "by", "is", "case"})
 

@@ -18,7 +18,6 @@ models emit (``Slice.url`` = ``/explore/?slice_id=N``, ``SqlaTable.explore_url``
 from __future__ import annotations
 
 import json
-import re
 import uuid
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -30,6 +29,7 @@ import prison
 from prison.decoder import ParserException
 
 from superset_review.extension.i18n import Text
+from superset_review.extension.linear_regex import compile_linear
 
 RefKind = Literal["id", "slug", "uuid"]
 
@@ -37,12 +37,12 @@ MAX_LINK_LENGTH = 16_384
 MAX_QUERY_ARGS = 500
 
 # Superset's keys: filter-state and form-data keys come from `secrets.token_urlsafe`, permalink keys from hashids.
-_KEY = re.compile(r"[A-Za-z0-9_-]{1,512}")
-_DIGITS = re.compile(r"[0-9]{1,18}")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-_HAS_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
+_KEY = compile_linear(r"[A-Za-z0-9_-]{1,512}")
+_DIGITS = compile_linear(r"[0-9]{1,18}")
+_CONTROL = compile_linear(r"[\x00-\x1f\x7f]")
+_HAS_SCHEME = compile_linear(r"[A-Za-z][A-Za-z0-9+.-]*:")
 # "superset.example.com/...", "localhost:8088/...", "10.0.0.5:8088/...": a link copied without its scheme.
-_HOST_FIRST = re.compile(
+_HOST_FIRST = compile_linear(
     r"(?:localhost|[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?(?:[/?#]|$)"
 )
 

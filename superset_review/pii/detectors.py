@@ -9,8 +9,10 @@ handed to ``find_spans`` itself.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 
+import numpy as np
+import numpy.typing as npt
 import polars as pl
 
 from superset_review.pii import vectorized
@@ -40,14 +42,43 @@ def spans_with_context(text: str, context_types: frozenset[PiiType], rules: Sequ
 
 
 def _candidates(text: str, context_types: frozenset[PiiType], rules: Sequence[Rule]) -> Iterable[Span]:
+    encoded = text.encode()
+    # RE2 answers in UTF-8 byte offsets; the spans are in characters.
+    chars = None if len(encoded) == len(text) else _char_offsets(encoded)
     for rule in rules:
         gated = rule.context is not None and rule.pii_type not in context_types
-        marked = "pii" in rule.python.groupindex
-        for match in rule.python.finditer(text):
-            start, end = match.span("pii") if marked else match.span()
+        for start, end in _matches(rule, encoded):
+            if chars is not None:
+                start, end = int(chars[start]), int(chars[end])
             span = _validated(rule, text, start, end)
             if span is not None and (not gated or _has_context(rule, text, span)):
                 yield span
+
+
+def _matches(rule: Rule, encoded: bytes) -> Iterator[tuple[int, int]]:
+    """Byte spans of the rule's matches (its ``pii`` part where it marks one), as ``finditer`` with a look-behind
+    would find them: each RE2 match consumes a boundary character on either side of the core, so the next search
+    starts at the core's last character, which may be the next match's left boundary."""
+    regex = rule.linear
+    core, pii, dot = (regex.groupindex.get(name) for name in ("core", "pii", "dot"))
+    assert core is not None
+    position = 0
+    while (match := regex.search(encoded, position)) is not None:
+        start, end = match.span(core)
+        if dot is not None and match.start(dot) >= 0:
+            end = match.end(dot)
+        yield match.span(pii) if pii is not None else (start, end)
+        last = end - 1
+        while last > start and encoded[last] & 0xC0 == 0x80:  # back to the first byte of a UTF-8 character
+            last -= 1
+        # Only a one-character core at the very start could stand still; no rule is that short.
+        position = last if last > match.start() else end
+
+
+def _char_offsets(encoded: bytes) -> npt.NDArray[np.int64]:
+    """For every byte offset of ``encoded`` (and its end), how many characters come before it."""
+    starts = (np.frombuffer(encoded, dtype=np.uint8) & 0xC0) != 0x80
+    return np.concatenate(([0], np.cumsum(starts, dtype=np.int64)))
 
 
 def _validated(rule: Rule, text: str, start: int, end: int) -> Span | None:

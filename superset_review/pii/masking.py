@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import re
 from collections import Counter
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
@@ -31,6 +30,7 @@ from typing import Literal
 
 import polars as pl
 
+from superset_review.extension.linear_regex import compile_linear
 from superset_review.pii.detectors import find_spans
 from superset_review.pii.types import PiiInputError, PiiType, Span
 from superset_review.pii.vectorized import as_text
@@ -123,7 +123,7 @@ def _count(config: Mapping[str, object], key: str) -> int:
 class TokenVault:
     """Stable placeholders for one conversation: ``<TYPE_n>``, numbered per type in order of first sight."""
 
-    _TOKEN = re.compile(r"<[A-Z]+(?:_[A-Z]+)*_[0-9]+>")
+    _TOKEN = compile_linear(r"<[A-Z]+(?:_[A-Z]+)*_[0-9]+>")
 
     def __init__(self) -> None:
         self._tokens: dict[tuple[PiiType, str], str] = {}

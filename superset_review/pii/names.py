@@ -8,9 +8,9 @@ Long, unambiguous words may appear inside a longer token ("useremail", "phonenum
 from __future__ import annotations
 
 import itertools
-import re
 from dataclasses import dataclass
 
+from superset_review.extension.linear_regex import compile_linear
 from superset_review.pii.dictionaries import words
 from superset_review.pii.types import PiiType
 
@@ -96,8 +96,12 @@ KEY_TOKENS = frozenset({"id", "ids", "key", "pk", "fk", "uuid", "guid", "idx", "
 
 
 def tokens(column: str) -> list[str]:
-    spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", column)
-    return [token for token in re.split(r"[^0-9A-Za-z]+", spaced.lower()) if token]
+    spaced = _CAMEL.sub(r"\1 \2", column)
+    return [token for token in _NOT_ALPHANUMERIC.split(spaced.lower()) if token]
+
+
+_CAMEL = compile_linear(r"([a-z0-9])([A-Z])")
+_NOT_ALPHANUMERIC = compile_linear(r"[^0-9A-Za-z]+")
 
 
 def hint(column: str) -> NameHint | None:

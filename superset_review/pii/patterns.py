@@ -1,12 +1,14 @@
-"""The detection rules, written once for two regex engines.
+"""The detection rules, written once for two linear-time regex engines.
 
-Free text is scanned with Python's ``re`` (``detectors.find_spans``); columns are screened with Polars, whose
-Rust ``regex`` engine has no look-around. Every rule is therefore a *core* pattern both engines read the same way,
-plus a left boundary (a set of characters that may not precede a match). Python gets the boundary as a
-look-behind; Polars gets ``(?:^|[^...])``, which consumes one character that the column code strips again. Every
-character a core can start with is in its boundary set, so that stripped character is never part of the core.
-Right boundaries are ``\\b`` in both engines, and a core reads greedily past look-alike continuations (a fifth
-octet, a street name after a number) so that its validator can refuse them: neither engine needs look-ahead.
+Free text is scanned with RE2 (``detectors.find_spans``, every LLM prompt); columns are screened with Polars, whose
+Rust ``regex`` engine is linear too. Neither has look-around. Every rule is therefore a *core* pattern both engines
+read the same way, plus a left boundary (a set of characters that may not precede a match), given to both as
+``(?:^|[^...])``, which consumes one character that the column code strips again (and that the span of the core
+group leaves out). Every character a core can start with is in its boundary set, so that stripped character is
+never part of the core. Right boundaries are ``\\b`` for Polars; RE2's ``\\b`` is ASCII, so RE2 consumes the
+following character instead (every word-ending core ends in a word character). A core holds no ``\\b`` of its
+own, and reads greedily past look-alike continuations (a fifth octet, a street name after a number) so that its
+validator can refuse them: neither engine needs look-ahead.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cached_property
 
+from superset_review.extension.linear_regex import LinearRegex, compile_linear, word_boundaries
 from superset_review.pii import validators
 from superset_review.pii.dictionaries import (
     FIRST_NAMES,
@@ -45,8 +48,9 @@ class Context:
         return self.screen or self.words
 
     @cached_property
-    def regex(self) -> re.Pattern[str]:
-        return re.compile(self.words)
+    def regex(self) -> LinearRegex:
+        """Only searched in a window (never asked where), so each ``\\b`` may consume its neighbour."""
+        return compile_linear(word_boundaries(self.words))
 
 
 # A core may mark the part that is the PII with this group: "Mr. (?P<pii>John Smith)" masks the name, not the title.
@@ -62,11 +66,19 @@ class Rule:
     validate: Validator | None = None
     context: Context | None = None
     word_end: bool = True
+    dot_after: bool = False  # after the word end, a full stop belongs to the match ("Main St.")
 
     @cached_property
-    def python(self) -> re.Pattern[str]:
-        behind = f"(?<![{self.left}])" if self.left else ""
-        return re.compile(f"{behind}(?:{self.core}){self._end}")
+    def linear(self) -> LinearRegex:
+        """The rule for RE2: group ``core`` is the match; the boundary characters on either side are consumed.
+
+        With ``dot_after``, group ``dot`` holds the full stop when there is one.
+        """
+        behind = f"(?:^|[^{self.left}])" if self.left else ""
+        after = r"(?:[^\w]|$)" if self.word_end else ""
+        if self.dot_after:
+            after = r"(?:(?P<dot>\.)|[^\w]|$)"
+        return compile_linear(f"{behind}(?P<core>{self.core}){after}")
 
     @cached_property
     def rust(self) -> str:
@@ -87,7 +99,8 @@ class Rule:
 
     @property
     def _end(self) -> str:
-        return r"\b" if self.word_end else ""
+        end = r"\b" if self.word_end else ""
+        return end + r"\.?" if self.dot_after else end
 
 
 def _alternation(choices: Iterable[str]) -> str:
@@ -127,8 +140,9 @@ UPPER = "A-ZÀ-ÖØ-ÞĀĂĄĆČĎĐĒĖĘĚĞĢĪĮİĶĹĻĽŁŃŅŇŌŐŒŔŘ
 APOSTROPHES = "'\u2019"  # "O'Brien" is written with either
 NAME_WORD = rf"[{UPPER}][^\W\d_]*(?:[{APOSTROPHES}-][^\W\d_]+)?"
 HEX = "[0-9A-Fa-f]{1,4}"
-# A number followed by a street ("17151 2450 Crown St"): phone rules read it in so they can refuse it.
-STREET_TAIL = rf"(?:(?:[ ]{NAME_WORD}){{0,3}}[ ]{_SUFFIX}\b)?"
+# A number followed by a street ("17151 2450 Crown St"): phone rules read it in so they can refuse it. It ends
+# their core, so the rule's own word end is the boundary after the street word.
+STREET_TAIL = rf"(?:(?:[ ]{NAME_WORD}){{0,3}}[ ]{_SUFFIX})?"
 
 
 PHONE_LEFT = r"\w+(./-"
@@ -300,9 +314,9 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "street_address.suffix",
         PiiType.STREET_ADDRESS,
-        rf"[0-9]{{1,5}}[A-Za-z]?(?:[ ][0-9]{{1,5}})?,?[ ](?:{NAME_WORD}[ ]){{1,4}}{_SUFFIX}\b\.?",
+        rf"[0-9]{{1,5}}[A-Za-z]?(?:[ ][0-9]{{1,5}})?,?[ ](?:{NAME_WORD}[ ]){{1,4}}{_SUFFIX}",
         left=r"\w",
-        word_end=False,
+        dot_after=True,
     ),
     Rule(
         "street_address.prefix",

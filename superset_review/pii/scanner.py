@@ -14,13 +14,13 @@ sampled values that hold the type (``detectors.detect_series``, with the name as
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
 
+from superset_review.extension.linear_regex import compile_linear
 from superset_review.pii import names
 from superset_review.pii.detectors import detect_series
 from superset_review.pii.dictionaries import FIRST_NAMES, SURNAMES
@@ -328,4 +328,7 @@ def _read(path: Path, kind: str, reader: Callable[[], pl.DataFrame]) -> pl.DataF
 
 def _first_line(ex: Exception) -> str:
     lines = [line.strip() for line in str(ex).splitlines() if line.strip()]
-    return re.sub(r"\s+", " ", lines[0]) if lines else type(ex).__name__
+    return _SPACES.sub(" ", lines[0]) if lines else type(ex).__name__
+
+
+_SPACES = compile_linear(r"\s+")

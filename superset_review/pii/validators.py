@@ -8,9 +8,9 @@ says where the IBAN ends; a URL or IPv6 address at the end of a sentence leaves 
 from __future__ import annotations
 
 import ipaddress
-import re
 from dataclasses import dataclass
 
+from superset_review.extension.linear_regex import compile_linear
 from superset_review.pii.dictionaries import FIRST_NAMES, NOT_NAMES, SURNAMES
 
 # Lengths from the SWIFT IBAN registry. A known length turns a greedy, space-tolerant match into an exact one.
@@ -33,9 +33,11 @@ LOOK_ALIKES = (
     r"|^[0-9]{5}-[0-9]{4}$|^(?:19|20)[0-9]{2}[ -](?:19|20)[0-9]{2}$"
 )
 STREET_TAIL = r"[ ][^\d ]+$"
-_EXTENSION = re.compile(EXTENSION)
-_LOOK_ALIKES = re.compile(LOOK_ALIKES)
-_STREET_TAIL = re.compile(STREET_TAIL)
+_EXTENSION = compile_linear(EXTENSION)
+_LOOK_ALIKES = compile_linear(LOOK_ALIKES)
+_STREET_TAIL = compile_linear(STREET_TAIL)
+_NUMBERS = compile_linear("[0-9]+")
+_WORDS = compile_linear(r"[^\W\d_]+")
 
 
 _LETTER_VALUES = {ord(letter): str(value) for value, letter in enumerate("ABCDEFGHIJKLMNOPQRSTUVWXYZ", start=10)}
@@ -158,7 +160,7 @@ class PhoneCheck:
 
 def plausible_date(candidate: str) -> int | None:
     """A calendar date with a year 1900-2099 (or two digits); day/month in either order, as both are in use."""
-    parts = [int(part) for part in re.findall(r"[0-9]+", candidate)]
+    parts = [int(part) for part in _NUMBERS.findall(candidate)]
     if len(parts) == 2:  # the month was a word: day and year
         day, year = parts
         return len(candidate) if 1 <= day <= 31 and 1900 <= year <= 2099 else None
@@ -185,14 +187,14 @@ class NoStreetTail:
 
 def person_words(candidate: str) -> int | None:
     """Name words, none of them "The", "Bank" and the like (capitalised words that are never names)."""
-    found = re.findall(r"[^\W\d_]+", candidate)
+    found = _WORDS.findall(candidate)
     return None if any(word.lower() in NOT_NAMES for word in found) else len(candidate)
 
 
 def labelled_person(candidate: str) -> int | None:
     """After "Name:", a single word must be a listed name: "Name: Optional" in a type annotation is not a person
     (and "Name: Madonna" would need the lists to know her)."""
-    found = re.findall(r"[^\W\d_]+", candidate)
+    found = _WORDS.findall(candidate)
     if len(found) == 1 and found[0].lower() not in FIRST_NAMES | SURNAMES:
         return None
     return person_words(candidate)

@@ -14,7 +14,6 @@ person decides).
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
@@ -23,6 +22,7 @@ from typing import Any
 from rapidfuzz import fuzz, process
 
 from superset_review.extension.i18n import Text
+from superset_review.extension.linear_regex import compile_linear
 from superset_review.semantics.dictionary import Dictionary, DictionaryEntry
 
 DEFAULT_FUZZY_THRESHOLD = 88.0
@@ -101,16 +101,20 @@ def normalize_name(name: str) -> str:
     camelCase and PascalCase are split (``HTTPStatus`` -> ``http status``), as are letters from digits
     (``address2`` and ``address_2`` -> ``address 2``).
     """
-    spaced = _ACRONYM.sub(" ", name)
-    spaced = _CAMEL.sub(" ", spaced)
-    spaced = _DIGITS.sub(" ", spaced)
+    spaced = _ACRONYM.sub(r"\1 \2", name)
+    spaced = _CAMEL.sub(r"\1 \2", spaced)
+    spaced = _DIGIT_LETTER.sub(r"\1 \2", spaced)
+    spaced = _LETTER_DIGIT.sub(r"\1 \2", spaced)
     return " ".join(_SEPARATORS.split(spaced.lower())).strip()
 
 
-_ACRONYM = re.compile(r"(?<=[A-Z])(?=[A-Z][a-z])")
-_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
-_DIGITS = re.compile(r"(?<=[^\W\d_])(?=\d)|(?<=\d)(?=[^\W\d_])")
-_SEPARATORS = re.compile(r"[\s_\-]+")
+# RE2 has no look-around: each pattern consumes the two characters a space goes between. No two such places
+# share a character within one pattern, and the spaces put in create no new ones, so nothing is missed.
+_ACRONYM = compile_linear(r"([A-Z])([A-Z][a-z])")
+_CAMEL = compile_linear(r"([a-z0-9])([A-Z])")
+_DIGIT_LETTER = compile_linear(r"(\d)([^\W\d_])")
+_LETTER_DIGIT = compile_linear(r"([^\W\d_])(\d)")
+_SEPARATORS = compile_linear(r"[\s_\-]+")
 
 
 def _same_text(value: str) -> str:
