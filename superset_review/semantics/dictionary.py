@@ -26,6 +26,15 @@ DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 # An XLSX is a zip: its unpacked parts may be this many times the upload limit (a real workbook of text compresses
 # about 5-10x); beyond that it is refused as a zip bomb before openpyxl unpacks anything.
 XLSX_EXPANSION_LIMIT = 20
+# A dictionary describes one dataset's columns: a few hundred rows, rarely thousands. The caps bound the work a file
+# can ask for, whatever its size says: an XLSX declares its dimension ("A1:XFD1048576" is 17 billion cells) and
+# openpyxl would walk all of it; a sheet is read only this far down and across.
+MAX_ENTRIES = 10_000
+XLSX_MAX_ROWS = 100_000
+XLSX_MAX_COLUMNS = 100
+# Superset's own column lengths (TableColumn.column_name, TableColumn.verbose_name): longer text cannot be written back.
+MAX_COLUMN_NAME = 255
+MAX_VERBOSE_NAME = 1024
 
 COLUMN_HEADERS = ("column", "column_name", "name", "field", "field_name")
 VERBOSE_NAME_HEADERS = ("verbose_name", "label", "title", "display_name")
@@ -119,6 +128,7 @@ def parse_dictionary(data: bytes, filename: str, *, max_bytes: int = DEFAULT_MAX
             )
         )
         raise DictionaryError(DictionaryErrorCode.UNSUPPORTED_FORMAT, message)
+    _check_bounds(table.rows)
     entries, duplicates = _merge(table.rows)
     if not any(entry.verbose_name or entry.description for entry in entries):
         raise DictionaryError(
@@ -256,6 +266,45 @@ def _roles(raw_headers: Sequence[object]) -> tuple[_Roles, tuple[str, ...]]:
 _EMPTY_TABLE = Text("The file is empty: give a header row (column, verbose_name, description) and one row per column")
 
 
+def _check_bounds(rows: Sequence[DictionaryEntry]) -> None:
+    if len(rows) > MAX_ENTRIES:
+        raise _too_many_entries()
+    for entry in rows:
+        if len(entry.column) > MAX_COLUMN_NAME:
+            raise DictionaryError(
+                DictionaryErrorCode.MALFORMED,
+                Text(
+                    "A column name of %(length)d characters starts '%(start)s': Superset's column names have at most "
+                    "%(limit)d. Give the column's name as the dataset spells it and upload it again",
+                    length=len(entry.column),
+                    start=entry.column[:40],
+                    limit=MAX_COLUMN_NAME,
+                ),
+            )
+        if entry.verbose_name is not None and len(entry.verbose_name) > MAX_VERBOSE_NAME:
+            raise DictionaryError(
+                DictionaryErrorCode.MALFORMED,
+                Text(
+                    "The verbose name of column '%(column)s' has %(length)d characters; Superset keeps at most "
+                    "%(limit)d: shorten it (the description takes longer text) and upload it again",
+                    column=entry.column[:MAX_COLUMN_NAME],
+                    length=len(entry.verbose_name),
+                    limit=MAX_VERBOSE_NAME,
+                ),
+            )
+
+
+def _too_many_entries() -> DictionaryError:
+    return DictionaryError(
+        DictionaryErrorCode.TOO_LARGE,
+        Text(
+            "The dictionary has more than %(limit)d entries: keep only the rows of the dataset's columns (one row per "
+            "column) and upload it again",
+            limit=MAX_ENTRIES,
+        ),
+    )
+
+
 def _table_from_rows(rows: Iterable[tuple[int, Sequence[Any]]]) -> _Table:
     iterator = iter(rows)
     for _, header in iterator:
@@ -270,6 +319,8 @@ def _table_from_rows(rows: Iterable[tuple[int, Sequence[Any]]]) -> _Table:
         column, verbose_name, description = roles.entry(row)
         if column is not None:
             entries.append(DictionaryEntry(column, verbose_name, description))
+            if len(entries) > MAX_ENTRIES:
+                raise _too_many_entries()
         elif any(_text(cell) for cell in row):
             skipped.append(number)
     if not entries:
@@ -350,12 +401,11 @@ def _xlsx_rows(data: bytes, max_bytes: int) -> list[tuple[int, tuple[Any, ...]]]
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         try:
-            if not workbook.worksheets:
-                return []
-            rows = workbook.worksheets[0].iter_rows(values_only=True)
-            return [(number, row) for number, row in enumerate(rows, start=1) if any(_text(cell) for cell in row)]
+            return _sheet_rows(workbook)
         finally:
             workbook.close()
+    except DictionaryError:
+        raise
     except Exception as error:  # noqa: BLE001 - openpyxl raises many types on a damaged workbook; each is one message
         raise DictionaryError(
             DictionaryErrorCode.MALFORMED,
@@ -365,6 +415,39 @@ def _xlsx_rows(data: bytes, max_bytes: int) -> list[tuple[int, tuple[Any, ...]]]
                 error=type(error).__name__,
             ),
         ) from None
+
+
+def _sheet_rows(workbook: Any) -> list[tuple[int, tuple[Any, ...]]]:
+    """The first sheet's rows that hold something, read no further than the caps whatever the sheet declares."""
+    if not workbook.worksheets:
+        return []
+    sheet = workbook.worksheets[0]
+    # The declared dimension is the file's say-so: without it openpyxl pads rows only to the cells they hold.
+    sheet.reset_dimensions()
+    found: list[tuple[int, tuple[Any, ...]]] = []
+    previous: tuple[Any, ...] | None = None
+    read = 0
+    for number, row in enumerate(sheet.iter_rows(max_col=XLSX_MAX_COLUMNS, values_only=True), start=1):
+        # openpyxl hands out one shared tuple for each row missing from the file (a gap): the rest of a gap after
+        # its first row is no work, so a sheet with a row at 1048576 costs nothing for the empty rows above it.
+        if row is previous:
+            continue
+        previous = row
+        read += 1
+        if read > XLSX_MAX_ROWS:
+            raise DictionaryError(
+                DictionaryErrorCode.TOO_LARGE,
+                Text(
+                    "The sheet holds more than %(limit)d rows: a dictionary has one row per column of the dataset. "
+                    "Delete the rows below the dictionary (or upload it as CSV) and upload it again",
+                    limit=XLSX_MAX_ROWS,
+                ),
+            )
+        if any(cell is not None and _text(cell) for cell in row):
+            found.append((number, row))
+            if len(found) > MAX_ENTRIES + 1:  # the header row and the entries
+                raise _too_many_entries()
+    return found
 
 
 # --- JSON ------------------------------------------------------------------------------------------------------
@@ -426,7 +509,9 @@ def _json_list(items: list[Any]) -> _Table:
         raise DictionaryError(
             DictionaryErrorCode.EMPTY, Text("The JSON list is empty: give %(shapes)s", shapes=_JSON_SHAPES)
         )
-    keys: list[str] = []  # every item's keys, as header keys, in order of first appearance
+    if len(items) > MAX_ENTRIES:
+        raise _too_many_entries()
+    keys: dict[str, None] = {}  # every item's keys, as header keys, in order of first appearance
     for number, item in enumerate(items, start=1):
         if not isinstance(item, _JsonObject):
             raise DictionaryError(
@@ -438,17 +523,19 @@ def _json_list(items: list[Any]) -> _Table:
                     shapes=_JSON_SHAPES,
                 ),
             )
-        keys.extend(key for key in map(_header_key, item) if key not in keys)
-    roles, meaning = _roles(keys)
+        keys.update(dict.fromkeys(map(_header_key, item)))
+    headers = list(keys)
+    roles, meaning = _roles(headers)
+    role_keys = [headers[i] if i is not None else None for i in (roles.column, roles.verbose_name, roles.description)]
     entries: list[DictionaryEntry] = []
     skipped: list[int] = []
     for number, item in enumerate(items, start=1):
-        by_key = {_header_key(key): value for key, value in item.items()}
-        cells = [_json_text(by_key.get(key), number) for key in keys]
-        column, verbose_name, description = roles.entry(cells)
+        # Each item is read for the three role keys only: items x all keys is quadratic in a file of distinct keys.
+        texts = {_header_key(key): _json_text(value, number) for key, value in item.items()}
+        column, verbose_name, description = (texts.get(key) if key is not None else None for key in role_keys)
         if column is not None:
             entries.append(DictionaryEntry(column, verbose_name, description))
-        elif any(cells):
+        elif any(texts.values()):
             skipped.append(number)
     if not entries:
         raise DictionaryError(
@@ -463,6 +550,8 @@ def _json_mapping(document: _JsonObject) -> _Table:
         raise DictionaryError(
             DictionaryErrorCode.EMPTY, Text("The JSON object is empty: give %(shapes)s", shapes=_JSON_SHAPES)
         )
+    if len(document.pairs) > MAX_ENTRIES:
+        raise _too_many_entries()
     entries: list[DictionaryEntry] = []
     recognised = False
     for column, spec in document.pairs:
@@ -564,9 +653,9 @@ def _text(value: object) -> str:
 def _merge(rows: Iterable[DictionaryEntry]) -> tuple[list[DictionaryEntry], list[str]]:
     """One entry per column, the last row winning (in the position of the column's first row)."""
     merged: dict[str, DictionaryEntry] = {}
-    duplicates: list[str] = []
+    duplicates: dict[str, None] = {}  # an ordered set: a list's "in" is quadratic over many duplicates
     for entry in rows:
-        if entry.column in merged and entry.column not in duplicates:
-            duplicates.append(entry.column)
+        if entry.column in merged:
+            duplicates[entry.column] = None
         merged[entry.column] = entry
-    return list(merged.values()), duplicates
+    return list(merged.values()), list(duplicates)
