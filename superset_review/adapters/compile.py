@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from superset_review.execution.mappings import CompileInputs
+from superset_review.execution.mappings import PROCESSOR_NAMES, CompileInputs
 from superset_review.extension.i18n import Text, keep_texts
 from superset_review.extension.linear_regex import compile_linear
 
@@ -69,6 +69,18 @@ def compile_with_inputs(dataset: Any, inputs: CompileInputs) -> CompiledSql:
         ],
     }
     context: dict[str, Any] = {**(dataset.template_params_dict or {}), **inputs.template_params}
+    # A parameter named like the processor's own arguments crashes it; one named like its macros (or a context
+    # add-on of this Superset's configuration) is silently replaced by them.
+    own = PROCESSOR_NAMES | set(current_app.config.get("JINJA_CONTEXT_ADDONS") or {})
+    clashing = sorted(name for name in context if name in own)
+    if clashing:
+        message = Text(
+            "The template parameter '%(name)s' is named like one of Superset's own template names (%(names)s): "
+            "rename it in the dataset's SQL and template parameters.",
+            name=clashing[0],
+            names=", ".join(clashing),
+        )
+        return CompiledSql(None, [_diagnostic("error", "RESERVED_TEMPLATE_PARAM", message, clashing[0])])
     if inputs.time_range:
         from superset.utils.date_parser import get_since_until
 

@@ -78,6 +78,8 @@ class RecoveredContext:
     filters: list[RecoveredFilter] = field(default_factory=list)
     url_params: dict[str, Any] = field(default_factory=dict)
     template_params: dict[str, Any] = field(default_factory=dict)
+    # The URL and template parameters a permalink's stored state supplied (not the link itself): inferred values.
+    permalink_params: list[str] = field(default_factory=list)
     status: Recovery = Recovery.CONFIRMED
     # Texts: each becomes a CONTEXT_PARTIAL finding's message.
     notes: list[str] = field(default_factory=list)
@@ -90,7 +92,49 @@ class RecoveredContext:
 
 
 def recover(target: LinkTarget, dataset_id: int | None = None) -> RecoveredContext:
-    """What Superset holds for ``target``, as the current user. ``dataset_id`` picks a dashboard's dataset."""
+    """What Superset holds for ``target``, as the current user. ``dataset_id`` picks a dashboard's dataset.
+
+    Every value recovered is checked as a manual override is (``check_recovered``): a link is outside input.
+    """
+    context = _recover(target, dataset_id)
+    check_recovered(context)
+    return context
+
+
+def check_recovered(context: RecoveredContext) -> None:
+    """The URL parameters, filter values and time range a link, its filter state, Explore state or permalink
+    gave, held to the checks of a manual override (length and list caps, no Jinja delimiters, no control
+    characters, no template parameter named like the processor's own); the dataset's own template parameters
+    are Superset's, checked when the preview compiles."""
+    from superset_review.execution.mappings import MappingKind, MappingValueError, check_input
+
+    values: list[tuple[MappingKind, str, Any]] = [
+        (MappingKind.URL_PARAM, str(name), value) for name, value in context.url_params.items()
+    ]
+    params = context.template_params
+    values += [(MappingKind.TEMPLATE_PARAM, name, params[name]) for name in context.permalink_params if name in params]
+    for item in context.filters:
+        if item.filter_type == "filter_time" and isinstance(item.value, str):
+            values.append((MappingKind.TIME_RANGE, item.name, item.value))
+        elif item.column is not None and item.value is not None:
+            listed = item.value if isinstance(item.value, list) else [item.value]
+            values.append((MappingKind.FILTER_VALUES, item.column, listed))
+    for kind, name, value in values:
+        try:
+            check_input(kind, name, value)
+        except MappingValueError as ex:
+            raise ContextError(
+                "BAD_LINK_VALUE",
+                Text(
+                    "A value recovered from the link cannot be used: %(error)s Change it in Superset and paste the "
+                    "new link.",
+                    error=ex.args[0],
+                ),
+                400,
+            ) from ex
+
+
+def _recover(target: LinkTarget, dataset_id: int | None) -> RecoveredContext:
     if isinstance(target, (DatasetId, DatasetLink)):
         return _dataset_context("dataset", target.id if isinstance(target, DatasetId) else target.dataset_id)
     if isinstance(target, DashboardLink):
@@ -190,8 +234,24 @@ def _dashboard_permalink_context(key: str, dataset_id: int | None) -> RecoveredC
     value = _read_permalink(GetDashboardPermalinkCommand, "dashboard", key)
     state = value.get("state") or {}
     dashboard = _load_dashboard(value["dashboardId"])
-    return _build_dashboard_context(
-        dashboard, dataset_id, state.get("dataMask") or {}, Provenance.PERMALINK, dict(state.get("urlParams") or [])
+    url_params = _url_param_pairs(state.get("urlParams"))
+    context = _build_dashboard_context(dashboard, dataset_id, state.get("dataMask") or {}, Provenance.PERMALINK,
+                                       url_params)  # fmt: skip
+    context.permalink_params = list(url_params)
+    return context
+
+
+def _url_param_pairs(value: Any) -> dict[str, Any]:
+    """A permalink's ``urlParams`` ([[name, value], ...], as Superset stores them), or a 400 for another shape:
+    the state is whatever its creator posted."""
+    if value is None:
+        return {}
+    if isinstance(value, list) and all(isinstance(pair, list | tuple) and len(pair) == 2 for pair in value):
+        return {str(name): item for name, item in value}
+    raise ContextError(
+        "PERMALINK_INVALID",
+        Text("The permalink's URL parameters are not a list of name and value pairs: copy a new permalink."),
+        400,
     )
 
 
@@ -205,6 +265,8 @@ def _dashboard_context(target: DashboardLink, dataset_id: int | None) -> Recover
     elif target.permalink_key:
         context = _dashboard_permalink_context(target.permalink_key, dataset_id)
         context.url_params.update(target.url_params)
+        # What the link itself says is the reviewer's own input, not the permalink's.
+        context.permalink_params = [name for name in context.permalink_params if name not in target.url_params]
         return context
     elif target.native_filters_key:
         data_mask, provenance = _filter_state(dashboard.id, target.native_filters_key, notes)
@@ -397,7 +459,8 @@ def _explore_permalink_context(key: str) -> RecoveredContext:
     if value.get("chartId"):
         form_data.setdefault("slice_id", value["chartId"])
     context = _form_data_context(form_data, Provenance.PERMALINK, "explore")
-    context.url_params.update(dict(state.get("urlParams") or []))
+    context.url_params.update(_url_param_pairs(state.get("urlParams")))
+    context.permalink_params = list(context.url_params)
     return context
 
 
@@ -412,7 +475,12 @@ def _form_data_context(form_data: dict[str, Any], provenance: Provenance, kind: 
         context = _dataset_context(kind, datasource_id)
         if form_data.get("slice_id"):
             context.chart_id = int(form_data["slice_id"])
-    context.url_params = {str(k): v for k, v in (form_data.get("url_params") or {}).items()}
+    url_params = form_data.get("url_params") or {}
+    if not isinstance(url_params, dict):
+        raise ContextError(
+            "BAD_LINK_VALUE", Text("The Explore state's URL parameters are not an object: copy the link again."), 400
+        )
+    context.url_params = {str(k): v for k, v in url_params.items()}
     context.filters = [
         _adhoc_filter(item, provenance) for item in form_data.get("adhoc_filters") or [] if isinstance(item, dict)
     ]
@@ -472,7 +540,11 @@ def _sqllab_permalink_context(key: str) -> RecoveredContext:
         params = json.loads(raw_params) if isinstance(raw_params, str) else dict(raw_params)
     except ValueError:
         params = {}
-    return _sql_context(int(value["dbId"]), value.get("sql") or "", params)
+    if not isinstance(params, dict):
+        params = {}
+    context = _sql_context(int(value["dbId"]), value.get("sql") or "", params)
+    context.permalink_params = [str(name) for name in params]
+    return context
 
 
 def _sqllab_link_context(target: SqlLabLink) -> RecoveredContext:

@@ -21,7 +21,22 @@ from superset_review.intake.jinja import TemplateScan, VariableKind
 APPROVAL_CONFIDENCE = 0.9
 MAX_LIST_VALUES = 1_000
 MAX_TEXT = 2_000
+MAX_NAME = 250  # a variable's or parameter's name
 _JINJA_DELIMITERS = ("{{", "}}", "{%", "%}", "{#", "#}")
+# Names Superset's template processor takes as its own arguments (get_template_processor, BaseTemplateProcessor):
+# a template parameter of that name crashes it ("multiple values for argument 'table'") or changes how it runs;
+# and the names it puts in the Jinja context after the caller's parameters, Jinja's own globals and the time
+# bounds the preview sets: a parameter of that name would be silently replaced. The integration tests hold this
+# list to the names a live processor defines.
+PROCESSOR_NAMES = frozenset(
+    {
+        "database", "table", "query", "extra_cache_keys", "removed_filters", "applied_filters",
+        "url_param", "current_user_id", "current_username", "current_user_email", "current_user_roles",
+        "current_user_rls_rules", "cache_key_wrapper", "filter_values", "get_filters", "dataset", "get_time_filter",
+        "metric", "from_dttm", "to_dttm", "first_latest_partition", "latest_partitions", "latest_sub_partition",
+        "latest_partition", "range", "dict", "lipsum", "cycler", "joiner", "namespace",
+    }
+)  # fmt: skip
 
 
 class MappingKind(StrEnum):
@@ -109,7 +124,9 @@ _KINDS = {
     VariableKind.FROM_DTTM: MappingKind.TIME_RANGE,
     VariableKind.TO_DTTM: MappingKind.TIME_RANGE,
 }
-_FILTER_CONFIDENCE = {"url": 1.0, "permalink": 1.0, "filter_state": 1.0, "native_filter_default": 0.9}
+# A permalink's state is stored by whoever made it, not read off the link the reviewer holds: its values are
+# inferred, below APPROVAL_CONFIDENCE, and need an approval like any other guess.
+_CONFIDENCE = {"url": 1.0, "permalink": 0.8, "filter_state": 1.0, "native_filter_default": 0.9, "dataset_params": 1.0}
 
 
 def build_mappings(scan: TemplateScan, context: Mapping[str, Any]) -> list[ExecutionMapping]:
@@ -137,8 +154,9 @@ def build_mappings(scan: TemplateScan, context: Mapping[str, Any]) -> list[Execu
 def _url_param(name: str, has_default: bool, context: Mapping[str, Any]) -> ExecutionMapping:
     params = context.get("url_params") or {}
     if name in params:
-        provenance = "permalink" if "permalink" in str(context.get("link") or "").lower() else "url"
-        return ExecutionMapping(name, MappingKind.URL_PARAM, str(params[name]), provenance, 1.0, source=name)
+        provenance = "permalink" if name in (context.get("permalink_params") or ()) else "url"
+        value = str(params[name])
+        return ExecutionMapping(name, MappingKind.URL_PARAM, value, provenance, _CONFIDENCE[provenance], source=name)
     provenance = "template_default" if has_default else "none"
     return ExecutionMapping(name, MappingKind.URL_PARAM, None, provenance, 1.0 if has_default else 0.0)
 
@@ -146,7 +164,9 @@ def _url_param(name: str, has_default: bool, context: Mapping[str, Any]) -> Exec
 def _template_param(name: str, has_default: bool, context: Mapping[str, Any]) -> ExecutionMapping:
     params = context.get("template_params") or {}
     if name in params:
-        return ExecutionMapping(name, MappingKind.TEMPLATE_PARAM, params[name], "dataset_params", 1.0, source=name)
+        provenance = "permalink" if name in (context.get("permalink_params") or ()) else "dataset_params"
+        confidence = _CONFIDENCE[provenance]
+        return ExecutionMapping(name, MappingKind.TEMPLATE_PARAM, params[name], provenance, confidence, source=name)
     provenance = "template_default" if has_default else "none"
     return ExecutionMapping(name, MappingKind.TEMPLATE_PARAM, None, provenance, 1.0 if has_default else 0.0)
 
@@ -159,7 +179,7 @@ def _filter_values(column: str, context: Mapping[str, Any]) -> ExecutionMapping:
     if chosen is None:
         return ExecutionMapping(column, MappingKind.FILTER_VALUES, [], "none", 1.0)
     warnings: list[str] = []
-    confidence = _FILTER_CONFIDENCE.get(str(chosen.get("provenance")), 0.5)
+    confidence = _CONFIDENCE.get(str(chosen.get("provenance")), 0.5)
     if chosen.get("status") == "partial":
         confidence = min(confidence, 0.5)
         warnings.append(Text("Filter '%(filter)s' was only partly recovered.", filter=chosen.get("name")))
@@ -199,7 +219,7 @@ def _filter_values(column: str, context: Mapping[str, Any]) -> ExecutionMapping:
 def _time_range(context: Mapping[str, Any]) -> ExecutionMapping:
     for item in context.get("filters") or []:
         if item.get("filter_type") == "filter_time" and isinstance(item.get("value"), str):
-            confidence = _FILTER_CONFIDENCE.get(str(item.get("provenance")), 0.5)
+            confidence = _CONFIDENCE.get(str(item.get("provenance")), 0.5)
             return ExecutionMapping("time_range", MappingKind.TIME_RANGE, item["value"], str(item.get("provenance")),
                                     confidence, source=str(item.get("name")))  # fmt: skip
     return ExecutionMapping("time_range", MappingKind.TIME_RANGE, "No filter", "none", 1.0)
@@ -223,21 +243,32 @@ def refresh_mappings(old: Sequence[ExecutionMapping], fresh: Sequence[ExecutionM
 
 def check_value(mapping: ExecutionMapping, value: Any) -> Any:
     """``value`` as the variable's kind takes it, or ``MappingValueError`` saying what was wrong."""
-    label = f"{mapping.kind.value} '{mapping.variable}'"
-    if mapping.kind is MappingKind.FILTER_VALUES:
+    return check_input(mapping.kind, mapping.variable, value)
+
+
+def check_input(kind: MappingKind, variable: str, value: Any) -> Any:
+    """``value`` for a variable of ``kind`` named ``variable``, checked as a manual override is: the one check for
+    values set by hand and values recovered from links, filter state, Explore state and permalinks."""
+    label = f"{kind.value} '{variable[:MAX_NAME]}'"
+    _text(label, variable, MAX_NAME)
+    if kind is MappingKind.TEMPLATE_PARAM and variable in PROCESSOR_NAMES:
+        raise MappingValueError(
+            Text(
+                "%(label)s: '%(name)s' is a name Superset's template processor keeps for itself; rename the "
+                "parameter in the dataset's SQL and template parameters.",
+                label=label,
+                name=variable,
+            )
+        )
+    if kind is MappingKind.FILTER_VALUES:
         if not isinstance(value, list):
             raise MappingValueError(
                 Text('%(label)s takes a list of values, e.g. ["France", "Spain"] (got %(got)s).', label=label,
                      got=_kind(value))
             )  # fmt: skip
-        if len(value) > MAX_LIST_VALUES:
-            raise MappingValueError(
-                Text("%(label)s takes at most %(max)d values (got %(count)d).", label=label, max=MAX_LIST_VALUES,
-                     count=len(value))
-            )  # fmt: skip
-        return [_scalar(label, item) for item in value]
-    if mapping.kind in (MappingKind.URL_PARAM, MappingKind.TIME_RANGE):
-        if value is None and mapping.kind is MappingKind.URL_PARAM:
+        return _listed(label, value)
+    if kind in (MappingKind.URL_PARAM, MappingKind.TIME_RANGE):
+        if value is None and kind is MappingKind.URL_PARAM:
             return None
         if not isinstance(value, (str, int, float)) or isinstance(value, bool):
             raise MappingValueError(
@@ -245,8 +276,17 @@ def check_value(mapping: ExecutionMapping, value: Any) -> Any:
             )
         return _text(label, str(value))
     if isinstance(value, list):
-        return [_scalar(label, item) for item in value]
+        return _listed(label, value)
     return None if value is None else _scalar(label, value)
+
+
+def _listed(label: str, value: list[Any]) -> list[Any]:
+    if len(value) > MAX_LIST_VALUES:
+        raise MappingValueError(
+            Text("%(label)s takes at most %(max)d values (got %(count)d).", label=label, max=MAX_LIST_VALUES,
+                 count=len(value))
+        )  # fmt: skip
+    return [_scalar(label, item) for item in value]
 
 
 def _scalar(label: str, value: Any) -> Any:
@@ -259,9 +299,9 @@ def _scalar(label: str, value: Any) -> Any:
     )
 
 
-def _text(label: str, value: str) -> str:
-    if len(value) > MAX_TEXT:
-        raise MappingValueError(Text("%(label)s: a value has more than %(max)d characters.", label=label, max=MAX_TEXT))
+def _text(label: str, value: str, limit: int = MAX_TEXT) -> str:
+    if len(value) > limit:
+        raise MappingValueError(Text("%(label)s: a value has more than %(max)d characters.", label=label, max=limit))
     if any(delimiter in value for delimiter in _JINJA_DELIMITERS):
         raise MappingValueError(
             Text("%(label)s: values are data and cannot contain Jinja delimiters ({{ }}, {%% %%}).", label=label)

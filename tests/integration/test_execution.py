@@ -59,7 +59,9 @@ def test_dashboard_link_ends_in_the_sql_superset_itself_renders(
 ) -> None:
     session = session_from_dashboard
     country, deal_size, min_sales = (mapping(session, name) for name in ("country", "deal_size", "min_sales"))
-    assert (deal_size["value"], deal_size["provenance"], deal_size["approval"]) == ("Large", "permalink", "not_needed")
+    # A permalink's stored state is not the reviewer's own link: its values need an approval like other guesses.
+    assert (deal_size["value"], deal_size["provenance"], deal_size["approval"]) == ("Large", "permalink", "pending")
+    assert deal_size["confidence"] < 0.9 and deal_size["needs_approval"]
     assert (min_sales["value"], min_sales["provenance"]) == (0, "dataset_params")
     assert country["value"] == ["USA", "France"] and country["provenance"] == "permalink"
     assert country["approval"] == "pending" and "another dataset" in country["warnings"][0]
@@ -73,14 +75,15 @@ def test_dashboard_link_ends_in_the_sql_superset_itself_renders(
 
     blocked = post(client, session, "launch")
     assert blocked.status_code == 409 and blocked.json["error_code"] == "LAUNCH_BLOCKED"
-    assert [gate["gate"] for gate in blocked.json["gates"]] == ["mapping_approval"]
+    assert [gate["gate"] for gate in blocked.json["gates"]] == ["mapping_approval", "mapping_approval"]  # one each
 
     login(client, RUNNER)
     refused = post(client, session, "mappings/approve")
     assert refused.status_code == 403, "approving needs can_approve"
     login(client, ADMIN)
-    approved = post(client, session, "mappings/approve", variables=["country"])
+    approved = post(client, session, "mappings/approve", variables=["country", "deal_size"])
     assert approved.status_code == 200 and mapping(approved.json, "country")["approved_by"] == ADMIN
+    assert mapping(approved.json, "deal_size")["approved_by"] == ADMIN
     assert approved.json["state"] == "run_ready", "an approval changes no value: the preview stays current"
 
     login(client, RUNNER)
@@ -290,3 +293,132 @@ def test_a_dataset_changed_in_superset_since_the_preview_blocks_launch(
             dataset = db.session.get(SqlaTable, examples["templated"])
             dataset.sql = original
             db.session.commit()
+
+
+# --- hostile input: what a link, a permalink or the dataset's parameters may not do ------------------------------
+
+
+def _sqllab_permalink(app: Any, client: Any, examples: dict[str, int], params: dict[str, Any]) -> str:
+    from superset.connectors.sqla.models import SqlaTable
+    from superset.extensions import db
+
+    with app.app_context():
+        dataset = db.session.get(SqlaTable, examples["templated"])
+        sql, database_id = dataset.sql, dataset.database_id
+    login(client, ADMIN)
+    made = client.post("/api/v1/sqllab/permalink", json={"dbId": database_id, "sql": sql, "name": "x", "autorun": False,
+                                                         "templateParams": json.dumps(params)})  # fmt: skip
+    assert made.status_code == 201, made.json
+    return str(made.json["url"])
+
+
+@pytest.mark.parametrize(
+    ("params", "fragment"),
+    [
+        ({"table": "sales"}, "keeps for itself"),  # before: the review started, and its preview answered 500
+        ({"min_sales": "{{ config }}"}, "Jinja delimiters"),
+        ({"min_sales": ["x"] * 1001}, "at most 1000 values"),
+    ],
+)
+def test_a_sql_lab_permalinks_bad_template_parameter_is_a_400(
+    app: Any, client: Any, examples: dict[str, int], params: dict[str, Any], fragment: str
+) -> None:
+    link = _sqllab_permalink(app, client, examples, params)
+    login(client, RUNNER)
+    refused = client.post(SESSIONS, json={"source": link})
+    assert refused.status_code == 400 and refused.json["error_code"] == "BAD_LINK_VALUE"
+    assert fragment in refused.json["message"]
+
+
+def test_a_sql_lab_permalinks_template_parameter_needs_an_approval(
+    app: Any, client: Any, examples: dict[str, int]
+) -> None:
+    link = _sqllab_permalink(app, client, examples, {"min_sales": 5000})
+    login(client, RUNNER)
+    started = client.post(SESSIONS, json={"source": link})
+    assert started.status_code == 201, started.json
+    min_sales = mapping(started.json, "min_sales")
+    assert (min_sales["value"], min_sales["provenance"], min_sales["approval"]) == (5000, "permalink", "pending")
+
+
+def test_a_dashboard_permalinks_bad_url_parameter_is_a_400(client: Any, examples: dict[str, int]) -> None:
+    login(client, ADMIN)
+    made = client.post(f"/api/v1/dashboard/{examples['dashboard']}/permalink",
+                       json={"dataMask": {}, "urlParams": [["deal_size", "{% for x in range(9) %}x{% endfor %}"]]})  # fmt: skip
+    assert made.status_code == 201, made.json
+    login(client, RUNNER)
+    refused = client.post(SESSIONS, json={"source": made.json["url"], "dataset_id": examples["templated"]})
+    assert refused.status_code == 400 and refused.json["error_code"] == "BAD_LINK_VALUE"
+    assert "url_param 'deal_size'" in refused.json["message"]
+
+
+@pytest.fixture()
+def reserved_dataset_param(app: Any, examples: dict[str, int]) -> Iterator[None]:
+    """The templated dataset with a template parameter named like an argument of Superset's processor."""
+    from superset.connectors.sqla.models import SqlaTable
+    from superset.extensions import db
+
+    with app.app_context():
+        dataset = db.session.get(SqlaTable, examples["templated"])
+        saved = dataset.template_params
+        dataset.template_params = json.dumps({**(dataset.template_params_dict or {}), "table": "x"})
+        db.session.commit()
+    yield
+    with app.app_context():
+        db.session.get(SqlaTable, examples["templated"]).template_params = saved
+        db.session.commit()
+
+
+def test_a_dataset_parameter_named_like_the_processors_own_fails_the_preview_with_a_message(
+    client: Any, session_from_dashboard: dict[str, Any], reserved_dataset_param: None
+) -> None:
+    """Before: Superset's processor raised TypeError (multiple values for argument 'table') and the preview
+    answered 500."""
+    preview = post(client, session_from_dashboard, "preview")
+    assert preview.status_code == 200, preview.json
+    compiled = preview.json["execution"]["preview"]
+    assert compiled["status"] == "failed"
+    assert [d["code"] for d in compiled["diagnostics"]] == ["RESERVED_TEMPLATE_PARAM"]
+    assert "'table'" in compiled["diagnostics"][0]["message"]
+
+
+def test_the_processor_names_cover_what_supersets_processor_defines(app: Any, examples: dict[str, int]) -> None:
+    """The names a live processor takes as arguments and puts in its context: a Superset upgrade that adds a
+    macro fails here until PROCESSOR_NAMES has it."""
+    import inspect
+
+    from jinja2.defaults import DEFAULT_NAMESPACE
+    from superset.connectors.sqla.models import SqlaTable
+    from superset.extensions import db
+    from superset.jinja_context import BaseTemplateProcessor, get_template_processor
+
+    from superset_review.execution.mappings import PROCESSOR_NAMES
+
+    with app.app_context(), app.test_request_context("/"):
+        dataset = db.session.get(SqlaTable, examples["templated"])
+        context = set(dataset.get_template_processor().get_context())
+    arguments = {
+        name
+        for function in (get_template_processor, BaseTemplateProcessor.__init__)
+        for name, parameter in inspect.signature(function).parameters.items()
+        if name != "self" and parameter.kind is not inspect.Parameter.VAR_KEYWORD
+    }
+    assert context and arguments >= {"table", "database", "query"}
+    assert (context | arguments | set(DEFAULT_NAMESPACE)) - PROCESSOR_NAMES == set()
+
+
+def test_a_database_engine_sqlglot_has_no_dialect_for_previews_unverified(
+    client: Any, session_from_dashboard: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No driver of such an engine is installed here, so the example database's engine spec is renamed for the
+    test (the one stand-in): an engine missing from Superset's sqlglot table (Kusto SQL) once made the preview's
+    shape check ask sqlglot for an unknown dialect and answer 500."""
+    from superset.db_engine_specs.postgres import PostgresEngineSpec
+
+    monkeypatch.setattr(PostgresEngineSpec, "engine", "kustosql")
+    preview = post(client, session_from_dashboard, "preview")
+    assert preview.status_code == 200, preview.json
+    compiled = preview.json["execution"]["preview"]
+    assert compiled["status"] == "ready" and compiled["sql"]
+    warnings = [d for d in compiled["diagnostics"] if d["code"] == "SHAPE_NOT_VERIFIED"]
+    assert len(warnings) == 1 and "kustosql" in warnings[0]["message"]
