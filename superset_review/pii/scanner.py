@@ -26,8 +26,10 @@ from superset_review.pii.detectors import detect_series
 from superset_review.pii.dictionaries import FIRST_NAMES, SURNAMES
 from superset_review.pii.patterns import APOSTROPHES, RULES
 from superset_review.pii.types import PiiType
+from superset_review.policy.manifest import PolicyManifest
 
-THRESHOLD = 0.5
+# The default of the policy's ``pii_threshold``: one score decides flagging and masking.
+THRESHOLD = PolicyManifest().pii_threshold
 CONTRADICTION = 0.2  # below this share, values contradict the column name
 # How far values alone are trusted, per type. Absent types need a column name.
 VALUE_WEIGHT: dict[PiiType, float] = {
@@ -88,7 +90,9 @@ class ColumnFinding:
         }
 
 
-def scan_frame(df: pl.DataFrame, max_values_per_column: int | None = None) -> list[ColumnFinding]:
+def scan_frame(
+    df: pl.DataFrame, max_values_per_column: int | None = None, *, threshold: float = THRESHOLD
+) -> list[ColumnFinding]:
     """Every column of ``df``. Columns sharing a name context are detected in one pass over their concatenated
     values: the detectors' cost is per call, not per value, on the short samples a review reads (200 columns of
     20 values took 4.5 s column by column)."""
@@ -104,15 +108,17 @@ def scan_frame(df: pl.DataFrame, max_values_per_column: int | None = None) -> li
         for index, sample in members:
             flags[index] = {key: hits.slice(offset, len(sample)) for key, hits in found.items()}
             offset += len(sample)
-    return [_finish(column, flags.get(index)) for index, column in enumerate(prepared)]
+    return [_finish(column, flags.get(index), threshold) for index, column in enumerate(prepared)]
 
 
-def scan_column(name: str, values: pl.Series, *, max_values: int | None = None) -> ColumnFinding:
+def scan_column(
+    name: str, values: pl.Series, *, max_values: int | None = None, threshold: float = THRESHOLD
+) -> ColumnFinding:
     column = _prepare(name, values, max_values)
     found = None
     if column.sample is not None and len(column.sample):
         found = _detect(column.sample, column.context)
-    return _finish(column, found)
+    return _finish(column, found, threshold)
 
 
 _SHAPED, _KNOWN = "name_shaped", "name_known"
@@ -165,10 +171,10 @@ def _prepare(name: str, values: pl.Series, max_values: int | None) -> _Column:
     return _Column(name, hint, named, evidence, _sample(text, max_values))
 
 
-def _finish(column: _Column, found: dict[PiiType | str, pl.Series] | None) -> ColumnFinding:
+def _finish(column: _Column, found: dict[PiiType | str, pl.Series] | None, threshold: float) -> ColumnFinding:
     name, hint, named, evidence, sample = column.name, column.hint, column.named, column.evidence, column.sample
     if sample is None:
-        return _verdict(name, hint, {}, 0, evidence)
+        return _verdict(name, hint, {}, 0, evidence, threshold)
     sampled = len(sample)
     shares = _shares(sample, hint, evidence, found or {})
     if names.names_a_thing(name):
@@ -188,7 +194,7 @@ def _finish(column: _Column, found: dict[PiiType | str, pl.Series] | None) -> Co
         shares[PiiType.PHONE] *= IDENTIFIER_PHONE_DISCOUNT
         detail = f"identifier column: phone-shaped values count {IDENTIFIER_PHONE_DISCOUNT:.0%}"
         evidence.append(Evidence("identifier_name", 1, 1, detail))
-    return _verdict(name, hint, shares, sampled, evidence)
+    return _verdict(name, hint, shares, sampled, evidence, threshold)
 
 
 # Types whose values are often stored as bare digits, when the name says so.
@@ -267,6 +273,7 @@ def _verdict(
     shares: dict[PiiType, float],
     sampled: int,
     evidence: list[Evidence],
+    threshold: float,
 ) -> ColumnFinding:
     scores: dict[PiiType, float] = {}
     for pii_type, weight in VALUE_WEIGHT.items():
@@ -284,7 +291,7 @@ def _verdict(
             named = hint.strength + (1 - hint.strength) * share
         scores[hint.pii_type] = max(scores.get(hint.pii_type, 0.0), named)
     best = max(scores, key=lambda pii_type: scores[pii_type], default=None)
-    if best is None or scores[best] < THRESHOLD:
+    if best is None or scores[best] < threshold:
         top = scores[best] if best is not None else 0.0
         return ColumnFinding(column, None, round(1 - top, 3), evidence)
     return ColumnFinding(column, best, round(scores[best], 3), evidence)

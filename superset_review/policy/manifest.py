@@ -40,6 +40,9 @@ class PolicyManifest:
     local_only_override_allowed: bool = True  # and then only for can_admin, per call, logged
     budgets: Mapping[str, Budget] = field(default_factory=lambda: {DEFAULT_STAGE: Budget(tokens=2_000_000, usd=20.0)})
     sample_caps: SampleCaps = SampleCaps()
+    # The one score from which a column counts as PII: the scanner flags it and every profile masks it (samples,
+    # min/max, top values) from the same score, so no column is flagged yet shown raw.
+    pii_threshold: float = 0.5
 
     def budget_for(self, stage: str) -> Budget:
         return self.budgets.get(stage) or self.budgets.get(DEFAULT_STAGE) or Budget()
@@ -54,12 +57,13 @@ class PolicyManifest:
             "local_only_override_allowed": self.local_only_override_allowed,
             "budgets": {stage: {"tokens": b.tokens, "usd": b.usd} for stage, b in self.budgets.items()},
             "sample_caps": {"rows": self.sample_caps.rows, "bytes": self.sample_caps.bytes},
+            "pii_threshold": self.pii_threshold,
         }
 
 
 _KEYS = {
     "version", "mode", "require_pii_masking", "providers_allow", "providers_deny", "local_only_override_allowed",
-    "budgets", "sample_caps",
+    "budgets", "sample_caps", "pii_threshold",
 }  # fmt: skip
 
 
@@ -119,6 +123,9 @@ def parse_policy(value: Any) -> PolicyManifest:
         rows=_non_negative(caps_raw.get("rows", default.sample_caps.rows), "'sample_caps.rows'", integer=True),
         bytes=_non_negative(caps_raw.get("bytes", default.sample_caps.bytes), "'sample_caps.bytes'", integer=True),
     )
+    threshold = value.get("pii_threshold", default.pii_threshold)
+    if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or not 0 < threshold <= 1:
+        raise ValueError("'pii_threshold' must be a number above 0 and at most 1 (the default is 0.5)")
     return PolicyManifest(
         version=version.strip(),
         mode=mode,
@@ -128,4 +135,5 @@ def parse_policy(value: Any) -> PolicyManifest:
         local_only_override_allowed=value.get("local_only_override_allowed", True),
         budgets=budgets,
         sample_caps=caps,
+        pii_threshold=float(threshold),
     )

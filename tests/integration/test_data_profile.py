@@ -3,10 +3,12 @@ nothing of it in metadata_only."""
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
 from typing import Any
 
+import psycopg2
 import pytest
 
 from tests.datasets import CUSTOMERS, create_customers_table, register_dataset
@@ -80,3 +82,67 @@ def test_metadata_only_reads_no_rows(client: Any, customers: int) -> None:
     body = client.post(SESSIONS, json={"source": str(customers)}).json
     assert "data" not in body["profile"]
     assert not any(f["code"] == "PII_EXPOSED" for f in body["findings"])
+
+
+# --- one PII threshold, from the policy --------------------------------------------------------------------------
+
+REMARKS = ["ann.lee@example.com", "bo.chen@example.org", "cy.park@example.net", "di.ross@example.com",
+           "ed.fox@example.com", "fay.wu@example.org", "ok", "late", "n/a", "fine"]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def remarks(app: Any, services: Services) -> int:
+    """A column the scanner scores 0.57 (six e-mails in ten values, a name that says nothing): between the
+    scanner's 0.5 and the 0.6 the profile used to mask from."""
+    connection = psycopg2.connect(services.postgres.dsn("examples"))
+    connection.autocommit = True
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TABLE IF NOT EXISTS review_remarks (ticket integer, remarks text)")
+        cursor.execute("TRUNCATE review_remarks")
+        cursor.executemany("INSERT INTO review_remarks VALUES (%s, %s)", list(enumerate(REMARKS * 3)))
+    connection.close()
+    with app.app_context():
+        return register_dataset(services, "review_remarks")
+
+
+def _policy(app: Any, **policy: Any) -> Any:
+    from superset_review.policy.manifest import parse_policy
+
+    app.config["REVIEW_POLICY"] = parse_policy({"mode": "data_mode", **policy})
+
+
+def test_a_column_the_scanner_flags_is_masked_in_the_profile(app: Any, client: Any, remarks: int) -> None:
+    saved = app.config["REVIEW_POLICY"]
+    try:
+        _policy(app, sample_caps={"rows": 30})
+        login(client, ADMIN)
+        scanned = client.post(f"/api/v1/dataset_review/pii/scan/dataset/{remarks}", json={}).json
+        flagged = {c["column"]: c["confidence"] for c in scanned["columns"] if c["pii_type"]}
+        assert 0.5 <= flagged["remarks"] < 0.6, scanned
+        body = client.post(SESSIONS, json={"source": str(remarks)}).json
+        data = body["profile"]["data"]
+        assert data["sample"]["masked_columns"] == ["remarks"]
+        assert not any(value in str(data["sample"]["data"]) for value in REMARKS[:6])
+        column = data["statistics"]["columns"]["remarks"]
+        assert column["withheld"] and (column["min"], column["max"], column["top_values"]) == (None, None, None)
+        assert "remarks" in {f["target"] for f in body["findings"] if f["code"] == "PII_EXPOSED"}
+
+        _policy(app, sample_caps={"rows": 30}, pii_threshold=0.9)  # one score for both: neither flags it now
+        scanned = client.post(f"/api/v1/dataset_review/pii/scan/dataset/{remarks}", json={}).json
+        assert not [c for c in scanned["columns"] if c["pii_type"]]
+        body = client.post(SESSIONS, json={"source": str(remarks)}).json
+        assert body["profile"]["data"]["sample"]["masked_columns"] == []
+    finally:
+        app.config["REVIEW_POLICY"] = saved
+
+
+def test_the_stored_sample_honours_the_policys_byte_cap(app: Any, client: Any, customers: int) -> None:
+    saved = app.config["REVIEW_POLICY"]
+    try:
+        _policy(app, sample_caps={"rows": 20, "bytes": 600})
+        login(client, ADMIN)
+        sample = client.post(SESSIONS, json={"source": str(customers)}).json["profile"]["data"]["sample"]
+        assert 0 < sample["rows"] == len(sample["data"]) < 20 and sample["cut_by_bytes"]
+        assert len(json.dumps(sample["data"]).encode()) <= 600
+    finally:
+        app.config["REVIEW_POLICY"] = saved

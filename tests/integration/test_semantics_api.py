@@ -4,10 +4,14 @@ re-import, write-back through Superset's own update command."""
 from __future__ import annotations
 
 import io
+import json
 from typing import Any
 
+import psycopg2
 import pytest
 
+from tests.datasets import register_dataset
+from tests.services import Services
 from tests.users import ADMIN, MANAGER, login
 
 SESSIONS = "/api/v1/dataset_review/sessions/"
@@ -115,6 +119,9 @@ def test_exact_dictionary_beats_reference_dataset(app: Any, client: Any, example
         ("dict.pdf", "%PDF-1.4", "UNSUPPORTED_FORMAT"),
         ("dict.csv", "foo,bar\n1,2\n", "NO_COLUMN_HEADER"),
         ("dict.csv", "column,colour\ncountry,red\n", "NO_MEANING_COLUMNS"),
+        # Over the entry cap (there was none): refused through the same error path, naming the cap.
+        ("dict.csv", "column,description\n" + "".join(f"c{i},d\n" for i in range(10_001)), "TOO_LARGE"),
+        ("dict.json", json.dumps({f"c{i}": "d" for i in range(10_001)}), "TOO_LARGE"),
     ],
 )
 def test_bad_dictionary_changes_nothing(
@@ -199,3 +206,30 @@ def test_ai_drafts_in_the_worker_never_replace_better_sources(
     assert done["events"][-1]["action"] == "semantics.ai_drafted" and done["events"][-1]["after"]["ledger_id"]
     prompt = " ".join(worker_llm.requests_for("draft-model")[-1].texts())
     assert "product_line" in prompt and "Kobenhavn" not in prompt, "metadata only: no row value in the prompt"
+
+
+def test_a_dictionary_read_from_a_dataset_is_scanned_and_masked(
+    app: Any, client: Any, services: Services, examples: dict[str, int]
+) -> None:
+    """A dictionary table is rows of a dataset like any other sample: before, its e-mails were kept as
+    descriptions (and could be written back to Superset)."""
+    connection = psycopg2.connect(services.postgres.dsn("examples"))
+    connection.autocommit = True
+    owners = ["ann.lee@example.com", "bo.chen@example.org", "cy.park@example.net", "di.ross@example.com"]
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TABLE IF NOT EXISTS review_glossary (column_name text, description text)")
+        cursor.execute("TRUNCATE review_glossary")
+        cursor.executemany("INSERT INTO review_glossary VALUES (%s, %s)",
+                           [(c, f"ask {o}") for c, o in zip(("country", "city", "status", "deal_size"), owners, strict=True)])  # fmt: skip
+    connection.close()
+    with app.app_context():
+        glossary = register_dataset(services, "review_glossary")
+    login(client, ADMIN)
+    session = start_on_sales(client, examples)
+    imported = client.post(f"{SESSIONS}{session['id']}/semantics/dataset_source", json={
+        "version": session["version"], "dataset_id": glossary, "kind": "dictionary_table",
+        "name_column": "column_name", "description_column": "description"})  # fmt: skip
+    assert imported.status_code == 200, imported.json
+    text = json.dumps(imported.json)
+    assert not any(owner in text for owner in owners)
+    assert field(imported.json, "country", "description")["chosen"]["value"] in ("[REDACTED]", "<REDACTED>")

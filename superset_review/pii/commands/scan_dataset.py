@@ -32,7 +32,7 @@ class ScanDatasetCommand(BaseCommand):
             # The byte cap binds on wide rows: keep as many whole rows as fit.
             bytes_per_row = frame.estimated_size() / frame.height
             frame = frame.head(int(caps.bytes // bytes_per_row))
-        findings = scan_frame(frame)
+        findings = scan_frame(frame, threshold=self._policy.pii_threshold)
         return {
             "dataset_id": self._dataset_id,
             "dataset_name": self._dataset.table_name,

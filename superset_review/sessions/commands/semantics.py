@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from flask import g
+from flask import current_app, g
 
 from superset_review.adapters.datasets import (
     DatasetAccessError,
@@ -20,6 +20,7 @@ from superset_review.adapters.datasets import (
     update_column_meanings,
 )
 from superset_review.extension.i18n import Text, message_of
+from superset_review.profiling.data_profile import mask_pii
 from superset_review.semantics import (
     DecisionError,
     DictionaryEntry,
@@ -183,6 +184,9 @@ class ImportDatasetSourceCommand(_SemanticsCommand):
                 "SOURCE_UNREACHABLE",
                 502,
             ) from ex
+        # The rows are a sample of a dataset like any other: scanned and masked by the policy before they are kept.
+        read_columns = [column for column in dict.fromkeys((name_column, verbose_column, description_column)) if column]
+        frame, _ = mask_pii(frame.select(read_columns), current_app.config["REVIEW_POLICY"])
         entries: dict[str, DictionaryEntry] = {}
         for row in frame.iter_rows(named=True):
             name = str(row[name_column] or "").strip()

@@ -73,9 +73,21 @@ def test_stage_budgets_and_zero() -> None:
         ({"sample_caps": {"rows": 1.5}}, "'sample_caps.rows' must be an integer"),
         ({"providers_deny": "openai"}, "'providers_deny' must be a list"),
         ({"strictness": "high"}, "unknown key(s) strictness"),
+        ({"pii_threshold": 0}, "'pii_threshold' must be a number above 0 and at most 1"),
+        ({"pii_threshold": 1.5}, "'pii_threshold' must be a number above 0 and at most 1"),
+        ({"pii_threshold": True}, "'pii_threshold' must be a number above 0 and at most 1"),
+        ({"pii_threshold": "0.5"}, "'pii_threshold' must be a number above 0 and at most 1"),
         ([], "not an object"),
     ],
 )
 def test_malformed_manifest(manifest: Any, message: str) -> None:
     with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")):
         parse_policy(manifest)
+
+
+def test_the_pii_threshold_is_the_scanners_default_and_configurable() -> None:
+    from superset_review.pii.scanner import THRESHOLD
+
+    assert parse_policy({}).pii_threshold == THRESHOLD == 0.5
+    assert parse_policy({"pii_threshold": 0.8}).pii_threshold == 0.8
+    assert parse_policy({"pii_threshold": 1}).to_dict()["pii_threshold"] == 1.0
