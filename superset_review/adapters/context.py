@@ -118,6 +118,7 @@ def check_recovered(context: RecoveredContext) -> None:
             values.append((MappingKind.TIME_RANGE, item.name, item.value))
         elif item.column is not None and item.value is not None:
             listed = item.value if isinstance(item.value, list) else [item.value]
+            listed = [value for value in listed if value is not None]  # a range open at one end: [10, null]
             values.append((MappingKind.FILTER_VALUES, item.column, listed))
     for kind, name, value in values:
         try:

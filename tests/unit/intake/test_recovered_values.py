@@ -55,7 +55,12 @@ def test_good_recovered_values_pass() -> None:
     check_recovered(
         recovered(
             url_params={"region": "EMEA", "limit": 5},
-            filters=[a_filter(["FR", 3, True]), a_filter("Last week", None, "filter_time"), a_filter("1 = 1", None)],
+            filters=[
+                a_filter(["FR", 3, True]),
+                a_filter("Last week", None, "filter_time"),
+                a_filter("1 = 1", None),
+                a_filter([10, None], "amount", "filter_range"),  # a range open at one end
+            ],
             # The dataset's own parameters are Superset's: checked when the preview compiles, not here.
             template_params={"table": "t", "min_sales": 5},
         )
