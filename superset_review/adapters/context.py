@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 from superset_review.adapters.datasets import get_dataset
 from superset_review.extension.i18n import Text, keep_texts
+from superset_review.extension.linear_regex import compile_linear
 from superset_review.intake.links import (
     ChartLink,
     DashboardLink,
@@ -233,13 +234,75 @@ def _dashboard_permalink_context(key: str, dataset_id: int | None) -> RecoveredC
     from superset.commands.dashboard.permalink.get import GetDashboardPermalinkCommand
 
     value = _read_permalink(GetDashboardPermalinkCommand, "dashboard", key)
-    state = value.get("state") or {}
+    what = Text("dashboard permalink")
+    state = _state_object(value.get("state") or {}, what)
     dashboard = _load_dashboard(value["dashboardId"])
     url_params = _url_param_pairs(state.get("urlParams"))
-    context = _build_dashboard_context(dashboard, dataset_id, state.get("dataMask") or {}, Provenance.PERMALINK,
-                                       url_params)  # fmt: skip
+    data_mask = _state_object(state.get("dataMask") or {}, what)
+    context = _build_dashboard_context(dashboard, dataset_id, data_mask, Provenance.PERMALINK, url_params)
     context.permalink_params = list(url_params)
     return context
+
+
+# Superset's own states nest a handful of levels (dataMask > filter > filterState > value > list).
+MAX_STATE_DEPTH = 32
+_STATE_ID = compile_linear(r"[0-9]{1,18}")
+
+
+def _bad_state(what: str) -> ContextError:
+    return ContextError(
+        "BAD_LINK_STATE",
+        Text(
+            "The %(what)s behind this link is not shaped as Superset writes it: open the view in Superset again and "
+            "copy a new link.",
+            what=what,
+        ),
+        400,
+    )
+
+
+def _state_object(value: Any, what: str) -> dict[str, Any]:
+    """A state stored in Superset by whoever made the link (filter state, Explore state, a permalink's), decoded
+    if it is text: an object no deeper than ``MAX_STATE_DEPTH``, or a 400. ``what`` is a Text naming it."""
+    if isinstance(value, str | bytes):
+        try:
+            value = json.loads(value)
+        except (ValueError, RecursionError):
+            raise _bad_state(what) from None
+    if not isinstance(value, dict) or _depth(value) > MAX_STATE_DEPTH:
+        raise _bad_state(what)
+    return value
+
+
+def _depth(value: Any) -> int:
+    """How deeply ``value`` nests lists and objects, counted without recursion (a hostile state may nest deep)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else None
+        if children is None:
+            continue
+        deepest = max(deepest, level)
+        if deepest > MAX_STATE_DEPTH:
+            return deepest
+        stack.extend((child, level + 1) for child in children)
+    return deepest
+
+
+def _optional(value: Any, kind: type, what: str) -> Any:
+    """``value`` when it is None or of ``kind`` (an object or a list, as Superset writes it), else a 400."""
+    if value is not None and not isinstance(value, kind):
+        raise _bad_state(what)
+    return value
+
+
+def _state_id(value: Any, what: str) -> int | None:
+    """An id in a stored state (a chart's, a dataset's): digits that fit a database integer, else a 400."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool) or not _STATE_ID.fullmatch(str(value)):
+        raise _bad_state(what)
+    return int(value)
 
 
 def _url_param_pairs(value: Any) -> dict[str, Any]:
@@ -292,7 +355,7 @@ def _filter_state(dashboard_id: int, key: str, notes: list[str]) -> tuple[dict[s
             )
         )
         return {}, Provenance.NONE
-    return json.loads(raw), Provenance.FILTER_STATE
+    return _state_object(raw, Text("filter state")), Provenance.FILTER_STATE
 
 
 def _build_dashboard_context(
@@ -304,7 +367,10 @@ def _build_dashboard_context(
 ) -> RecoveredContext:
     metadata = json.loads(dashboard.json_metadata or "{}")
     configuration = metadata.get("native_filter_configuration") or []
-    filters = [_recover_filter(item, data_mask.get(item.get("id")), provenance) for item in configuration]
+    filters = [
+        _recover_filter(item, _optional(data_mask.get(item.get("id")), dict, Text("filter state")), provenance)
+        for item in configuration
+    ]
     targeted = [f.dataset_id for f in filters if f.dataset_id is not None]
     chosen = dataset_id or (max(set(targeted), key=targeted.count) if targeted else None)
     if chosen is None:
@@ -342,8 +408,8 @@ def _recover_filter(item: dict[str, Any], mask: dict[str, Any] | None, provenanc
     column = (target.get("column") or {}).get("name")
     default_state = ((item.get("defaultDataMask") or {}).get("filterState") or {}).get("value")
     if mask is not None and "filterState" in mask:
-        value, source = (mask.get("filterState") or {}).get("value"), provenance
-        extra = mask.get("extraFormData") or {}
+        value, source = (_optional(mask.get("filterState"), dict, Text("filter state")) or {}).get("value"), provenance
+        extra = _optional(mask.get("extraFormData"), dict, Text("filter state")) or {}
         status = Recovery.CONFIRMED if value is not None or extra else Recovery.PARTIAL
     elif default_state is not None:
         value, source, status = default_state, Provenance.NATIVE_FILTER_DEFAULT, Recovery.CONFIRMED
@@ -427,7 +493,7 @@ def _explore_form_data_context(key: str, target: ExploreLink) -> RecoveredContex
             ),
             status=404,
         )
-    return _form_data_context(json.loads(raw), Provenance.FILTER_STATE, "explore")
+    return _form_data_context(_state_object(raw, Text("Explore state")), Provenance.FILTER_STATE, "explore")
 
 
 def _explore_permalink_context(key: str) -> RecoveredContext:
@@ -454,8 +520,8 @@ def _explore_permalink_context(key: str) -> RecoveredContext:
         raise ContextError(
             "PERMALINK_EXPIRED", Text("The Explore permalink %(key)s does not exist or expired.", key=key), 404
         )
-    state = value.get("state") or {}
-    form_data = dict(state.get("formData") or {})
+    state = _state_object(value.get("state") or {}, Text("Explore permalink"))
+    form_data = dict(_state_object(state.get("formData") or {}, Text("Explore permalink")))
     form_data.setdefault("datasource", value.get("datasource"))
     if value.get("chartId"):
         form_data.setdefault("slice_id", value["chartId"])
@@ -467,26 +533,28 @@ def _explore_permalink_context(key: str) -> RecoveredContext:
 
 def _form_data_context(form_data: dict[str, Any], provenance: Provenance, kind: str) -> RecoveredContext:
     """A chart's form data: its dataset, URL parameters, adhoc filters and dashboard-applied extra filters."""
+    what = Text("Explore state")
     datasource_id, datasource_type = _datasource_of(form_data)
-    if datasource_id is None and form_data.get("slice_id"):
-        context = _chart_context(int(form_data["slice_id"]))
+    slice_id = _state_id(form_data.get("slice_id"), what)
+    if datasource_id is None and slice_id:
+        context = _chart_context(slice_id)
     elif datasource_id is None or datasource_type != "table":
         raise ContextError("UNSUPPORTED_CHART", Text("This Explore view is not built on a dataset."))
     else:
         context = _dataset_context(kind, datasource_id)
-        if form_data.get("slice_id"):
-            context.chart_id = int(form_data["slice_id"])
+        if slice_id:
+            context.chart_id = slice_id
     url_params = form_data.get("url_params") or {}
     if not isinstance(url_params, dict):
         raise ContextError(
             "BAD_LINK_VALUE", Text("The Explore state's URL parameters are not an object: copy the link again."), 400
         )
     context.url_params = {str(k): v for k, v in url_params.items()}
-    context.filters = [
-        _adhoc_filter(item, provenance) for item in form_data.get("adhoc_filters") or [] if isinstance(item, dict)
-    ]
-    extra = form_data.get("extra_form_data") or {}
-    for index, item in enumerate(extra.get("filters") or []):
+    adhoc = _optional(form_data.get("adhoc_filters"), list, what) or []
+    context.filters = [_adhoc_filter(item, provenance) for item in adhoc if isinstance(item, dict)]
+    extra = _optional(form_data.get("extra_form_data"), dict, what) or {}
+    extra_filters = _optional(extra.get("filters"), list, what) or []
+    for index, item in enumerate(_optional(item, dict, what) for item in extra_filters):
         context.filters.append(
             RecoveredFilter(
                 filter_id=f"extra_form_data:{index}", name=str(item.get("col")), filter_type="dashboard_filter",
@@ -505,10 +573,11 @@ def _datasource_of(form_data: dict[str, Any]) -> tuple[int | None, str | None]:
     datasource = form_data.get("datasource")
     if isinstance(datasource, str) and "__" in datasource:
         ident, _, kind = datasource.partition("__")
-        if ident.isdigit():
+        if _STATE_ID.fullmatch(ident):
             return int(ident), kind
-    if str(form_data.get("datasource_id") or "").isdigit():
-        return int(form_data["datasource_id"]), str(form_data.get("datasource_type") or "table")
+    datasource_id = _state_id(form_data.get("datasource_id"), Text("Explore state"))
+    if datasource_id is not None:
+        return datasource_id, str(form_data.get("datasource_type") or "table")
     return None, None
 
 
