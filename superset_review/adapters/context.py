@@ -605,13 +605,7 @@ def _sqllab_permalink_context(key: str) -> RecoveredContext:
     from superset.commands.sql_lab.permalink.get import GetSqlLabPermalinkCommand
 
     value = _read_permalink(GetSqlLabPermalinkCommand, "SQL Lab", key)
-    raw_params = value.get("templateParams") or "{}"
-    try:
-        params = json.loads(raw_params) if isinstance(raw_params, str) else dict(raw_params)
-    except ValueError:
-        params = {}
-    if not isinstance(params, dict):
-        params = {}
+    params = _state_object(value.get("templateParams") or {}, Text("SQL Lab permalink"))
     context = _sql_context(int(value["dbId"]), value.get("sql") or "", params)
     context.permalink_params = [str(name) for name in params]
     return context
@@ -634,7 +628,7 @@ def _sqllab_link_context(target: SqlLabLink) -> RecoveredContext:
                 Text("Saved query %(query)s does not exist or is not yours.", query=target.saved_query_id),
                 404,
             )
-        params = json.loads(saved.template_parameters or "{}") if saved.template_parameters else {}
+        params = _state_object(saved.template_parameters or {}, Text("saved query"))
         return _sql_context(saved.db_id, saved.sql or "", params)
     if target.query_id is not None:
         from flask import g

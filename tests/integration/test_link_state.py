@@ -89,3 +89,23 @@ def test_an_explore_state_of_another_shape_is_a_400(
     refused = start_from_explore_state(client, examples, form_data)
     assert refused.status_code == 400, refused.json
     assert refused.json["error_code"] in ("BAD_LINK_STATE", "BAD_LINK_VALUE")
+
+
+@pytest.mark.parametrize("parameters", ["{not json", "[1, 2]", json.dumps({"x": deep(100)})])
+def test_a_saved_querys_template_parameters_of_another_shape_are_a_400(
+    app: Any, client: Any, examples: dict[str, int], parameters: str
+) -> None:
+    """Before: json.loads raised on the saved text (a 500), or a list was taken for the parameters."""
+    from superset.connectors.sqla.models import SqlaTable
+    from superset.extensions import db
+
+    with app.app_context():
+        dataset = db.session.get(SqlaTable, examples["templated"])
+        sql, database_id = dataset.sql, dataset.database_id
+    login(client, ADMIN)  # a saved query is read as its owner's: the one who saves it starts the review
+    saved = client.post("/api/v1/saved_query/", json={"db_id": database_id, "sql": sql, "label": "mine",
+                                                      "template_parameters": parameters})  # fmt: skip
+    assert saved.status_code == 201, saved.json
+    refused = client.post(SESSIONS, json={"source": f"/sqllab/?savedQueryId={saved.json['id']}"})
+    assert refused.status_code == 400 and refused.json["error_code"] == "BAD_LINK_STATE", refused.json
+    assert "saved query" in refused.json["message"]
