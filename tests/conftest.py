@@ -77,7 +77,8 @@ def worker(services: Services, service_env: dict[str, str], app: Any, worker_llm
     models = [{"name": "draft-model", "model": "openai/draft-model", "api_base": worker_llm.openai_base,
                "api_key_env": "WORKER_STUB_LLM_KEY"}]  # fmt: skip
     env = {**service_env, "REVIEW_LLM_MODELS": json.dumps(models), "WORKER_STUB_LLM_KEY": "sk-worker-stub",
-           "REVIEW_POLICY": json.dumps({"mode": "data_mode", "sample_caps": {"rows": 5}})}  # fmt: skip
+           "REVIEW_POLICY": json.dumps({"mode": "data_mode", "sample_caps": {"rows": 5}}),
+           "REVIEW_TASK_HEARTBEAT_SECONDS": "0.5"}  # fmt: skip
     with running_worker(env, services.root / "logs" / "worker.log") as process:
         yield process
 

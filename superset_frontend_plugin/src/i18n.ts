@@ -51,7 +51,18 @@ const en = {
   'session.state': 'State',
   'session.readiness': 'Readiness',
   'session.source': 'Source',
-  'session.task': '{kind}: {state}',
+  'task.title': '{kind}: {state}',
+  'task.steps': '{done} of {total} steps',
+  'task.eta': 'about {time} left',
+  'task.seconds': '{count} s',
+  'task.minutes': '{count} min',
+  'task.progress': 'Progress of {kind}',
+  'taskKind.profile': 'Data profile',
+  'taskKind.ai_draft': 'AI drafts of meanings',
+  'taskState.queued': 'queued',
+  'taskState.running': 'running',
+  'taskState.done': 'done',
+  'taskState.failed': 'failed',
   'tab.summary': 'Summary',
   'tab.findings': 'Findings ({count})',
   'tab.semantics': 'Semantics',
@@ -200,7 +211,18 @@ const ru: Dictionary = {
   'session.state': 'Состояние',
   'session.readiness': 'Готовность',
   'session.source': 'Источник',
-  'session.task': '{kind}: {state}',
+  'task.title': '{kind}: {state}',
+  'task.steps': 'шагов: {done} из {total}',
+  'task.eta': 'осталось около {time}',
+  'task.seconds': '{count} с',
+  'task.minutes': '{count} мин',
+  'task.progress': 'Ход задачи «{kind}»',
+  'taskKind.profile': 'Профиль данных',
+  'taskKind.ai_draft': 'Черновики значений от ИИ',
+  'taskState.queued': 'в очереди',
+  'taskState.running': 'выполняется',
+  'taskState.done': 'готово',
+  'taskState.failed': 'не удалось',
   'tab.summary': 'Сводка',
   'tab.findings': 'Замечания ({count})',
   'tab.semantics': 'Семантика',
@@ -318,7 +340,7 @@ export function setLanguage(language: Language): void {
 }
 
 /** The translated label of a server value (a state, an approval, an outcome); the value itself when unknown. */
-export function label(prefix: 'state' | 'approval' | 'outcome', value: string): string {
+export function label(prefix: 'state' | 'approval' | 'outcome' | 'taskKind' | 'taskState', value: string): string {
   const key = `${prefix}.${value}`;
   return key in en ? t(key as MessageKey) : value.replace(/_/g, ' ');
 }

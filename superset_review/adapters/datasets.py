@@ -59,6 +59,24 @@ def get_dataset(dataset_id: int) -> Any:
     return dataset
 
 
+def may_read(dataset_id: int | None) -> bool:
+    """Whether the current user may query the dataset (Superset's own check), asked once per request and user."""
+    from flask import g
+
+    if dataset_id is None:
+        return False
+    asked: dict[tuple[int, int], bool] = g.setdefault("review_dataset_access", {})
+    key = (getattr(getattr(g, "user", None), "id", None) or 0, dataset_id)
+    if key not in asked:
+        try:
+            get_dataset(dataset_id)
+        except (DatasetAccessError, DatasetNotFoundError):
+            asked[key] = False
+        else:
+            asked[key] = True
+    return asked[key]
+
+
 def _query_object(columns: list[str], metrics: list[dict[str, Any]] | None, row_limit: int) -> dict[str, Any]:
     """Superset's query object for a table-like query with no time range and no filter."""
     return {

@@ -193,6 +193,20 @@ SETTINGS: tuple[Setting, ...] = (
         "Threads of the Celery worker that `superset-review up` starts.",
     ),
     Setting(
+        "REVIEW_TASK_HEARTBEAT_SECONDS",
+        5.0,
+        _positive_float,
+        "a number of seconds greater than 0",
+        "How often a worker says a task it runs is alive.",
+    ),
+    Setting(
+        "REVIEW_TASK_STALE_SECONDS",
+        60.0,
+        _positive_float,
+        "a number of seconds greater than 0",
+        "A running task whose worker has not said it is alive for this long is failed (its worker is gone).",
+    ),
+    Setting(
         "REVIEW_LLM_MODELS",
         [],
         _model_registry,

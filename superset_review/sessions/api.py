@@ -8,9 +8,10 @@ from flask_appbuilder.api import expose, protect, safe
 from marshmallow import ValidationError
 from superset.extensions import db, security_manager
 
+from superset_review.adapters.datasets import may_read
 from superset_review.extension.api import ReviewBaseApi
 from superset_review.extension.constants import ADMIN, API_ROUTE_BASE, APPROVE, MANAGE, READ, VIEW_MENU
-from superset_review.extension.i18n import Text, current_language, localize
+from superset_review.extension.i18n import Text, current_language
 from superset_review.semantics import SourceKind
 from superset_review.sessions.cache import cached_document, store_document
 from superset_review.sessions.commands.lifecycle import ArchiveReviewSessionCommand, DeleteReviewSessionCommand
@@ -24,7 +25,6 @@ from superset_review.sessions.commands.start import StartReviewSessionCommand
 from superset_review.sessions.dao import ReviewSessionDAO
 from superset_review.sessions.exceptions import ReviewSessionError
 from superset_review.sessions.export import export_json, export_markdown
-from superset_review.sessions.models import ReviewSession
 from superset_review.sessions.schemas import (
     DatasetSourceSchema,
     DecisionsSchema,
@@ -33,6 +33,9 @@ from superset_review.sessions.schemas import (
     StartReviewSessionSchema,
     VersionSchema,
 )
+from superset_review.tasks.dao import ReviewTaskDAO
+from superset_review.tasks.models import TaskState, session_subject
+from superset_review.tasks.schemas import TaskSchema
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024  # the dictionary parser refuses more, with a message; read no further
 
@@ -74,6 +77,7 @@ class ReviewSessionRestApi(SessionApi):
         "apply_semantics": MANAGE,
         "ai_draft": MANAGE,
         "profile": MANAGE,
+        "get_task": READ,
     }
     openapi_spec_component_schemas = (
         DatasetSourceSchema,
@@ -82,6 +86,7 @@ class ReviewSessionRestApi(SessionApi):
         ReviewSessionSchema,
         ReviewSessionSummarySchema,
         VersionSchema,
+        TaskSchema,
     )
 
     @expose("/", methods=("POST",))
@@ -190,7 +195,9 @@ class ReviewSessionRestApi(SessionApi):
             # The document is in the reader's language (its kept texts are translated when dumped).
             # An approver who is not the owner reads the review they are asked to approve (their dataset access
             # permitting).
-            key = f"{ReviewSessionDAO.document_key(pk, g.user.id, is_admin(), holds(APPROVE))}:{current_language()}"
+            key = ReviewSessionDAO.document_key(pk, g.user.id, is_admin(), holds(APPROVE))
+            # In the reader's language, with the data profile only for readers of the dataset (see the schema).
+            key = f"{key}:{current_language()}:{int(may_read(ReviewSessionDAO.dataset_of(pk)))}"
             document = cached_document(key)
             if document is None:
                 session = ReviewSessionDAO.get_visible(pk, g.user.id, is_admin(), holds(APPROVE))
@@ -407,7 +414,7 @@ class ReviewSessionRestApi(SessionApi):
     @protect()
     @safe
     def ai_draft(self, pk: int) -> Response:
-        """Queue AI drafts for columns with no meaning on offer; progress shows in the session's context.tasks.
+        """Queue AI drafts for columns with no meaning on offer; the task shows in the session's tasks.
         ---
         post:
           summary: Draft missing meanings with the LLM (a Celery task)
@@ -417,7 +424,11 @@ class ReviewSessionRestApi(SessionApi):
             schema: {type: integer}
           responses:
             202:
-              description: Queued; the session shows the task's state
+              description: Queued (or the same work already queued or running); the task
+              content:
+                application/json:
+                  schema:
+                    $ref: '#/components/schemas/TaskSchema'
             404:
               $ref: '#/components/responses/404'
         """
@@ -439,7 +450,11 @@ class ReviewSessionRestApi(SessionApi):
             schema: {type: integer}
           responses:
             202:
-              description: Queued; the session shows the task's state
+              description: Queued (or the same work already queued or running); the task
+              content:
+                application/json:
+                  schema:
+                    $ref: '#/components/schemas/TaskSchema'
             404:
               $ref: '#/components/responses/404'
         """
@@ -448,15 +463,46 @@ class ReviewSessionRestApi(SessionApi):
         return self._queue(pk, "profile", profile_session_data)
 
     def _queue(self, pk: int, kind: str, task: Any) -> Response:
-        from superset_review.tasks.progress import queue_session_task
+        """202 with the task; the same work asked again while it is queued or running answers that task."""
+        from superset_review.tasks.progress import queue_task
 
         try:
             ReviewSessionDAO.get_visible(pk, g.user.id, is_admin())
         except ReviewSessionError as error:
             return self._error(error)
-        task_id = queue_session_task(pk, kind, task, pk, is_admin())
-        state = db.session.get(ReviewSession, pk).context["tasks"][task_id]
-        return self.reply(202 if state["state"] == "queued" else 503, task_id=task_id, **localize(state))
+        record, _ = queue_task(kind, session_subject(pk), task, pk, is_admin())
+        return self.reply(503 if record.state == TaskState.FAILED.value else 202, **TaskSchema().dump(record))
+
+    @expose("/<int:pk>/tasks/<string:task_id>", methods=("GET",))
+    @protect()
+    @safe
+    def get_task(self, pk: int, task_id: str) -> Response:
+        """One background task of a session: its state, progress (done/total, an ETA) and, when failed, why.
+        ---
+        get:
+          summary: Get a task of a review session
+          parameters:
+          - {in: path, name: pk, schema: {type: integer}}
+          - {in: path, name: task_id, schema: {type: string}}
+          responses:
+            200:
+              description: The task
+              content:
+                application/json:
+                  schema:
+                    $ref: '#/components/schemas/TaskSchema'
+            404:
+              $ref: '#/components/responses/404'
+        """
+        try:
+            ReviewSessionDAO.get_visible(pk, g.user.id, is_admin(), holds(APPROVE))
+        except ReviewSessionError as error:
+            return self._error(error)
+        ReviewTaskDAO.fail_orphans(session_subject(pk))
+        record = ReviewTaskDAO.by_uuid(task_id[:36])
+        if record is None or record.subject != session_subject(pk):
+            return self.reply(404, message=Text("task %(task)s of this review does not exist", task=task_id[:36]))
+        return self.reply(200, **TaskSchema().dump(record))
 
     @expose("/<int:pk>/archive", methods=("POST",))
     @protect()

@@ -6,21 +6,11 @@ import sqlalchemy as sa
 from superset.daos.base import BaseDAO
 from superset.extensions import db
 
+from superset_review.adapters.datasets import may_read
 from superset_review.sessions.exceptions import ReviewSessionNotFoundError
 from superset_review.sessions.models import ReviewEvent, ReviewSession
-
-
-def _may_read_dataset(dataset_id: int | None) -> bool:
-    """Whether the current user may query the dataset (Superset's own access check)."""
-    from superset_review.adapters.datasets import DatasetAccessError, DatasetNotFoundError, get_dataset
-
-    if dataset_id is None:
-        return False
-    try:
-        get_dataset(dataset_id)
-    except (DatasetAccessError, DatasetNotFoundError):
-        return False
-    return True
+from superset_review.tasks.dao import ReviewTaskDAO
+from superset_review.tasks.models import session_subject
 
 
 class ReviewSessionDAO(BaseDAO[ReviewSession]):
@@ -30,7 +20,7 @@ class ReviewSessionDAO(BaseDAO[ReviewSession]):
         when they may read its dataset; otherwise not found, never forbidden."""
         session: ReviewSession | None = db.session.get(ReviewSession, session_id)
         if session is None or not (
-            session.owner_id == user_id or is_admin or (approver and _may_read_dataset(session.dataset_id))
+            session.owner_id == user_id or is_admin or (approver and may_read(session.dataset_id))
         ):
             raise ReviewSessionNotFoundError(session_id)
         return session
@@ -38,18 +28,29 @@ class ReviewSessionDAO(BaseDAO[ReviewSession]):
     @staticmethod
     def document_key(session_id: int, user_id: int, is_admin: bool, approver: bool = False) -> str:
         """A key that changes whenever the session document does (its version moves with every write of the session
-        row; events may be appended alone), after the same visibility check as ``get_visible``. Two small queries,
+        row; events may be appended alone), after the same visibility check as ``get_visible``. A few small queries,
         no ORM load: what a reader polling an unchanged session pays."""
         sessions, events = ReviewSession.__table__, ReviewEvent.__table__
         row = db.session.execute(
             sa.select(sessions.c.owner_id, sessions.c.version, sessions.c.dataset_id).where(sessions.c.id == session_id)
         ).one_or_none()
-        if row is None or not (row.owner_id == user_id or is_admin or (approver and _may_read_dataset(row.dataset_id))):
+        if row is None or not (row.owner_id == user_id or is_admin or (approver and may_read(row.dataset_id))):
             raise ReviewSessionNotFoundError(session_id)
         last_event = db.session.execute(
             sa.select(sa.func.max(events.c.id)).where(events.c.session_id == session_id)
         ).scalar()
-        return f"{session_id}:{row.version}:{last_event or 0}"
+        # The document lists the session's tasks: a task whose worker died is failed first, then any change of
+        # them (state, progress) changes the key.
+        subject = session_subject(session_id)
+        ReviewTaskDAO.fail_orphans(subject)
+        return f"{session_id}:{row.version}:{last_event or 0}:{ReviewTaskDAO.stamp(subject)}"
+
+    @staticmethod
+    def dataset_of(session_id: int) -> int | None:
+        dataset_id: int | None = db.session.execute(
+            sa.select(ReviewSession.dataset_id).where(ReviewSession.id == session_id)
+        ).scalar()
+        return dataset_id
 
     @staticmethod
     def list_owned(user_id: int, include_archived: bool = False) -> list[ReviewSession]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 from enum import StrEnum
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import relationship
@@ -77,6 +78,14 @@ class ReviewSession(ReviewModel):  # type: ignore[misc,valid-type]
     )
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy's declarative API
+
+    @property
+    def tasks(self) -> list[Any]:
+        """The background tasks on this review, newest first (their own table: they never move its version)."""
+        from superset_review.tasks.dao import ReviewTaskDAO
+        from superset_review.tasks.models import session_subject
+
+        return ReviewTaskDAO.of_subject(session_subject(self.id)) if self.id is not None else []
 
     def set_next_action(self, action: str) -> None:
         self.next_action = action

@@ -3,7 +3,9 @@ from typing import Any
 
 from marshmallow import Schema, fields, post_dump, validate
 
-from superset_review.extension.i18n import I18N_KEY, localize
+from superset_review.adapters.datasets import may_read
+from superset_review.extension.i18n import I18N_KEY, Text, localize
+from superset_review.tasks.schemas import TaskSchema
 
 
 class StartReviewSessionSchema(Schema):
@@ -17,7 +19,7 @@ class StartReviewSessionSchema(Schema):
     )
     background = fields.Boolean(
         load_default=False,
-        metadata={"description": "Answer at once and read the data profile in the worker (see context.tasks)"},
+        metadata={"description": "Answer at once and read the data profile in the worker (see the session's tasks)"},
     )
 
 
@@ -127,12 +129,28 @@ class ReviewSessionSchema(ReviewSessionSummarySchema):
     events = Rows(EventSchema)
     clarification = fields.Raw(allow_none=True)
     execution = fields.Raw(allow_none=True)
+    tasks = fields.List(fields.Nested(TaskSchema), dump_only=True, metadata={"description": "Background tasks"})
 
     @post_dump(pass_original=True)
     def _in_readers_language(self, data: dict[str, Any], session: Any, **kwargs: Any) -> dict[str, Any]:
         data = super()._in_readers_language(data, session)
         for name in ("findings", "clarification", "execution", "context"):
             data[name] = localize(data[name])
+        return data
+
+    @post_dump(pass_original=True)
+    def _rows_only_for_readers_of_the_dataset(
+        self, data: dict[str, Any], session: Any, **kwargs: Any
+    ) -> dict[str, Any]:
+        """The stored data profile (sample rows, top values, min and max) is rows of the dataset: a reader who may
+        not read the dataset now (access revoked since, or never had it) gets the review without them."""
+        profile = data.get("profile") or {}
+        if profile.get("data") is not None and not may_read(session.dataset_id):
+            withheld = Text("The data profile is withheld: you may not read this dataset in Superset.")
+            data["profile"] = {
+                **{k: v for k, v in profile.items() if k != "data"},
+                "data_withheld": withheld.translated(),
+            }
         return data
 
     def _sources_without_entries(self, session: object) -> list[dict[str, object]]:

@@ -1,15 +1,15 @@
-"""The data profile of a session, read by the worker as the user who started the review."""
+"""The data profile of a session, read by the worker with the review owner's rights."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from superset_review.tasks.base import review_task
-from superset_review.tasks.progress import run_session_command
+from superset_review.tasks.progress import run_task
 
 
 @review_task("profile_session_data", bind=True)
 def profile_session_data(task: Any, session_id: int, is_admin: bool) -> dict[str, Any]:
     from superset_review.sessions.commands.profile import ProfileSessionDataCommand
 
-    return run_session_command(task, session_id, "profile", ProfileSessionDataCommand(session_id, is_admin))
+    return run_task(task, lambda progress: ProfileSessionDataCommand(session_id, is_admin, progress=progress))

@@ -1,63 +1,136 @@
-"""A task's progress on its review session: readable while the task runs, written by request and worker alike."""
+"""Queue a task once per kind and subject, and run it in the worker with its state in the task table.
+
+The record is written before the task is queued (the worker always finds it); the worker says it is alive while
+it runs (``heartbeat``), and a task ends ``done`` or ``failed`` with a reason whatever the command raised.
+"""
 
 from __future__ import annotations
 
-import uuid
+import logging
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
+import sqlalchemy as sa
+from flask import current_app, g
+from sqlalchemy.exc import IntegrityError
 from superset.extensions import db
+from superset.utils.decorators import transaction
 
-from superset_review.extension.i18n import I18N_KEY, Text, keep_texts
-from superset_review.sessions.models import ReviewSession
+from superset_review.extension.i18n import Text, texts_of
+from superset_review.extension.transaction import reraise_as_is
+from superset_review.tasks.dao import ReviewTaskDAO
+from superset_review.tasks.models import ReviewTask, TaskState, now
 
-
-def set_task_state(session_id: int, task_id: str, **state: Any) -> None:
-    """Progress lives on the session (in its context), so the session stays readable while the task runs.
-
-    A state's ``message`` is for the user: its Text is kept beside it (``keep_texts``) for the reader's language."""
-    session = db.session.get(ReviewSession, session_id)
-    if session is None:
-        return
-    db.session.refresh(session)  # the worker and the request both write here: start from the latest version
-    tasks = dict((session.context or {}).get("tasks") or {})
-    record = dict(tasks.get(task_id) or {})
-    # A field set again drops its previous Text (the new value may be a plain string).
-    kept = {name: text for name, text in (record.pop(I18N_KEY, None) or {}).items() if name not in state}
-    if kept:
-        record[I18N_KEY] = kept
-    tasks[task_id] = dict(keep_texts(record, **state))
-    session.context = {**(session.context or {}), "tasks": tasks}
-    db.session.commit()
+logger = logging.getLogger(__name__)
 
 
-def queue_session_task(session_id: int, kind: str, task: Any, *args: Any) -> str:
-    """Record the task as queued on the session, then queue it: the worker's own states always come later."""
+class Progress:
+    """What a command running as a task reports: ``step(done, total)``; outside a task, nothing."""
+
+    def __init__(self, task_uuid: str | None = None) -> None:
+        self._task_uuid = task_uuid
+
+    def step(self, done: int, total: int) -> None:
+        if self._task_uuid is not None:
+            ReviewTaskDAO.write(self._task_uuid, done=done, total=total)
+
+
+NO_PROGRESS = Progress()
+
+
+@transaction(on_error=reraise_as_is)
+def _record(kind: str, subject: str) -> tuple[ReviewTask, bool]:
+    ReviewTaskDAO.fail_orphans(subject)
+    existing = ReviewTaskDAO.active(kind, subject)
+    if existing is not None:
+        return existing, False
+    record = ReviewTask(kind=kind, subject=subject, requested_by=g.user.id, state=TaskState.QUEUED.value)
+    try:
+        with db.session.begin_nested():
+            db.session.add(record)
+    except IntegrityError:  # another request queued the same work in between: the unique index chose it
+        existing = ReviewTaskDAO.active(kind, subject)
+        if existing is None:
+            raise
+        return existing, False
+    return record, True
+
+
+def queue_task(kind: str, subject: str, task: Any, *args: Any) -> tuple[ReviewTask, bool]:
+    """The task doing ``kind`` on ``subject``: the one queued or running already, or a new one, queued as the current
+    user. Returns it and whether it was queued now."""
     from superset_review.tasks.base import submit_as_current_user
 
-    task_id = str(uuid.uuid4())
-    set_task_state(session_id, task_id, kind=kind, state="queued")
+    record, created = _record(kind, subject)
+    if created:
+        try:
+            submit_as_current_user(task, *args, task_id=record.uuid)
+        except Exception as ex:  # noqa: BLE001 - a broker that is down: the subject stays and says what to do
+            reason = Text(
+                "The worker queue could not be reached (%(error)s); retry when it is back.", error=type(ex).__name__
+            )
+            finish(record.uuid, TaskState.FAILED, "QUEUE_UNREACHABLE", reason)
+            db.session.refresh(record)
+    return record, created
+
+
+def finish(task_uuid: str, state: TaskState, code: str | None = None, message: str | None = None) -> None:
+    ReviewTaskDAO.write(
+        task_uuid, state=state.value, error_code=code, message=str(message) if message else None,
+        i18n=texts_of(message=message) or None, finished_on=now(),
+    )  # fmt: skip
+
+
+@contextmanager
+def heartbeat(task_uuid: str) -> Iterator[None]:
+    """While inside, a thread of the worker writes the task's heartbeat every REVIEW_TASK_HEARTBEAT_SECONDS on a
+    connection of its own: when the worker dies the heartbeat stops, and readers fail the task."""
+    engine = db.engine
+    every = float(current_app.config["REVIEW_TASK_HEARTBEAT_SECONDS"])
+    table = ReviewTask.__table__
+    stop = threading.Event()
+
+    def beat() -> None:
+        while not stop.wait(every):
+            try:
+                with engine.begin() as connection:
+                    connection.execute(sa.update(table).where(table.c.uuid == task_uuid).values(heartbeat_on=now()))
+            except Exception:
+                logger.warning("heartbeat of task %s not written", task_uuid, exc_info=True)
+
+    thread = threading.Thread(target=beat, name=f"heartbeat-{task_uuid}", daemon=True)
+    thread.start()
     try:
-        submit_as_current_user(task, *args, task_id=task_id)
-    except Exception as ex:  # noqa: BLE001 - a broker that is down: the session stays and says what to do
-        reason = Text(
-            "The worker queue could not be reached (%(error)s); retry when it is back.", error=type(ex).__name__
-        )
-        set_task_state(session_id, task_id, state="failed", message=reason)
-    return task_id
+        yield
+    finally:
+        stop.set()
+        thread.join(every + 1)
 
 
-def run_session_command(task: Any, session_id: int, kind: str, command: Any) -> dict[str, Any]:
-    """Run a session command in the worker with its states on the session: running, then done or failed (with the
-    command's own message, so the page can say what happened and what to do)."""
+def run_task(task: Any, command_for: Any) -> dict[str, Any]:
+    """Run the command that ``command_for(progress)`` makes, as the task ``task.request.id``: running, then done, or
+    failed with the command's own message, or with a reason for an error nobody expected (the task never stays
+    running)."""
     from superset_review.sessions.exceptions import ReviewSessionError
 
-    task_id = str(task.request.id)
-    set_task_state(session_id, task_id, kind=kind, state="running")
-    try:
-        command.run()
-    except ReviewSessionError as error:
-        db.session.rollback()
-        set_task_state(session_id, task_id, state="failed", error_code=error.code, message=error.message)
-        return {"state": "failed", "error_code": error.code, "message": error.message}
-    set_task_state(session_id, task_id, state="done")
+    task_uuid = str(task.request.id)
+    started = now()
+    ReviewTaskDAO.write(task_uuid, state=TaskState.RUNNING.value, started_on=started, heartbeat_on=started)
+    with heartbeat(task_uuid):
+        try:
+            command_for(Progress(task_uuid)).run()
+        except ReviewSessionError as error:
+            finish(task_uuid, TaskState.FAILED, error.code, error.message)
+            return {"state": "failed", "error_code": error.code, "message": str(error.message)}
+        except Exception as error:
+            logger.exception("task %s failed", task_uuid)
+            reason = Text(
+                "The task failed on an unexpected error (%(error)s): try again, and tell an admin if it fails again.",
+                error=type(error).__name__,
+            )
+            finish(task_uuid, TaskState.FAILED, "UNEXPECTED_ERROR", reason)
+            return {"state": "failed", "error_code": "UNEXPECTED_ERROR", "message": str(reason)}
+    ReviewTaskDAO.write(task_uuid, state=TaskState.DONE.value, finished_on=now(), message=None, i18n=None)
     return {"state": "done"}

@@ -74,7 +74,8 @@ def test_models_match_the_migrations(app: Any) -> None:
     from superset.extensions import db
 
     import superset_review.llm.models
-    import superset_review.sessions.models  # noqa: F401
+    import superset_review.sessions.models
+    import superset_review.tasks.models  # noqa: F401
     from superset_review.extension.models import ReviewModel
 
     ours = set(ReviewModel.metadata.tables)

@@ -172,7 +172,7 @@ def wait_for_task(client: Any, session_id: int, task_id: str, timeout: float = 6
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         body = client.get(f"{SESSIONS}{session_id}").json
-        task = (body["context"].get("tasks") or {}).get(task_id, {})
+        task = next((task for task in body["tasks"] if task["task_id"] == task_id), {})
         if task.get("state") in ("done", "failed"):
             return dict(body)
         time.sleep(0.2)
@@ -196,7 +196,7 @@ def test_ai_drafts_in_the_worker_never_replace_better_sources(
     queued = client.post(f"{SESSIONS}{session['id']}/semantics/ai_draft")
     assert queued.status_code == 202
     done = wait_for_task(client, session["id"], queued.json["task_id"])
-    assert done["context"]["tasks"][queued.json["task_id"]]["state"] == "done"
+    assert [task["state"] for task in done["tasks"] if task["task_id"] == queued.json["task_id"]] == ["done"]
     product = field(done, "product_line", "description")
     assert product["chosen"]["value"] == "The product family sold" and product["chosen"]["source"] == "ai_draft"
     assert product["status"] == "proposed", "an AI draft is proposed, never accepted on its own"

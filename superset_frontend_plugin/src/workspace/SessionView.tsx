@@ -5,7 +5,7 @@ import {
 import { useEffect, useState } from 'react';
 import { label, t } from '../i18n';
 import { ApiError, api, type FieldState, type Finding, type Mapping, type Run, type Session, type Topic } from './client';
-import { SqlBlock, StateTag } from './parts';
+import { SqlBlock, StateTag, TaskProgress, tasksToShow } from './parts';
 import { useSession } from './useSession';
 
 type Act = (name: string, action: (session: Session) => Promise<Session>) => Promise<boolean>;
@@ -293,7 +293,7 @@ export function SessionView({ id, onBack }: { id: number; onBack: () => void }) 
     return error ? <ErrorBar error={error} onReload={() => void reload()} onDismiss={dismiss} />
       : <Skeleton active title={{ width: '40%' }} paragraph={{ rows: 6 }} aria-label={t('session.loading')} />;  // prettier-ignore
   }
-  const tasks = Object.entries(session.context.tasks ?? {}).filter(([, task]) => task.state !== 'done');
+  const tasks = tasksToShow(session.tasks ?? []);
   const jump = (finding: Finding) => {
     const where = tabOfTarget(finding, new Set((session.semantics ?? []).map((s) => s.column)));
     setTab(where);
@@ -314,10 +314,7 @@ export function SessionView({ id, onBack }: { id: number; onBack: () => void }) 
         <Progress percent={Math.round(session.readiness * 100)} size="small" style={{ width: 200 }} aria-label={t('session.readiness')} />
         <Typography.Text strong>{t('session.next')}:</Typography.Text> <Typography.Text>{session.next_action}</Typography.Text>
       </Space>
-      {tasks.map(([taskId, task]) => (
-        <Alert key={taskId} type={task.state === 'failed' ? 'error' : 'info'} showIcon
-          message={t('session.task', { kind: task.kind, state: task.state })} description={task.message} />
-      ))}
+      {tasks.map((task) => <TaskProgress key={task.task_id} task={task} />)}
       {error && <ErrorBar error={error} onReload={() => void reload()} onDismiss={dismiss} />}
       <Tabs activeKey={tab} onChange={setTab} items={[
         { key: 'summary', label: t('tab.summary'), children: <Summary session={session} focus={jumpTo?.tab === 'summary' && jumpTo.kind === 'column' ? jumpTo.name : null} /> },

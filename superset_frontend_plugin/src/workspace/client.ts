@@ -81,6 +81,19 @@ export interface Preview {
   stale: boolean;
 }
 
+/** A background task of the review (the server's TaskSchema). */
+export interface Task {
+  task_id: string;
+  kind: string;
+  state: 'queued' | 'running' | 'done' | 'failed' | string;
+  done: number | null;
+  total: number | null;
+  eta_seconds: number | null;
+  message: string | null;
+  error_code: string | null;
+  created_on: string;
+}
+
 export interface Session {
   id: number;
   title: string;
@@ -92,10 +105,10 @@ export interface Session {
   next_action: string | null;
   version: number;
   changed_on: string;
+  tasks: Task[];
   context: {
     status?: string;
     filters?: Array<{ filter_id: string; name: string; column: string | null; value: unknown; provenance: string; status: string }>;
-    tasks?: Record<string, { kind: string; state: string; message?: string }>;
   };
   profile: {
     table_name?: string;

@@ -1,6 +1,7 @@
-import { Tag } from 'antd';
+import { Alert, Progress, Space, Tag, Typography } from 'antd';
 import { Fragment, type ReactNode } from 'react';
-import { label } from '../i18n';
+import { label, t } from '../i18n';
+import type { Task } from './client';
 
 // Dark enough for white text at WCAG AA (4.5:1) on every state colour.
 const STATE_COLOURS: Record<string, string> = {
@@ -75,4 +76,46 @@ function keywords(text: string, key: number): ReactNode {
       )}
     </Fragment>
   );
+}
+
+/** The tasks worth a line on the page (newest first, as the server lists them): every queued or running one, and
+ * the newest of a kind when it failed (what the user must act on); done ones show through their results. */
+export function tasksToShow(tasks: Task[]): Task[] {
+  const seen = new Set<string>();
+  return tasks.filter((task) => {
+    const newest = !seen.has(task.kind);
+    seen.add(task.kind);
+    return task.state === 'queued' || task.state === 'running' || (newest && task.state === 'failed');
+  });
+}
+
+/** "about 40 s left", "about 3 min left" in the page language. */
+export function etaText(seconds: number): string {
+  const time = seconds < 90 ? t('task.seconds', { count: Math.max(1, Math.round(seconds)) })
+    : t('task.minutes', { count: Math.round(seconds / 60) });  // prettier-ignore
+  return t('task.eta', { time });
+}
+
+/** One task: its kind and state, done/total as a bar when the task counts its steps, an ETA when known, and the
+ * server's reason (in the reader's language) when it failed. */
+export function TaskProgress({ task }: { task: Task }) {
+  const kind = label('taskKind', task.kind);
+  const counted = task.total != null && task.total > 0 && task.done != null;
+  return (
+    <Alert type={task.state === 'failed' ? 'error' : 'info'} showIcon data-task={task.task_id}
+      message={t('task.title', { kind, state: label('taskState', task.state) })}
+      description={
+        <Space direction="vertical" size={2} style={{ width: '100%' }}>
+          {counted && task.state !== 'failed' && (
+            <Space wrap>
+              <Progress percent={Math.round(((task.done ?? 0) / (task.total ?? 1)) * 100)} size="small"
+                style={{ width: 200 }} aria-label={t('task.progress', { kind })} />
+              <Typography.Text>{t('task.steps', { done: task.done ?? 0, total: task.total ?? 0 })}</Typography.Text>
+              {task.eta_seconds != null && <Typography.Text>{etaText(task.eta_seconds)}</Typography.Text>}
+            </Space>
+          )}
+          {task.message && <Typography.Text>{task.message}</Typography.Text>}
+        </Space>
+      } />
+  );  // prettier-ignore
 }

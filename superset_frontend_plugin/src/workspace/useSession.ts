@@ -70,9 +70,7 @@ export function useSession(id: number) {
   }, [reload]);
 
   // While a task of the worker runs, what it finds appears as it arrives.
-  const running = Object.values(state.session?.context.tasks ?? {}).some((task) =>
-    ['queued', 'running'].includes(task.state),
-  );
+  const running = (state.session?.tasks ?? []).some((task) => ['queued', 'running'].includes(task.state));
   useEffect(() => {
     if (!running) return undefined;
     const timer = setInterval(() => void reload(), POLL_MS);

@@ -16,11 +16,12 @@ from superset_review.extension.i18n import Text
 from superset_review.llm.errors import LlmError
 from superset_review.llm.gateway import CompletionRequest, LlmGateway
 from superset_review.semantics import DecisionError, Field, Status, add_ai_drafts, dump_states, load_states, resolve
-from superset_review.sessions.commands.lifecycle import OwnedSessionCommand, unit_of_work
+from superset_review.sessions.commands.lifecycle import OwnedSessionCommand, end_read, unit_of_work
 from superset_review.sessions.commands.semantics import summary
 from superset_review.sessions.dao import ReviewSessionDAO
 from superset_review.sessions.exceptions import ReviewSessionError
 from superset_review.sessions.models import ReviewSession
+from superset_review.tasks.progress import NO_PROGRESS, Progress
 
 MAX_COLUMNS_PER_CALL = 200
 
@@ -54,9 +55,15 @@ def _prompt(session: ReviewSession, columns: list[dict[str, Any]]) -> list[dict[
 
 
 class DraftMeaningsCommand(OwnedSessionCommand):
-    """No version check: it runs in the worker, later than the request, on whatever the session is by then."""
+    """No version check: it runs in the worker, later than the request, on whatever the session is by then.
 
-    @unit_of_work
+    The LLM call (the slow part) runs with no transaction of the review open; the drafts are then added to the
+    review's states as they are by then, so decisions made meanwhile stay and neither side meets a 409."""
+
+    def __init__(self, session_id: int, is_admin: bool, progress: Progress = NO_PROGRESS) -> None:
+        super().__init__(session_id, is_admin)
+        self._progress = progress
+
     def run(self) -> ReviewSession:
         self.validate()
         session = self._session
@@ -75,29 +82,38 @@ class DraftMeaningsCommand(OwnedSessionCommand):
             raise ReviewSessionError(
                 Text("every column already has a meaning on offer: nothing to draft"), "NOTHING_TO_DRAFT"
             )
-        gateway = LlmGateway.from_app()
+        request = CompletionRequest(
+            feature="semantics.ai_draft",
+            stage="semantics",
+            lane="semantics",
+            messages=_prompt(session, wanted),
+            schema=ColumnMeanings(),
+            artifact_hashes=[f"dataset:{session.dataset_id}:{session.profile.get('changed_on')}"],
+        )
+        end_read()
+        self._progress.step(0, 1)
         try:
-            result = gateway.complete(
-                CompletionRequest(
-                    feature="semantics.ai_draft",
-                    stage="semantics",
-                    lane="semantics",
-                    messages=_prompt(session, wanted),
-                    schema=ColumnMeanings(),
-                    artifact_hashes=[f"dataset:{session.dataset_id}:{session.profile.get('changed_on')}"],
-                )
-            )
+            result = LlmGateway.from_app().complete(request)
         except LlmError as error:
             raise ReviewSessionError(
                 error.message, code=error.code.value, status=error.error_class.http_status
             ) from error
+        self._progress.step(1, 1)
+        return self._save(result, set(columns))
+
+    @unit_of_work
+    def _save(self, result: Any, known: set[str]) -> ReviewSession:
+        self.validate()
+        session = self._session
+        assert session is not None
         drafts: dict[tuple[str, Field], str] = {}
-        known = set(columns)
         for item in result.data["columns"]:
             if item["column"] in known:
                 for field in (Field.VERBOSE_NAME, Field.DESCRIPTION):
                     if item.get(field.value):
                         drafts[(item["column"], field)] = item[field.value]
+        columns = [c["column_name"] for c in session.profile.get("columns", [])]
+        states = load_states(session.semantics or []) or resolve(columns, [])
         before = summary(session)
         try:
             states = add_ai_drafts(states, drafts, model=result.model, version=str(result.ledger_id))

@@ -30,7 +30,7 @@ from superset_review.execution.mappings import (
 from superset_review.execution.structure import same_shape
 from superset_review.extension.i18n import I18N_KEY, Text, joined, keep_texts, message_of, restore_text, texts_of
 from superset_review.intake.jinja import TemplateScan, find_template_variables
-from superset_review.sessions.commands.lifecycle import OwnedSessionCommand, unit_of_work
+from superset_review.sessions.commands.lifecycle import OwnedSessionCommand, owners_rights, unit_of_work
 from superset_review.sessions.commands.profile import refresh_readiness
 from superset_review.sessions.dao import ReviewSessionDAO
 from superset_review.sessions.exceptions import ReviewSessionError
@@ -177,17 +177,20 @@ class PreviewCommand(_ExecutionCommand):
     def run(self) -> ReviewSession:
         self.validate()
         assert self._session is not None
-        dataset = self._dataset()
         mappings = session_mappings(self._session)
         inputs = compile_inputs(mappings)
-        compiled = compile_with_inputs(dataset, inputs)
-        if compiled.ok:
-            compiled = self._values_stay_data(dataset, mappings, inputs, compiled)
+        # Compiled with the owner's rights (their dataset access; the Jinja's current_user is theirs), whoever asks.
+        with owners_rights(self._session):
+            dataset = self._dataset()
+            compiled = compile_with_inputs(dataset, inputs)
+            if compiled.ok:
+                compiled = self._values_stay_data(dataset, mappings, inputs, compiled)
+            state = dataset_state(dataset)
         preview = {
             "status": "ready" if compiled.ok else "failed",
             "sql": compiled.sql if compiled.ok else None,
             "attempted_sql": None if compiled.ok else compiled.sql,
-            "fingerprint": fingerprint(dataset_state(dataset), inputs),
+            "fingerprint": fingerprint(state, inputs),
             "diagnostics": compiled.diagnostics,
             "inputs": _inputs_document(inputs),
             "by": g.user.username,

@@ -6,7 +6,8 @@ work (``unit_of_work``): its writes, its event and any Superset command it calls
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import wraps
 from typing import Concatenate, ParamSpec, TypeVar, cast
 
@@ -14,22 +15,19 @@ import sqlalchemy as sa
 from flask import g
 from sqlalchemy.orm.exc import StaleDataError
 from superset.commands.base import BaseCommand
-from superset.extensions import db
+from superset.extensions import db, security_manager
+from superset.utils.core import override_user
 from superset.utils.decorators import transaction
 
+from superset_review.extension.i18n import Text
+from superset_review.extension.transaction import reraise_as_is
 from superset_review.sessions.dao import ReviewSessionDAO
-from superset_review.sessions.exceptions import ReviewSessionConflictError
+from superset_review.sessions.exceptions import ReviewSessionConflictError, ReviewSessionError
 from superset_review.sessions.models import ReviewSession
 
 P = ParamSpec("P")
 R = TypeVar("R")
 C = TypeVar("C", bound="OwnedSessionCommand")
-
-
-def reraise_as_is(error: Exception) -> None:
-    """Superset's default ``on_error`` turns every SQLAlchemyError into a bare one, without its message; the
-    transaction is rolled back already and the caller needs the error as it was (a stale version is a 409)."""
-    raise error
 
 
 def unit_of_work(run: Callable[Concatenate[C, P], R]) -> Callable[Concatenate[C, P], R]:
@@ -47,6 +45,31 @@ def unit_of_work(run: Callable[Concatenate[C, P], R]) -> Callable[Concatenate[C,
         return result
 
     return cast(Callable[Concatenate[C, P], R], wrapped)
+
+
+def end_read() -> None:
+    """End the transaction that read the review (nothing was written): before a slow call (a profiling query, an
+    LLM call) no snapshot or row of the review is held; what the call returns is saved by a unit of work that reads
+    the review again."""
+    db.session.rollback()
+
+
+@contextmanager
+def owners_rights(session: ReviewSession) -> Iterator[None]:
+    """Inside, Superset sees the review's owner as the current user: rows read for a review are the rows its owner
+    may see (their dataset access, their row-level security), whoever acts on it (an admin, a worker)."""
+    if session.owner_id == g.user.id:
+        yield
+        return
+    owner = security_manager.get_user_by_id(session.owner_id)
+    if owner is None:
+        raise ReviewSessionError(
+            Text("The owner of review %(session)s no longer exists: its data cannot be read for it.",
+                 session=session.id),
+            code="OWNER_MISSING", status=422,
+        )  # fmt: skip
+    with override_user(owner):
+        yield
 
 
 class OwnedSessionCommand(BaseCommand):

@@ -36,7 +36,7 @@ from superset_review.semantics import (
     resolve,
 )
 from superset_review.semantics.resolver import Decision
-from superset_review.sessions.commands.lifecycle import OwnedSessionCommand, unit_of_work
+from superset_review.sessions.commands.lifecycle import OwnedSessionCommand, owners_rights, unit_of_work
 from superset_review.sessions.dao import ReviewSessionDAO
 from superset_review.sessions.exceptions import ReviewSessionError
 from superset_review.sessions.models import ReviewSession, SessionState
@@ -134,20 +134,23 @@ class ImportDatasetSourceCommand(_SemanticsCommand):
     @unit_of_work
     def run(self) -> ReviewSession:
         self.validate()
-        try:
-            dataset = get_dataset(self._dataset_id)
-        except DatasetNotFoundError as ex:
-            raise ReviewSessionError(message_of(ex), code="DATASET_NOT_FOUND", status=404) from ex
-        except DatasetAccessError as ex:
-            raise ReviewSessionError(message_of(ex), code="DATASET_FORBIDDEN", status=403) from ex
-        if self._kind is SourceKind.REFERENCE_DATASET:
-            entries = {
-                column.column_name: DictionaryEntry(column.column_name, column.verbose_name, column.description)
-                for column in dataset.columns
-                if column.verbose_name or column.description
-            }
-        else:
-            entries = self._dictionary_rows(dataset)
+        assert self._session is not None
+        # Read with the owner's rights: what lands in their review is what they may read, whoever imports it.
+        with owners_rights(self._session):
+            try:
+                dataset = get_dataset(self._dataset_id)
+            except DatasetNotFoundError as ex:
+                raise ReviewSessionError(message_of(ex), code="DATASET_NOT_FOUND", status=404) from ex
+            except DatasetAccessError as ex:
+                raise ReviewSessionError(message_of(ex), code="DATASET_FORBIDDEN", status=403) from ex
+            if self._kind is SourceKind.REFERENCE_DATASET:
+                entries = {
+                    column.column_name: DictionaryEntry(column.column_name, column.verbose_name, column.description)
+                    for column in dataset.columns
+                    if column.verbose_name or column.description
+                }
+            else:
+                entries = self._dictionary_rows(dataset)
         version = str(dataset.changed_on.isoformat() if dataset.changed_on else "0")
         source = SemanticSource(self._kind, f"{dataset.table_name} ({dataset.id})", version, entries)
         others = [s for s in _sources(self._session) if not (s.kind == source.kind and s.name == source.name)]  # type: ignore[arg-type]

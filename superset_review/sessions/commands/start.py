@@ -15,6 +15,7 @@ from superset_review.adapters.context import ContextError, RecoveredContext, Rec
 from superset_review.adapters.datasets import DatasetAccessError, DatasetNotFoundError, get_dataset
 from superset_review.execution.mappings import dump_mappings
 from superset_review.extension.i18n import Text, keep_texts
+from superset_review.extension.transaction import reraise_as_is
 from superset_review.intake.jinja import find_template_variables
 from superset_review.intake.links import LinkError, LinkTarget, describe, parse_link
 from superset_review.policy.manifest import Mode
@@ -27,7 +28,6 @@ from superset_review.profiling.findings import (
 )
 from superset_review.profiling.profile import metadata_profile
 from superset_review.sessions.commands.execution import initial_mappings
-from superset_review.sessions.commands.lifecycle import reraise_as_is
 from superset_review.sessions.commands.profile import finding_row, profile_data, refresh_readiness
 from superset_review.sessions.dao import ReviewSessionDAO
 from superset_review.sessions.exceptions import ReviewSessionError
@@ -103,11 +103,12 @@ class StartReviewSessionCommand(BaseCommand):
 
     @staticmethod
     def _queue_data_profile(session: ReviewSession) -> None:
-        """The data profile in the worker; the session is readable meanwhile and shows the task's state."""
+        """The data profile in the worker; the session is readable meanwhile and lists the task."""
+        from superset_review.tasks.models import session_subject
         from superset_review.tasks.profiling import profile_session_data
-        from superset_review.tasks.progress import queue_session_task
+        from superset_review.tasks.progress import queue_task
 
-        queue_session_task(session.id, "profile", profile_session_data, session.id, False)
+        queue_task("profile", session_subject(session.id), profile_session_data, session.id, False)
 
     @staticmethod
     def _findings(dataset: Any, context: RecoveredContext, profile: dict[str, Any]) -> list[Finding]:
