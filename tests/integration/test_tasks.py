@@ -46,13 +46,15 @@ def review_to_draft(client: Any, examples: dict[str, int], column: str) -> dict[
 
 
 def idle_in_transaction_on_reviews(app: Any) -> int:
-    """Connections left inside a transaction whose last statement read or wrote the review sessions' table."""
+    """Connections idle inside a transaction that read or wrote the review sessions' table: PostgreSQL keeps the
+    table lock of every statement (AccessShareLock for a read) until the transaction ends."""
     from superset.extensions import db
 
     with app.app_context(), db.engine.connect() as conn:
         return int(conn.execute(sa.text(
-            "SELECT count(*) FROM pg_stat_activity WHERE state LIKE 'idle in transaction%' "
-            "AND query ILIKE '%dataset_review_sessions%'"
+            "SELECT count(DISTINCT a.pid) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
+            "JOIN pg_stat_activity a ON a.pid = l.pid "
+            "WHERE c.relname = 'dataset_review_sessions' AND a.state LIKE 'idle in transaction%'"
         )).scalar())  # fmt: skip
 
 
