@@ -25,12 +25,13 @@ def task_of(client: Any, session_id: int, task_id: str) -> dict[str, Any]:
 
 
 def wait_until(
-    client: Any, session_id: int, task_id: str, states: tuple[str, ...], timeout: float = 60
+    client: Any, session_id: int, task_id: str, states: tuple[str, ...], timeout: float = 60, counted: bool = False
 ) -> dict[str, Any]:
+    """The task once it is in one of ``states`` (and, when ``counted``, has said its total)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         task = task_of(client, session_id, task_id)
-        if task["state"] in states:
+        if task["state"] in states and (task["total"] is not None or not counted):
             return task
         time.sleep(0.1)
     raise AssertionError(f"task {task_id} never reached {states}: {task}")
@@ -69,7 +70,7 @@ def test_a_running_task_moves_no_version_holds_no_review_and_is_not_queued_twice
     queued = client.post(f"{SESSIONS}{session['id']}/semantics/ai_draft")
     assert queued.status_code == 202, queued.json
     task_id = queued.json["task_id"]
-    running = wait_until(client, session["id"], task_id, ("running",))
+    running = wait_until(client, session["id"], task_id, ("running",), counted=True)
     assert running["kind"] == "ai_draft" and running["total"] == 1 and running["done"] == 0
     again = client.post(f"{SESSIONS}{session['id']}/semantics/ai_draft")
     assert again.status_code == 202 and again.json["task_id"] == task_id, "the running task, not a second one"
