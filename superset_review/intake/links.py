@@ -754,7 +754,7 @@ def _form_data(value: str | None) -> dict[str, object]:
         return {}
     try:
         parsed = json.loads(value)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:  # nesting thousands deep fits in a link
         raise LinkError(
             LinkErrorCode.MALFORMED_LINK,
             Text(

@@ -318,6 +318,9 @@ INVALID: list[tuple[str, dict[str, object], LinkErrorCode, str]] = [
     ("/superset/dashboard/5/?native_filters=(a:b,,c:d)", {}, BAD_RISON, "not valid rison"),
     ("/superset/dashboard/5/?native_filters=!(a,b)", {}, BAD_RISON, "not a rison object"),
     ("/superset/dashboard/5/?native_filters='France'", {}, BAD_RISON, "not a rison object"),
+    # nesting thousands deep fits in a link: a RecursionError was a 500
+    ("/explore/?form_data=" + "[" * 5000 + "]" * 5000, {}, MALFORMED, "not valid JSON"),
+    ("/superset/dashboard/5/?native_filters=" + "(a:" * 3000 + "1" + ")" * 3000, {}, BAD_RISON, "rison"),
     # foreign hosts
     ("https://evil.example.org/superset/dashboard/5/", ALLOWED, FOREIGN, "points to evil.example.org"),
     ("https://bi.example.com.evil.org/superset/dashboard/5/", ALLOWED, FOREIGN, "bi.example.com.evil.org"),
