@@ -16,17 +16,19 @@ import unicodedata
 from collections.abc import Callable
 from pathlib import Path
 
+import polars as pl
 import pytest
 
 import superset_review
 from superset_review.adapters.compile import _unrendered as compile_sql_leftovers
 from superset_review.extension import linear_regex
 from superset_review.extension.linear_regex import REGISTRY, compile_linear, unicode_classes
-from superset_review.pii.detectors import find_spans, resolve_overlaps
+from superset_review.pii.detectors import detect_series, find_spans, resolve_overlaps
 from superset_review.pii.dictionaries import FIRST_NAMES, STREET_SUFFIXES, SURNAMES
 from superset_review.pii.masking import TokenVault
 from superset_review.pii.names import tokens
 from superset_review.pii.patterns import RULES, Rule
+from superset_review.pii.scanner import scan_frame
 from superset_review.pii.types import PiiType, Span
 from superset_review.semantics.resolver import normalize_name
 
@@ -286,3 +288,13 @@ def test_text_helpers_are_linear_on_1_mb(name: str, call: Callable[[str], object
 
 def test_the_leftover_check_still_names_what_is_left() -> None:
     assert compile_sql_leftovers("SELECT 1\nWHERE a = {{ region }} AND {{x}}") == [("region", 2), ("x", 2)]
+
+
+@pytest.mark.parametrize("name", sorted(ADVERSARIAL))
+def test_the_column_path_is_linear_on_1_mb_values(name: str) -> None:
+    """Columns are screened by Polars (Rust's regex, linear too): its patterns are strings, not in the registry,
+    so they are fed the same text through the functions that run them."""
+    started = time.perf_counter()
+    detect_series(pl.Series([ADVERSARIAL[name]]))
+    scan_frame(pl.DataFrame({"notes": [ADVERSARIAL[name]], "phone": [ADVERSARIAL[name]]}))
+    assert time.perf_counter() - started < 4 * TIME_LIMIT_SECONDS
