@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import uuid
 from typing import Any, ClassVar
 
 from flask import Response, g, request
@@ -38,6 +39,14 @@ from superset_review.tasks.models import TaskState, session_subject
 from superset_review.tasks.schemas import TaskSchema
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024  # the dictionary parser refuses more, with a message; read no further
+
+
+def _is_task_id(value: str) -> bool:
+    """A task id as the extension makes them (a UUID in its canonical form)."""
+    try:
+        return str(uuid.UUID(value)) == value
+    except ValueError:
+        return False
 
 
 def holds(permission: str) -> bool:
@@ -499,7 +508,8 @@ class ReviewSessionRestApi(SessionApi):
         except ReviewSessionError as error:
             return self._error(error)
         ReviewTaskDAO.fail_orphans(session_subject(pk))
-        record = ReviewTaskDAO.by_uuid(task_id[:36])
+        # An id is a UUID: anything else (too long, control characters) is simply not one of this review's tasks.
+        record = ReviewTaskDAO.by_uuid(task_id) if _is_task_id(task_id) else None
         if record is None or record.subject != session_subject(pk):
             return self.reply(404, message=Text("task %(task)s of this review does not exist", task=task_id[:36]))
         return self.reply(200, **TaskSchema().dump(record))

@@ -131,3 +131,33 @@ def test_stored_rows_are_shown_only_to_readers_of_the_dataset(
         with app.app_context():
             security_manager.add_permission_role(security_manager.find_role(OWNER), pvm)
     assert client.get(f"{SESSIONS}{session['id']}").json["profile"]["data"]["sample"]["rows"] > 0
+
+
+@pytest.fixture(scope="module")
+def personal_dataset(app: Any, customers: int, owner_under_rls: None) -> int:
+    """A virtual dataset whose SQL names the current user (Superset's ``current_username()``), readable by OWNER."""
+    from superset.connectors.sqla.models import SqlaTable
+    from superset.extensions import db, security_manager
+
+    with app.app_context():
+        database = db.session.get(SqlaTable, customers).database
+        dataset = SqlaTable(table_name="review_personal", database=database, schema="public",
+                            sql="SELECT customer_id FROM review_customers WHERE contact_name <> '{{ current_username() }}'")  # fmt: skip
+        db.session.add(dataset)
+        db.session.flush()
+        dataset.fetch_metadata()
+        pvm = security_manager.add_permission_view_menu("datasource_access", dataset.perm)
+        security_manager.add_permission_role(security_manager.find_role(OWNER), pvm)
+        db.session.commit()
+        return int(dataset.id)
+
+
+def test_an_admin_previewing_anothers_review_compiles_it_as_the_owner(client: Any, personal_dataset: int) -> None:
+    session = owners_review(client, personal_dataset)
+    login(client, ADMIN)
+    previewed = client.post(f"{SESSIONS}{session['id']}/preview", json={"version": session["version"]})
+    assert previewed.status_code == 200, previewed.json
+    preview = previewed.json["execution"]["preview"]
+    assert preview["status"] == "ready", preview
+    assert f"'{OWNER}'" in preview["sql"] and ADMIN not in preview["sql"], "the SQL the owner's query would run"
+    assert preview["by"] == ADMIN, "who asked is recorded as who asked"

@@ -136,7 +136,10 @@ def test_a_task_whose_worker_stopped_is_failed_with_a_reason(app: Any, client: A
     assert listed["task_id"] == task_id and listed["state"] == "failed" and listed["error_code"] == "WORKER_LOST"
     assert "stopped answering" in listed["message"]
     assert body["version"] == session["version"]
-    assert client.get(f"{SESSIONS}{session['id']}/tasks/not-a-task").status_code == 404
+    for not_a_task in ("not-a-task", "%00" * 40, "a" * 5000, task_id.upper()):
+        assert client.get(f"{SESSIONS}{session['id']}/tasks/{not_a_task}").status_code == 404, not_a_task
+    login(client, "review_manager")
+    assert client.get(f"{SESSIONS}{session['id']}/tasks/{task_id}").status_code == 404, "another user's task"
 
 
 def test_two_racing_requests_queue_one_task(app: Any, examples: dict[str, int], worker: Any, worker_llm: Any) -> None:
