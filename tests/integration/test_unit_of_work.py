@@ -172,3 +172,38 @@ def test_two_racing_writes_give_one_success_and_one_conflict(app: Any, examples:
     assert conflict["error_code"] == "SESSION_CHANGED"
     assert str(session["version"] + 1) in conflict["message"], "the reply names the current version"
     assert owner.get(f"{SESSIONS}{session['id']}").json["version"] == session["version"] + 1
+
+
+def test_many_writers_racing_on_one_review_get_one_success_each_round_and_no_5xx(
+    app: Any, examples: dict[str, int]
+) -> None:
+    """Six clients send the same decision batch on the same version at once, for five rounds: each round one wins
+    and five get 409 with the current version (bounded: 30 requests)."""
+    writers = [app.test_client() for _ in range(6)]
+    for each in writers:
+        login(each, RUNNER)
+    session = upload(
+        writers[0], start_on_sales(writers[0], examples), "race.csv", "column,verbose_name\ncity,Town\n"
+    ).json
+    version = session["version"]
+    for round_number in range(5):
+        decision = {"column": "city", "field": "verbose_name", "action": "override", "value": f"Town {round_number}"}
+        body = {"version": version, "decisions": [decision]}
+        answers: list[Any] = [None] * len(writers)
+        start = threading.Barrier(len(writers))
+
+        def decide(index: int, body: dict[str, Any] = body, answers: list[Any] = answers, start: Any = start) -> None:
+            start.wait()
+            answers[index] = writers[index].post(f"{SESSIONS}{session['id']}/semantics/decisions", json=body)
+
+        threads = [threading.Thread(target=decide, args=(index,)) for index in range(len(writers))]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+        codes = sorted(answer.status_code for answer in answers)
+        assert codes == [200] + [409] * 5, [answer.json for answer in answers if answer.status_code != 409]
+        version = next(answer for answer in answers if answer.status_code == 200).json["version"]
+        assert version == session["version"] + round_number + 1
+    events = writers[0].get(f"{SESSIONS}{session['id']}").json["events"]
+    assert sum(event["action"] == "semantics.decided" for event in events) == 5, "one event per winning write"
