@@ -207,6 +207,13 @@ SETTINGS: tuple[Setting, ...] = (
         "A running task whose worker has not said it is alive for this long is failed (its worker is gone).",
     ),
     Setting(
+        "REVIEW_TASK_QUEUED_SECONDS",
+        900.0,
+        _positive_float,
+        "a number of seconds greater than 0",
+        "A task no worker has started for this long is failed (its message was lost), so it can be asked for again.",
+    ),
+    Setting(
         "REVIEW_LLM_MODELS",
         [],
         _model_registry,

@@ -20,28 +20,45 @@ LISTED_TASKS = 20
 class ReviewTaskDAO(BaseDAO[ReviewTask]):
     @staticmethod
     def fail_orphans(subject: str | None = None) -> int:
-        """End in ``failed`` every running task whose worker stopped saying it is alive (it died, or was killed);
-        committed at once on a connection of its own, so a reader's or a request's transaction is not touched.
-        Returns how many were failed."""
-        seconds = float(current_app.config["REVIEW_TASK_STALE_SECONDS"])
-        reason = Text(
-            "The worker running this task stopped answering (no sign of life for %(seconds)d s): start it again.",
-            seconds=int(seconds),
-        )
+        """End in ``failed``, with a reason, every running task whose worker stopped saying it is alive (it died,
+        or was killed) and every queued task no worker started in time (its message was lost); committed at once on
+        a connection of its own, so a reader's or a request's transaction is not touched. Returns how many."""
+        stale = float(current_app.config["REVIEW_TASK_STALE_SECONDS"])
+        queued = float(current_app.config["REVIEW_TASK_QUEUED_SECONDS"])
         table = ReviewTask.__table__
         last_sign = sa.func.coalesce(table.c.heartbeat_on, table.c.started_on, table.c.created_on)
-        statement = sa.update(table).where(
-            table.c.state == TaskState.RUNNING.value, last_sign < now() - timedelta(seconds=seconds)
-        )
-        if subject is not None:
-            statement = statement.where(table.c.subject == subject)
-        finished = now()
-        statement = statement.values(
-            state=TaskState.FAILED.value, error_code="WORKER_LOST", message=str(reason),
-            i18n=texts_of(message=reason), finished_on=finished, changed_on=finished,
+        orphans = (
+            (
+                TaskState.RUNNING,
+                last_sign < now() - timedelta(seconds=stale),
+                "WORKER_LOST",
+                Text(
+                    "The worker running this task stopped answering (no sign of life for %(seconds)d s): start it "
+                    "again.",
+                    seconds=int(stale),
+                ),
+            ),
+            (
+                TaskState.QUEUED,
+                table.c.created_on < now() - timedelta(seconds=queued),
+                "NEVER_STARTED",
+                Text("No worker started this task in %(seconds)d s: check the workers, then start it again.",
+                     seconds=int(queued)),
+            ),
         )  # fmt: skip
+        failed = 0
         with db.engine.begin() as connection:
-            return int(connection.execute(statement).rowcount or 0)
+            for state, is_orphan, code, reason in orphans:
+                statement = sa.update(table).where(table.c.state == state.value, is_orphan)
+                if subject is not None:
+                    statement = statement.where(table.c.subject == subject)
+                finished = now()
+                statement = statement.values(
+                    state=TaskState.FAILED.value, error_code=code, message=str(reason),
+                    i18n=texts_of(message=reason), finished_on=finished, changed_on=finished,
+                )  # fmt: skip
+                failed += int(connection.execute(statement).rowcount or 0)
+        return failed
 
     @staticmethod
     def active(kind: str, subject: str) -> ReviewTask | None:

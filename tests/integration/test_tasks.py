@@ -163,3 +163,25 @@ def test_two_racing_requests_queue_one_task(app: Any, examples: dict[str, int], 
     assert {answer.status_code for answer in answers} == {202}
     assert len({answer.json["task_id"] for answer in answers}) == 1, [answer.json for answer in answers]
     wait_until(clients[0], session["id"], answers[0].json["task_id"], ("done", "failed"))
+
+
+def test_a_task_no_worker_started_in_time_is_failed_and_may_be_asked_for_again(
+    app: Any, client: Any, examples: dict[str, int]
+) -> None:
+    """What a lost broker message leaves: a queued task nobody starts; it must not hold the work's place for ever."""
+    from superset.extensions import db
+
+    from superset_review.tasks.models import ReviewTask, now, session_subject
+
+    login(client, ADMIN)
+    session = start_on_sales(client, examples)
+    long_ago = now() - timedelta(seconds=float(app.config["REVIEW_TASK_QUEUED_SECONDS"]) + 5)
+    with app.app_context():
+        lost = ReviewTask(kind="profile", subject=session_subject(session["id"]), state="queued", created_on=long_ago)
+        db.session.add(lost)
+        db.session.commit()
+        lost_id = lost.uuid
+    task = task_of(client, session["id"], lost_id)
+    assert (
+        task["state"] == "failed" and task["error_code"] == "NEVER_STARTED" and "No worker started" in task["message"]
+    )
