@@ -8,10 +8,19 @@ that it is stored as both and translated when it is read; every reader sees thei
 (which has no user) writes the same text as a request would.
 
 The catalogue is ``superset_review/translations`` (``make translations`` extracts and compiles it).
+
+A kept Text is read back only when it is one the code could have written: its msgid is a message of the catalogue
+(``messages.pot``), its placeholders are plain ``%(name)s``/``%(name)d`` with a value for each, its values are
+scalars of bounded size or kept Texts themselves, nested no deeper than the code nests them. Anything else found
+under ``I18N_KEY`` (a record written by hand into the database, a value a user managed to store) is ignored and the
+record's plain value stays: a forged Text can neither fail a read nor allocate what its width asks for. User values
+that carry the shape of a kept Text are refused before they are stored (:func:`carries_kept_text`).
 """
 
 from __future__ import annotations
 
+import functools
+import re
 from collections.abc import Mapping, MutableMapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -21,6 +30,12 @@ from flask_babel import get_locale, gettext
 TRANSLATIONS_DIR = Path(__file__).resolve().parent.parent / "translations"
 # The key under which a stored record keeps the Text of its translatable fields; read by localize().
 I18N_KEY = "i18n"
+# What a kept Text may hold when it is read back. joined() nests one level per message it joins.
+MAX_KEPT_DEPTH = 64
+MAX_KEPT_PARAMS = 16
+MAX_KEPT_VALUE_CHARS = 20_000
+# A placeholder the code's messages use, or an escaped percent sign: no width, precision or other conversion.
+_PLACEHOLDER = re.compile(r"%\((\w{1,64})\)[sd]|%%")
 
 
 class Text(str):
@@ -46,8 +61,36 @@ class Text(str):
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Text:
-        params = {name: cls.from_json(value) if _is_text(value) else value for name, value in data["params"].items()}
-        return cls(str(data["msgid"]), **params)
+        """A kept Text; ValueError when ``data`` is not one the code writes (see :meth:`restored`)."""
+        text = cls.restored(data)
+        if text is None:
+            raise ValueError("not a kept Text of this extension's catalogue")
+        return text
+
+    @classmethod
+    def restored(cls, data: Any, depth: int = 0) -> Text | None:
+        """A kept Text, or None when ``data`` is not one the code could have written (never raises)."""
+        if not _is_text(data) or depth > MAX_KEPT_DEPTH:
+            return None
+        msgid, stored = data["msgid"], data["params"]
+        if not isinstance(msgid, str) or not isinstance(stored, Mapping) or len(stored) > MAX_KEPT_PARAMS:
+            return None
+        if msgid not in catalogue_messages() or not _placeholders_fit(msgid, stored):
+            return None
+        params: dict[str, Any] = {}
+        for name, value in stored.items():
+            if _is_text(value):
+                params[name] = cls.restored(value, depth + 1)
+                if params[name] is None:
+                    return None
+            elif _is_kept_scalar(value):
+                params[name] = value
+            else:
+                return None
+        try:
+            return cls(msgid, **params)
+        except (TypeError, ValueError, KeyError):  # a %d given a string, an int too long to print
+            return None
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (_restore, (self.msgid, self.params))
@@ -61,6 +104,43 @@ def _is_text(value: Any) -> bool:
     return isinstance(value, Mapping) and set(value) == {"msgid", "params"}
 
 
+def _is_kept_scalar(value: Any) -> bool:
+    if isinstance(value, str):
+        return len(value) <= MAX_KEPT_VALUE_CHARS
+    return value is None or isinstance(value, (bool, int, float))
+
+
+def _placeholders_fit(msgid: str, params: Mapping[str, Any]) -> bool:
+    """Every ``%`` of the msgid starts a plain placeholder, and each placeholder has a value."""
+    names = [match.group(1) for match in _PLACEHOLDER.finditer(msgid) if match.group(1)]
+    if _PLACEHOLDER.sub("", msgid).count("%"):
+        return False
+    return all(name in params for name in names) and all(isinstance(name, str) for name in params)
+
+
+@functools.cache
+def catalogue_messages() -> frozenset[str]:
+    """Every message of the code (the extracted ``messages.pot``): the only msgids a kept Text may name."""
+    from babel.messages.pofile import read_po
+
+    with (TRANSLATIONS_DIR / "messages.pot").open("rb") as handle:
+        return frozenset(message.id for message in read_po(handle) if isinstance(message.id, str) and message.id)
+
+
+def carries_kept_text(value: Any, depth: int = 0) -> bool:
+    """Whether a user value holds, at any depth, the shape of a kept Text (an ``I18N_KEY`` key, or a mapping of
+    exactly msgid and params): such a value is refused before it is stored, so that it never poses as one."""
+    if depth > MAX_KEPT_DEPTH:
+        return True
+    if isinstance(value, Mapping):
+        if I18N_KEY in value or _is_text(value):
+            return True
+        return any(carries_kept_text(item, depth + 1) for item in value.values())
+    if isinstance(value, (list, tuple)):
+        return any(carries_kept_text(item, depth + 1) for item in value)
+    return False
+
+
 def _render(msgid: str, params: Mapping[str, Any], translate: bool) -> str:
     template = gettext(msgid) if translate else msgid
     if not params:
@@ -68,7 +148,12 @@ def _render(msgid: str, params: Mapping[str, Any], translate: bool) -> str:
     values = {
         name: value.translated() if translate and isinstance(value, Text) else value for name, value in params.items()
     }
-    return template % values
+    if not translate:
+        return template % values
+    try:
+        return template % values
+    except (TypeError, ValueError, KeyError):  # a translation that lost a placeholder: the English still reads
+        return msgid % values
 
 
 def joined(messages: Sequence[str], separator: str = " ") -> str:
@@ -108,15 +193,32 @@ def keep_texts(record: MutableMapping[str, Any], **fields: str | Sequence[str] |
 
 def restore_text(record: Mapping[str, Any], name: str) -> str | None:
     """A stored field as it was set: the Text when one was kept, the plain value otherwise."""
-    kept = (record.get(I18N_KEY) or {}).get(name)
-    return Text.from_json(kept) if kept else record.get(name)
+    kept = _kept(record).get(name)
+    restored = Text.restored(kept) if kept else None
+    return restored if restored is not None else record.get(name)
 
 
 def restore_texts(record: Mapping[str, Any], name: str) -> list[str]:
     """A stored list of messages as it was set: each item the Text it was when one was kept."""
     values = list(record.get(name) or ())
-    kept = [*((record.get(I18N_KEY) or {}).get(name) or ()), *([None] * len(values))]
-    return [Text.from_json(text) if text else value for value, text in zip(values, kept, strict=False)]
+    texts = _kept(record).get(name)
+    kept = [*(texts if isinstance(texts, list) else ()), *([None] * len(values))]
+    return [_restored_or(text, value) for value, text in zip(values, kept, strict=False)]
+
+
+def _kept(record: Mapping[str, Any]) -> Mapping[str, Any]:
+    texts = record.get(I18N_KEY)
+    return texts if isinstance(texts, Mapping) else {}
+
+
+def _restored_or(kept: Any, value: Any) -> Any:
+    text = Text.restored(kept) if kept else None
+    return text if text is not None else value
+
+
+def _translated_or(kept: Any, value: Any) -> Any:
+    text = Text.restored(kept) if kept else None
+    return text.translated() if text is not None else value
 
 
 def localize(document: Any) -> Any:
@@ -129,12 +231,15 @@ def localize(document: Any) -> Any:
     localized = {key: localize(value) for key, value in document.items() if key != I18N_KEY}
     if isinstance(texts, Mapping):
         for name, kept in texts.items():
+            # Only fields the record has: a kept Text does not add a field (nor does a forged one).
+            if name not in localized:
+                continue
             if _is_text(kept):
-                localized[name] = Text.from_json(kept).translated()
-            elif isinstance(kept, list) and isinstance(localized.get(name), list):
+                localized[name] = _translated_or(kept, localized[name])
+            elif isinstance(kept, list) and isinstance(localized[name], list):
                 # A list of messages (warnings, changes) keeps a Text or None (a plain string) per item.
                 localized[name] = [
-                    Text.from_json(text).translated() if _is_text(text) else value
+                    _translated_or(text, value)
                     for value, text in zip(localized[name], [*kept, *[None] * len(localized[name])], strict=False)
                 ]
     return localized

@@ -13,6 +13,7 @@ from superset_review.extension.flags import apply_flag_defaults, extension_enabl
 from superset_review.extension.i18n import register_translations
 from superset_review.extension.settings import resolve_settings
 
+MAX_REQUEST_BYTES = 16 * 1024 * 1024
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 
 
@@ -23,6 +24,10 @@ class ReviewAppInitializer(SupersetAppInitializer):
     def pre_init(self) -> None:
         # A wrong REVIEW_* value raises ReviewConfigError (a SystemExit): startup stops with one line.
         self.config.update(resolve_settings(self.config))
+        # Requests larger than this answer 413 (the dictionary upload, the largest body, takes 10 MiB); an admin's
+        # own MAX_CONTENT_LENGTH stays.
+        if self.config.get("MAX_CONTENT_LENGTH") is None:
+            self.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
         apply_flag_defaults(self.config)
         register_translations(self.config)
         super().pre_init()

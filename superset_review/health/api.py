@@ -3,10 +3,10 @@ from __future__ import annotations
 from typing import ClassVar
 
 from flask import Response
-from flask_appbuilder.api import expose, protect, safe
+from flask_appbuilder.api import expose, protect
 from superset.extensions import security_manager
 
-from superset_review.extension.api import ReviewBaseApi
+from superset_review.extension.api import ReviewBaseApi, safe
 from superset_review.extension.constants import API_ROUTE_BASE, READ
 from superset_review.extension.i18n import in_readers_language
 from superset_review.health.commands.report import GetHealthReportCommand

@@ -3,10 +3,11 @@ from __future__ import annotations
 from typing import ClassVar
 
 from flask import Response, request
-from flask_appbuilder.api import expose, protect, safe
+from flask_appbuilder.api import expose, protect
 
-from superset_review.extension.api import ReviewBaseApi
+from superset_review.extension.api import ReviewBaseApi, safe
 from superset_review.extension.constants import ADMIN, API_ROUTE_BASE
+from superset_review.extension.errors import ErrorCode, ReviewError
 from superset_review.extension.i18n import Text
 from superset_review.llm.dao import LlmLedgerDAO
 from superset_review.llm.schemas import LedgerEntrySchema, LedgerListSchema
@@ -59,7 +60,9 @@ class LlmLedgerRestApi(ReviewBaseApi):
         except ValueError:
             limit = 0
         if not 1 <= limit <= MAX_ROWS:
-            return self.reply(400, message=Text("limit must be an integer from 1 to %(max)d", max=MAX_ROWS))
+            raise ReviewError(
+                Text("limit must be an integer from 1 to %(max)d", max=MAX_ROWS), ErrorCode.INVALID_REQUEST
+            )
         rows = LlmLedgerDAO.latest(
             limit,
             feature=request.args.get("feature"),

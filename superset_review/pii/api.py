@@ -2,14 +2,11 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from flask import Response, current_app, request
-from flask_appbuilder.api import expose, protect, safe
-from marshmallow import ValidationError
+from flask import Response, current_app
+from flask_appbuilder.api import expose, protect
 
-from superset_review.adapters.datasets import DatasetAccessError, DatasetNotFoundError, DatasetQueryError
-from superset_review.extension.api import ReviewBaseApi
+from superset_review.extension.api import ReviewBaseApi, safe
 from superset_review.extension.constants import API_ROUTE_BASE, READ
-from superset_review.extension.i18n import Text, message_of
 from superset_review.pii.schemas import DatasetScanRequestSchema, DatasetScanSchema
 
 
@@ -53,21 +50,9 @@ class PiiRestApi(ReviewBaseApi):
             502:
               description: The dataset's database did not answer
         """
-        try:
-            payload = DatasetScanRequestSchema().load(request.get_json(silent=True) or {})
-        except ValidationError as error:
-            return self.invalid(error)
+        payload = self.body(DatasetScanRequestSchema(), required=False)
         from superset_review.pii.commands.scan_dataset import ScanDatasetCommand  # polars: loaded on first scan
 
         command = ScanDatasetCommand(pk, current_app.config["REVIEW_POLICY"], payload["rows"])
-        try:
-            result = command.run()
-        except DatasetNotFoundError:
-            return self.reply(404, message=Text("Not found"))
-        except DatasetAccessError as ex:
-            return self.reply(403, message=message_of(ex))
-        except DatasetQueryError as ex:
-            return self.reply(
-                502, message=Text("the dataset's database did not answer: %(error)s", error=message_of(ex))
-            )
+        result = command.run()  # a missing, forbidden or silent dataset: 404, 403, 502 (ReviewBaseApi)
         return self.reply(200, **DatasetScanSchema().dump(result))

@@ -1,4 +1,6 @@
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields
+
+from superset_review.extension.fields import bounded_integer
 
 
 class EvidenceSchema(Schema):
@@ -25,4 +27,4 @@ class DatasetScanSchema(Schema):
 
 
 class DatasetScanRequestSchema(Schema):
-    rows = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1))
+    rows = bounded_integer(1, 1_000_000, load_default=None, allow_none=True)

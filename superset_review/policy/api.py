@@ -2,11 +2,10 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from flask import Response, request
-from flask_appbuilder.api import expose, protect, safe
-from marshmallow import ValidationError
+from flask import Response
+from flask_appbuilder.api import expose, protect
 
-from superset_review.extension.api import ReviewBaseApi
+from superset_review.extension.api import ReviewBaseApi, safe
 from superset_review.extension.constants import ADMIN, API_ROUTE_BASE
 from superset_review.extension.i18n import in_readers_language
 from superset_review.llm.gateway import LlmGateway
@@ -77,10 +76,7 @@ class PolicyRestApi(ReviewBaseApi):
             403:
               $ref: '#/components/responses/403'
         """
-        try:
-            payload = PolicyCheckSchema().load(request.json or {})
-        except ValidationError as error:
-            return self.invalid(error)
+        payload = self.body(PolicyCheckSchema())
         result = PolicyCheckCommand(LlmGateway.from_app(), payload).run()
         # The decision's reasons may be Texts (the policy's refusals): said before the schema makes them plain strings.
         return self.reply(200, **PolicyCheckResponseSchema().dump(in_readers_language(result)))

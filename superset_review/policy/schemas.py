@@ -1,11 +1,15 @@
 from marshmallow import Schema, fields, validate
 
+from superset_review.extension.fields import bounded_integer
 from superset_review.llm.routing import RoutingProfile
+
+# A dry run's prompt: as long as a model's context, no longer (the masking scans every character).
+MAX_MESSAGE_CHARS = 200_000
 
 
 class MessageSchema(Schema):
     role = fields.String(required=True, validate=validate.OneOf(["system", "user", "assistant"]))
-    content = fields.String(required=True)
+    content = fields.String(required=True, validate=validate.Length(max=MAX_MESSAGE_CHARS))
 
 
 class PolicyCheckSchema(Schema):
@@ -14,13 +18,13 @@ class PolicyCheckSchema(Schema):
     feature = fields.String(required=True, validate=validate.Length(min=1, max=100))
     stage = fields.String(load_default="default", validate=validate.Length(min=1, max=100))
     contains_data = fields.Boolean(load_default=False)
-    sample_rows = fields.Integer(load_default=0, validate=validate.Range(min=0))
+    sample_rows = bounded_integer(0, 1_000_000, load_default=0)
     local_only_override = fields.Boolean(load_default=False)
     profile = fields.String(
         load_default=None, allow_none=True, validate=validate.OneOf([p.value for p in RoutingProfile])
     )
-    messages = fields.List(fields.Nested(MessageSchema), load_default=list)
-    max_tokens = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1))
+    messages = fields.List(fields.Nested(MessageSchema), load_default=list, validate=validate.Length(max=100))
+    max_tokens = bounded_integer(1, 10_000_000, load_default=None, allow_none=True)
 
 
 class PolicyResponseSchema(Schema):

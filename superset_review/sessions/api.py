@@ -5,13 +5,14 @@ import uuid
 from typing import Any, ClassVar
 
 from flask import Response, g, request
-from flask_appbuilder.api import expose, protect, safe
-from marshmallow import ValidationError
-from superset.extensions import db, security_manager
+from flask_appbuilder.api import expose, protect
+from superset.extensions import security_manager
 
 from superset_review.adapters.datasets import may_read
-from superset_review.extension.api import ReviewBaseApi
+from superset_review.extension.api import ReviewBaseApi, safe
 from superset_review.extension.constants import ADMIN, API_ROUTE_BASE, APPROVE, MANAGE, READ, VIEW_MENU
+from superset_review.extension.errors import ErrorCode, ReviewError
+from superset_review.extension.fields import MAX_ID
 from superset_review.extension.i18n import Text, current_language
 from superset_review.semantics import SourceKind
 from superset_review.sessions.cache import cached_document, store_document
@@ -24,7 +25,6 @@ from superset_review.sessions.commands.semantics import (
 )
 from superset_review.sessions.commands.start import StartReviewSessionCommand
 from superset_review.sessions.dao import ReviewSessionDAO
-from superset_review.sessions.exceptions import ReviewSessionError
 from superset_review.sessions.export import export_json, export_markdown
 from superset_review.sessions.schemas import (
     DatasetSourceSchema,
@@ -63,13 +63,9 @@ def is_admin() -> bool:
 
 
 class SessionApi(ReviewBaseApi):
-    """The base of the APIs under ``/sessions``: a session error is a rollback and its status, code and message."""
+    """The base of the APIs under ``/sessions`` (a session error is answered by ReviewBaseApi.error_reply)."""
 
     route_base = f"{API_ROUTE_BASE}/sessions"
-
-    def _error(self, error: ReviewSessionError) -> Response:
-        db.session.rollback()
-        return self.reply(error.status, message=error.message, error_code=error.code, **error.details)
 
 
 class ReviewSessionRestApi(SessionApi):
@@ -130,14 +126,8 @@ class ReviewSessionRestApi(SessionApi):
             422:
               $ref: '#/components/responses/422'
         """
-        try:
-            payload = StartReviewSessionSchema().load(request.json or {})
-        except ValidationError as error:
-            return self.invalid(error)
-        try:
-            session = StartReviewSessionCommand(payload["source"], payload["dataset_id"], payload["background"]).run()
-        except ReviewSessionError as error:
-            return self._error(error)
+        payload = self.body(StartReviewSessionSchema())
+        session = StartReviewSessionCommand(payload["source"], payload["dataset_id"], payload["background"]).run()
         return self.reply(201, **ReviewSessionSchema().dump(session))
 
     @expose("/", methods=("GET",))
@@ -200,20 +190,17 @@ class ReviewSessionRestApi(SessionApi):
             404:
               $ref: '#/components/responses/404'
         """
-        try:
-            # The document is in the reader's language (its kept texts are translated when dumped).
-            # An approver who is not the owner reads the review they are asked to approve (their dataset access
-            # permitting).
-            key = ReviewSessionDAO.document_key(pk, g.user.id, is_admin(), holds(APPROVE))
-            # In the reader's language, with the data profile only for readers of the dataset (see the schema).
-            key = f"{key}:{current_language()}:{int(may_read(ReviewSessionDAO.dataset_of(pk)))}"
-            document = cached_document(key)
-            if document is None:
-                session = ReviewSessionDAO.get_visible(pk, g.user.id, is_admin(), holds(APPROVE))
-                document = json.dumps(ReviewSessionSchema().dump(session), default=str).encode()
-                store_document(key, document)
-        except ReviewSessionError as error:
-            return self._error(error)
+        # The document is in the reader's language (its kept texts are translated when dumped).
+        # An approver who is not the owner reads the review they are asked to approve (their dataset access
+        # permitting).
+        key = ReviewSessionDAO.document_key(pk, g.user.id, is_admin(), holds(APPROVE))
+        # In the reader's language, with the data profile only for readers of the dataset (see the schema).
+        key = f"{key}:{current_language()}:{int(may_read(ReviewSessionDAO.dataset_of(pk)))}"
+        document = cached_document(key)
+        if document is None:
+            session = ReviewSessionDAO.get_visible(pk, g.user.id, is_admin(), holds(APPROVE))
+            document = json.dumps(ReviewSessionSchema().dump(session), default=str).encode()
+            store_document(key, document)
         return Response(document, status=200, mimetype="application/json")
 
     @expose("/<int:pk>/export", methods=("GET",))
@@ -244,11 +231,8 @@ class ReviewSessionRestApi(SessionApi):
         """
         kind = request.args.get("format", "md")
         if kind not in ("md", "json"):
-            return self.reply(400, message=Text("format must be md or json"))
-        try:
-            session = ReviewSessionDAO.get_visible(pk, g.user.id, is_admin())
-        except ReviewSessionError as error:
-            return self._error(error)
+            raise ReviewError(Text("format must be md or json"), ErrorCode.INVALID_REQUEST)
+        session = ReviewSessionDAO.get_visible(pk, g.user.id, is_admin())
         if kind == "json":
             body, mimetype = json.dumps(export_json(session), indent=2), "application/json"
         else:
@@ -258,10 +242,7 @@ class ReviewSessionRestApi(SessionApi):
         return response
 
     def _semantics(self, command: Any) -> Response:
-        try:
-            session = command.run()
-        except ReviewSessionError as error:
-            return self._error(error)
+        session = command.run()
         return self.reply(200, **ReviewSessionSchema().dump(session))
 
     @expose("/<int:pk>/semantics/dictionary", methods=("POST",))
@@ -300,8 +281,10 @@ class ReviewSessionRestApi(SessionApi):
             version = int(request.form.get("version", ""))
         except ValueError:
             version = 0
-        if upload is None or version < 1:
-            return self.reply(400, message=Text("send a 'file' and the session's 'version' (multipart form)"))
+        if upload is None or not 1 <= version <= MAX_ID:
+            raise ReviewError(
+                Text("send a 'file' and the session's 'version' (multipart form)"), ErrorCode.INVALID_REQUEST
+            )
         data = upload.stream.read(MAX_UPLOAD_BYTES + 1)
         return self._semantics(
             ImportDictionaryFileCommand(pk, is_admin(), version, upload.filename or "dictionary", data)
@@ -337,10 +320,7 @@ class ReviewSessionRestApi(SessionApi):
             409:
               description: The session changed since it was loaded
         """
-        try:
-            payload = DatasetSourceSchema().load(request.json or {})
-        except ValidationError as error:
-            return self.invalid(error)
+        payload = self.body(DatasetSourceSchema())
         kind = SourceKind.REFERENCE_DATASET if payload["kind"] == "reference_dataset" else SourceKind.DICTIONARY_TABLE
         return self._semantics(
             ImportDatasetSourceCommand(
@@ -377,10 +357,7 @@ class ReviewSessionRestApi(SessionApi):
             409:
               description: The session changed since it was loaded
         """
-        try:
-            payload = DecisionsSchema().load(request.json or {})
-        except ValidationError as error:
-            return self.invalid(error)
+        payload = self.body(DecisionsSchema())
         return self._semantics(DecideSemanticsCommand(pk, is_admin(), payload["version"], payload["decisions"]))
 
     @expose("/<int:pk>/semantics/apply", methods=("POST",))
@@ -413,10 +390,7 @@ class ReviewSessionRestApi(SessionApi):
             409:
               description: The session changed since it was loaded
         """
-        try:
-            version = VersionSchema().load(request.json or {})["version"]
-        except ValidationError as error:
-            return self.invalid(error)
+        version = self.body(VersionSchema())["version"]
         return self._semantics(ApplySemanticsCommand(pk, is_admin(), version))
 
     @expose("/<int:pk>/semantics/ai_draft", methods=("POST",))
@@ -475,10 +449,7 @@ class ReviewSessionRestApi(SessionApi):
         """202 with the task; the same work asked again while it is queued or running answers that task."""
         from superset_review.tasks.progress import queue_task
 
-        try:
-            ReviewSessionDAO.get_visible(pk, g.user.id, is_admin())
-        except ReviewSessionError as error:
-            return self._error(error)
+        ReviewSessionDAO.get_visible(pk, g.user.id, is_admin())
         record, _ = queue_task(kind, session_subject(pk), task, pk, is_admin())
         return self.reply(503 if record.state == TaskState.FAILED.value else 202, **TaskSchema().dump(record))
 
@@ -503,10 +474,7 @@ class ReviewSessionRestApi(SessionApi):
             404:
               $ref: '#/components/responses/404'
         """
-        try:
-            ReviewSessionDAO.get_visible(pk, g.user.id, is_admin(), holds(APPROVE))
-        except ReviewSessionError as error:
-            return self._error(error)
+        ReviewSessionDAO.get_visible(pk, g.user.id, is_admin(), holds(APPROVE))
         ReviewTaskDAO.fail_orphans(session_subject(pk))
         # An id is a UUID: anything else (too long, control characters) is simply not one of this review's tasks.
         record = ReviewTaskDAO.by_uuid(task_id) if _is_task_id(task_id) else None
@@ -542,14 +510,8 @@ class ReviewSessionRestApi(SessionApi):
             409:
               description: The session changed since it was loaded
         """
-        try:
-            version = VersionSchema().load(request.json or {})["version"]
-        except ValidationError as error:
-            return self.invalid(error)
-        try:
-            session = ArchiveReviewSessionCommand(pk, is_admin(), version).run()
-        except ReviewSessionError as error:
-            return self._error(error)
+        version = self.body(VersionSchema())["version"]
+        session = ArchiveReviewSessionCommand(pk, is_admin(), version).run()
         return self.reply(200, **ReviewSessionSummarySchema().dump(session))
 
     @expose("/<int:pk>", methods=("DELETE",))
@@ -570,8 +532,5 @@ class ReviewSessionRestApi(SessionApi):
             404:
               $ref: '#/components/responses/404'
         """
-        try:
-            DeleteReviewSessionCommand(pk, is_admin()).run()
-        except ReviewSessionError as error:
-            return self._error(error)
+        DeleteReviewSessionCommand(pk, is_admin()).run()
         return self.reply(200, message=Text("deleted"))

@@ -1,35 +1,25 @@
+from superset_review.extension.errors import ErrorCode, ReviewError
 from superset_review.extension.i18n import Text
 
 
-class ReviewSessionError(Exception):
-    """``message`` is for the user: a Text, translated when the API replies (or when a stored task state is read)."""
+class ReviewSessionError(ReviewError):
+    """``message`` is for the user: a Text, translated when the API replies (or when a stored task state is read);
+    the code's status is the taxonomy's (superset_review.extension.errors)."""
 
-    status = 422
-    code = "SESSION_ERROR"
-
-    def __init__(
-        self, message: str, code: str | None = None, status: int | None = None, details: dict[str, object] | None = None
-    ) -> None:
-        super().__init__(message)
-        self.message = message
-        self.code = code or self.code
-        self.status = status or self.status
-        self.details = details or {}
+    code = ErrorCode.SESSION_ERROR
 
 
 class ReviewSessionNotFoundError(ReviewSessionError):
     """Also what another user's session answers: its existence is not leaked."""
 
-    status = 404
-    code = "SESSION_NOT_FOUND"
+    code = ErrorCode.SESSION_NOT_FOUND
 
     def __init__(self, session_id: int) -> None:
         super().__init__(Text("review session %(session)s does not exist", session=session_id))
 
 
 class ReviewSessionConflictError(ReviewSessionError):
-    status = 409
-    code = "SESSION_CHANGED"
+    code = ErrorCode.SESSION_CHANGED
 
     def __init__(self, expected: int, current: int) -> None:
         super().__init__(

@@ -6,11 +6,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, ClassVar
 
-from flask import Response, g, request
-from flask_appbuilder.api import expose, protect, safe
-from marshmallow import Schema, ValidationError
+from flask import Response, g
+from flask_appbuilder.api import expose, protect
 from superset.extensions import db
 
+from superset_review.extension.api import safe
 from superset_review.extension.constants import (
     APPROVE,
     FLAG_CLARIFICATION,
@@ -38,7 +38,6 @@ from superset_review.sessions.commands.execution import (
 )
 from superset_review.sessions.commands.lifecycle import OwnedSessionCommand
 from superset_review.sessions.dao import ReviewSessionDAO
-from superset_review.sessions.exceptions import ReviewSessionError
 from superset_review.sessions.flow_schemas import (
     AnswerSchema,
     ApprovalSchema,
@@ -51,23 +50,13 @@ from superset_review.sessions.schemas import ReviewSessionSchema, VersionSchema
 
 
 class _FlowApi(SessionApi):
-    def _load(self, schema: Schema) -> dict[str, Any]:
-        loaded: dict[str, Any] = schema.load(request.json or {})
-        return loaded
-
     def _run_versioned(self, command: Callable[[int], OwnedSessionCommand]) -> Response:
         """Run the command made for the session version the body names (400 without one)."""
-        try:
-            version = self._load(VersionSchema())["version"]
-        except ValidationError as error:
-            return self.invalid(error)
+        version = self.body(VersionSchema())["version"]
         return self._run(command(version))
 
     def _run(self, command: OwnedSessionCommand, code: int = 200, **extra: Any) -> Response:
-        try:
-            session = command.run()
-        except ReviewSessionError as error:
-            return self._error(error)
+        session = command.run()
         return self.reply(code, **ReviewSessionSchema().dump(session), **extra)
 
 
@@ -93,10 +82,7 @@ class ClarificationRestApi(_FlowApi):
             200: {description: The clarification (null when not started)}
             404: {$ref: '#/components/responses/404'}
         """
-        try:
-            session = ReviewSessionDAO.get_visible(pk, g.user.id, is_admin())
-        except ReviewSessionError as error:
-            return self._error(error)
+        session = ReviewSessionDAO.get_visible(pk, g.user.id, is_admin())
         # The kept Texts of questions, options and changes in the reader's language, as the session's GET has them.
         clarification = localize(session.clarification) or None
         current = None
@@ -148,10 +134,7 @@ class ClarificationRestApi(_FlowApi):
             404: {$ref: '#/components/responses/404'}
             409: {description: Not the current question, a conflicting answer, or a stale version}
         """
-        try:
-            body = self._load(AnswerSchema())
-        except ValidationError as error:
-            return self.invalid(error)
+        body = self.body(AnswerSchema())
         command = AnswerQuestionCommand(pk, is_admin(), body["version"], body["topic"], body["option"],
                                         body["value"], holds(APPROVE))  # fmt: skip
         response = self._run(command)
@@ -160,10 +143,7 @@ class ClarificationRestApi(_FlowApi):
         return response
 
     def _topic_action(self, pk: int, expert: bool) -> Response:
-        try:
-            body = self._load(TopicActionSchema())
-        except ValidationError as error:
-            return self.invalid(error)
+        body = self.body(TopicActionSchema())
         return self._run(SkipQuestionCommand(pk, is_admin(), body["version"], body["topic"], expert=expert))
 
     @expose("/<int:pk>/clarification/skip", methods=("POST",))
@@ -275,10 +255,7 @@ class MappingRestApi(_FlowApi):
             400: {$ref: '#/components/responses/400'}
             409: {description: The session changed since it was loaded}
         """
-        try:
-            body = self._load(MappingChangesSchema())
-        except ValidationError as error:
-            return self.invalid(error)
+        body = self.body(MappingChangesSchema())
         return self._run(UpdateMappingsCommand(pk, is_admin(), body["version"], body["changes"], holds(APPROVE)))
 
     @expose("/<int:pk>/mappings/approve", methods=("POST",))
@@ -301,10 +278,7 @@ class MappingRestApi(_FlowApi):
             403: {$ref: '#/components/responses/403'}
             409: {description: The session changed since it was loaded}
         """
-        try:
-            body = self._load(ApprovalSchema())
-        except ValidationError as error:
-            return self.invalid(error)
+        body = self.body(ApprovalSchema())
         return self._run(ApproveMappingsCommand(pk, is_admin(), body["version"], body["variables"]))
 
     @expose("/<int:pk>/runs", methods=("GET",))
@@ -321,10 +295,7 @@ class MappingRestApi(_FlowApi):
             200: {description: Runs}
             404: {$ref: '#/components/responses/404'}
         """
-        try:
-            ReviewSessionDAO.get_visible(pk, g.user.id, is_admin())
-        except ReviewSessionError as error:
-            return self._error(error)
+        ReviewSessionDAO.get_visible(pk, g.user.id, is_admin())
         runs = db.session.query(ReviewRun).filter(ReviewRun.session_id == pk).order_by(ReviewRun.id.desc()).all()
         return self.reply(200, result=RunSchema(many=True).dump(runs), count=len(runs))
 
@@ -375,14 +346,8 @@ class ExecutionRestApi(_FlowApi):
             403: {$ref: '#/components/responses/403'}
             409: {description: A gate failed (gates lists which), or the session changed}
         """
-        try:
-            version = self._load(VersionSchema())["version"]
-        except ValidationError as error:
-            return self.invalid(error)
+        version = self.body(VersionSchema())["version"]
         command = LaunchCommand(pk, is_admin(), version, holds(LAUNCH_PROD))
-        try:
-            session: ReviewSession = command.run()
-        except ReviewSessionError as error:
-            return self._error(error)
+        session: ReviewSession = command.run()
         run = RunSchema().dump(command.run_record)
         return self.reply(201, **ReviewSessionSchema().dump(session), run=run, sqllab_url=run["sqllab_url"])

@@ -4,36 +4,40 @@ from typing import Any
 
 from marshmallow import Schema, fields, post_dump, validate
 
+from superset_review.extension.fields import UserValue, bounded_integer
 from superset_review.extension.i18n import I18N_KEY, localize
 
 
 class AnswerSchema(Schema):
-    version = fields.Integer(required=True, validate=validate.Range(min=1))
+    version = bounded_integer(1, required=True)
     topic = fields.String(required=True, validate=validate.Length(min=1, max=600))
-    option = fields.Integer(load_default=None, allow_none=True, metadata={"description": "Index of an offered option"})
-    value = fields.Raw(load_default=None, allow_none=True, metadata={"description": "A free answer (no option)"})
+    option = bounded_integer(
+        0, 10_000, load_default=None, allow_none=True, metadata={"description": "Index of an offered option"}
+    )
+    value = UserValue(load_default=None, allow_none=True, metadata={"description": "A free answer (no option)"})
 
 
 class TopicActionSchema(Schema):
-    version = fields.Integer(required=True, validate=validate.Range(min=1))
+    version = bounded_integer(1, required=True)
     topic = fields.String(required=True, validate=validate.Length(min=1, max=600))
 
 
 class MappingChangeSchema(Schema):
     variable = fields.String(required=True, validate=validate.Length(min=1, max=500))
-    value = fields.Raw(required=True, allow_none=True)
+    value = UserValue(required=True, allow_none=True)
     why = fields.String(required=True, validate=validate.Length(min=3, max=1000))
 
 
 class MappingChangesSchema(Schema):
-    version = fields.Integer(required=True, validate=validate.Range(min=1))
+    version = bounded_integer(1, required=True)
     changes = fields.List(fields.Nested(MappingChangeSchema), required=True, validate=validate.Length(min=1, max=500))
 
 
 class ApprovalSchema(Schema):
-    version = fields.Integer(required=True, validate=validate.Range(min=1))
+    version = bounded_integer(1, required=True)
     variables = fields.List(
-        fields.String(), load_default=None, allow_none=True,
+        fields.String(validate=validate.Length(min=1, max=500)), load_default=None, allow_none=True,
+        validate=validate.Length(max=500),
         metadata={"description": "Variables to approve; omitted: every mapping that needs approval"},
     )  # fmt: skip
 

@@ -8,7 +8,7 @@ from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import relationship
+from sqlalchemy.orm import relationship, validates
 
 from superset_review.extension.i18n import texts_of
 from superset_review.extension.models import ReviewModel
@@ -16,6 +16,15 @@ from superset_review.extension.models import ReviewModel
 
 def _now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
+
+
+def _fitted(model: object, key: str, value: str | None) -> str | None:
+    """A string cut to its column's length (with an ellipsis): titles, next actions and targets are built from names
+    and messages of any length, and PostgreSQL refuses a longer value with an error, not a shorter one."""
+    length = getattr(type(model).__table__.c[key].type, "length", None)  # type: ignore[attr-defined]
+    if value is None or length is None or len(value) <= length:
+        return value
+    return value[: length - 1] + "…"
 
 
 class SessionState(StrEnum):
@@ -87,6 +96,10 @@ class ReviewSession(ReviewModel):  # type: ignore[misc,valid-type]
 
         return ReviewTaskDAO.of_subject(session_subject(self.id)) if self.id is not None else []
 
+    @validates("title", "next_action", "source_kind", "state")
+    def _fits(self, key: str, value: str | None) -> str | None:
+        return _fitted(self, key, value)
+
     def set_next_action(self, action: str) -> None:
         self.next_action = action
         self.i18n = texts_of(next_action=action) or None
@@ -110,6 +123,10 @@ class ReviewFinding(ReviewModel):  # type: ignore[misc,valid-type]
     status = sa.Column(sa.String(20), nullable=False, default="open")
 
     session = relationship("ReviewSession", back_populates="findings")
+
+    @validates("target", "code")
+    def _fits(self, key: str, value: str | None) -> str | None:
+        return _fitted(self, key, value)
 
 
 class ReviewEvent(ReviewModel):  # type: ignore[misc,valid-type]

@@ -1,11 +1,17 @@
 from datetime import datetime
 from typing import Any
 
-from marshmallow import Schema, fields, post_dump, validate
+from marshmallow import Schema, ValidationError, fields, post_dump, validate, validates_schema
 
 from superset_review.adapters.datasets import may_read
+from superset_review.extension.fields import Id, bounded_integer
 from superset_review.extension.i18n import I18N_KEY, Text, localize
 from superset_review.tasks.schemas import TaskSchema
+
+# Superset's own column lengths (TableColumn.column_name, .verbose_name): longer values could not be written back.
+COLUMN_NAME_CHARS = 255
+VERBOSE_NAME_CHARS = 1024
+DESCRIPTION_CHARS = 10_000
 
 
 class StartReviewSessionSchema(Schema):
@@ -14,7 +20,7 @@ class StartReviewSessionSchema(Schema):
         validate=validate.Length(min=1, max=16_384),
         metadata={"description": "A Superset link (dashboard, chart, Explore, dataset) or a dataset id"},
     )
-    dataset_id = fields.Integer(
+    dataset_id = Id(
         load_default=None, allow_none=True, metadata={"description": "Which of a dashboard's datasets to review"}
     )
     background = fields.Boolean(
@@ -24,7 +30,7 @@ class StartReviewSessionSchema(Schema):
 
 
 class VersionSchema(Schema):
-    version = fields.Integer(required=True, validate=validate.Range(min=1))
+    version = bounded_integer(1, required=True)
 
 
 class FindingSchema(Schema):
@@ -75,25 +81,37 @@ class ReviewSessionSummarySchema(Schema):
         return data
 
 
+def _column_name() -> fields.String:
+    return fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=COLUMN_NAME_CHARS))
+
+
 class DatasetSourceSchema(Schema):
-    version = fields.Integer(required=True, validate=validate.Range(min=1))
-    dataset_id = fields.Integer(required=True)
+    version = bounded_integer(1, required=True)
+    dataset_id = Id(required=True)
     kind = fields.String(required=True, validate=validate.OneOf(["reference_dataset", "dictionary_table"]))
-    name_column = fields.String(load_default=None, allow_none=True)
-    verbose_column = fields.String(load_default=None, allow_none=True)
-    description_column = fields.String(load_default=None, allow_none=True)
+    name_column = _column_name()
+    verbose_column = _column_name()
+    description_column = _column_name()
 
 
 class DecisionSchema(Schema):
-    column = fields.String(required=True)
+    column = fields.String(required=True, validate=validate.Length(min=1, max=COLUMN_NAME_CHARS))
     field = fields.String(required=True, validate=validate.OneOf(["verbose_name", "description"]))
     action = fields.String(required=True, validate=validate.OneOf(["accept", "reject", "override", "lock", "unlock"]))
-    candidate_index = fields.Integer(load_default=None, allow_none=True)
-    value = fields.String(load_default=None, allow_none=True)
+    candidate_index = bounded_integer(0, 10_000, load_default=None, allow_none=True)
+    value = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=DESCRIPTION_CHARS))
+
+    @validates_schema
+    def _fits_superset(self, data: dict[str, Any], **kwargs: Any) -> None:
+        value = data.get("value")
+        if data.get("field") == "verbose_name" and value is not None and len(value) > VERBOSE_NAME_CHARS:
+            raise ValidationError(
+                Text("a verbose name holds at most %(max)d characters", max=VERBOSE_NAME_CHARS), "value"
+            )
 
 
 class DecisionsSchema(Schema):
-    version = fields.Integer(required=True, validate=validate.Range(min=1))
+    version = bounded_integer(1, required=True)
     decisions = fields.List(fields.Nested(DecisionSchema), required=True, validate=validate.Length(min=1, max=2000))
 
 

@@ -95,9 +95,7 @@ class DraftMeaningsCommand(OwnedSessionCommand):
         try:
             result = LlmGateway.from_app().complete(request)
         except LlmError as error:
-            raise ReviewSessionError(
-                error.message, code=error.code.value, status=error.error_class.http_status
-            ) from error
+            raise ReviewSessionError(error.message, code=error.code.value) from error
         self._progress.step(1, 1)
         return self._save(result, set(columns))
 

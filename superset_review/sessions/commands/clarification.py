@@ -45,7 +45,7 @@ class _ClarificationCommand(OwnedSessionCommand):
         clarification = Clarification.from_dict(self._session.clarification)
         if clarification is None:
             raise ReviewSessionError(
-                Text("Clarification has not started: start it first."), "CLARIFICATION_NOT_STARTED", 409
+                Text("Clarification has not started: start it first."), "CLARIFICATION_NOT_STARTED"
             )
         return clarification
 
@@ -58,7 +58,7 @@ class _ClarificationCommand(OwnedSessionCommand):
 
 
 def _flow(error: ClarificationError) -> ReviewSessionError:
-    return ReviewSessionError(error.message, code=error.code, status=error.status)
+    return ReviewSessionError(error.message, code=error.code)
 
 
 class StartClarificationCommand(_ClarificationCommand):
@@ -132,7 +132,7 @@ class AnswerQuestionCommand(_ClarificationCommand):
             return self._set_meaning(topic, value)
         except (MappingValueError, DecisionError) as ex:
             raise ReviewSessionError(
-                Text("'%(topic)s': %(error)s", topic=topic.key, error=message_of(ex)), code="BAD_ANSWER", status=400
+                Text("'%(topic)s': %(error)s", topic=topic.key, error=message_of(ex)), code="BAD_ANSWER"
             ) from ex
 
     def _set_mapping(self, topic: Topic, value: Any) -> str:

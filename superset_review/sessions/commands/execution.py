@@ -91,10 +91,10 @@ class _ExecutionCommand(OwnedSessionCommand):
             raise ReviewSessionError(
                 Text("The session's dataset %(dataset_id)s no longer exists in Superset; the review is kept.",
                      dataset_id=ex.dataset_id),
-                code="DATASET_NOT_FOUND", status=422,
+                code="DATASET_NOT_FOUND",
             ) from ex  # fmt: skip
         except DatasetAccessError as ex:
-            raise ReviewSessionError(message_of(ex), code="DATASET_FORBIDDEN", status=403) from ex
+            raise ReviewSessionError(message_of(ex), code="DATASET_FORBIDDEN") from ex
 
 
 class UpdateMappingsCommand(_ExecutionCommand):
@@ -128,7 +128,7 @@ class UpdateMappingsCommand(_ExecutionCommand):
             except MappingValueError as ex:
                 errors.append(message_of(ex))
         if errors:
-            raise ReviewSessionError(joined(errors), code="BAD_MAPPING_VALUE", status=400)
+            raise ReviewSessionError(joined(errors), code="BAD_MAPPING_VALUE")
         before = {m.variable: m.value for m in mappings if m.variable in {c["variable"] for c in self._changes}}
         store_mappings(self._session, updated)
         refresh_readiness(self._session)
@@ -289,7 +289,7 @@ class LaunchCommand(_ExecutionCommand):
             self._record_failure(reason)
             raise ReviewSessionError(
                 Text("Superset could not create the SQL Lab tab: %(error)s. Nothing was opened; retry.",
-                     error=message_of(ex)), code="LAUNCH_FAILED", status=502,
+                     error=message_of(ex)), code="LAUNCH_FAILED",
             ) from ex  # fmt: skip
         if refusal is not None:
             raise refusal
@@ -309,7 +309,7 @@ class LaunchCommand(_ExecutionCommand):
             raise ReviewSessionError(
                 Text("Database '%(database)s' is marked as production: launching there needs can_launch_prod on "
                      "DatasetReview. Ask an admin.", database=dataset.database.database_name),
-                code="PRODUCTION_FORBIDDEN", status=403,
+                code="PRODUCTION_FORBIDDEN",
             )  # fmt: skip
         failed = self.gates(dataset)
         preview = (session.execution or {}).get("preview") or {}
@@ -319,7 +319,7 @@ class LaunchCommand(_ExecutionCommand):
             self._record(dataset, inputs, preview, None, "blocked", reasons)
             return ReviewSessionError(
                 Text("Launch is blocked: %(gates)s", gates=joined([item["message"] for item in failed])),
-                code="LAUNCH_BLOCKED", status=409, details={"gates": failed},
+                code="LAUNCH_BLOCKED", details={"gates": failed},
             )  # fmt: skip
         template_params = {**inputs.get("template_params", {}), "url_params": inputs.get("url_params", {})}
         title = Text("Review: %(title)s", title=session.title).translated()  # a tab of the user's SQL Lab

@@ -66,7 +66,7 @@ def owners_rights(session: ReviewSession) -> Iterator[None]:
         raise ReviewSessionError(
             Text("The owner of review %(session)s no longer exists: its data cannot be read for it.",
                  session=session.id),
-            code="OWNER_MISSING", status=422,
+            code="OWNER_MISSING",
         )  # fmt: skip
     with override_user(owner):
         yield

@@ -94,13 +94,13 @@ class ProfileSessionDataCommand(OwnedSessionCommand):
             return get_dataset(dataset_id)
         except DatasetNotFoundError as ex:
             message = Text("The session's dataset %(dataset)s does not exist.", dataset=ex.dataset_id)
-            raise ReviewSessionError(message, code="DATASET_UNAVAILABLE", status=422) from ex
+            raise ReviewSessionError(message, code="DATASET_UNAVAILABLE") from ex
         except DatasetAccessError as ex:
             message = Text(
                 "You do not have access to the session's dataset %(dataset)s: ask its owner or an admin for access.",
                 dataset=ex.dataset_id,
             )
-            raise ReviewSessionError(message, code="DATASET_UNAVAILABLE", status=422) from ex
+            raise ReviewSessionError(message, code="DATASET_UNAVAILABLE") from ex
 
     @unit_of_work
     def _save(self, data: dict[str, object] | None, findings: list[Finding]) -> ReviewSession:

@@ -109,7 +109,7 @@ class ImportDictionaryFileCommand(_SemanticsCommand):
         try:
             dictionary = parse_dictionary(self._data, self._filename)
         except DictionaryError as ex:
-            raise ReviewSessionError(ex.message, code=str(ex.code), status=400) from ex
+            raise ReviewSessionError(ex.message, code=str(ex.code)) from ex
         source = SemanticSource.from_dictionary(dictionary, SourceKind.DICTIONARY_FILE)
         others = [s for s in _sources(self._session) if not (s.kind == source.kind and s.name == source.name)]  # type: ignore[arg-type]
         return self._resolve_with(
@@ -140,9 +140,9 @@ class ImportDatasetSourceCommand(_SemanticsCommand):
             try:
                 dataset = get_dataset(self._dataset_id)
             except DatasetNotFoundError as ex:
-                raise ReviewSessionError(message_of(ex), code="DATASET_NOT_FOUND", status=404) from ex
+                raise ReviewSessionError(message_of(ex), code="DATASET_NOT_FOUND") from ex
             except DatasetAccessError as ex:
-                raise ReviewSessionError(message_of(ex), code="DATASET_FORBIDDEN", status=403) from ex
+                raise ReviewSessionError(message_of(ex), code="DATASET_FORBIDDEN") from ex
             if self._kind is SourceKind.REFERENCE_DATASET:
                 entries = {
                     column.column_name: DictionaryEntry(column.column_name, column.verbose_name, column.description)
@@ -170,14 +170,12 @@ class ImportDatasetSourceCommand(_SemanticsCommand):
                     columns=str(sorted(available)),
                 ),
                 code="DICTIONARY_TABLE_COLUMNS",
-                status=400,
             )
         for wanted in (verbose_column, description_column):
             if wanted and wanted not in available:
                 raise ReviewSessionError(
                     Text("column %(column)s is not in %(table)s", column=repr(wanted), table=f"{dataset.table_name}"),
                     "DICTIONARY_TABLE_COLUMNS",
-                    400,
                 )
         try:
             frame = sample_rows(dataset, DICTIONARY_TABLE_ROWS)
@@ -185,7 +183,6 @@ class ImportDatasetSourceCommand(_SemanticsCommand):
             raise ReviewSessionError(
                 Text("the dictionary table's database did not answer: %(error)s", error=message_of(ex)),
                 "SOURCE_UNREACHABLE",
-                502,
             ) from ex
         # The rows are a sample of a dataset like any other: scanned and masked by the policy before they are kept.
         read_columns = [column for column in dict.fromkeys((name_column, verbose_column, description_column)) if column]
@@ -222,7 +219,7 @@ class DecideSemanticsCommand(_SemanticsCommand):
                 if ex.position is not None
                 else Text("%(error)s; nothing was changed", error=ex.message)
             )
-            raise ReviewSessionError(message, "BAD_DECISION", 400) from ex
+            raise ReviewSessionError(message, "BAD_DECISION") from ex
         before = summary(session)
         session.semantics = dump_states(states)
         ReviewSessionDAO.add_event(
@@ -248,7 +245,7 @@ class ApplySemanticsCommand(_SemanticsCommand):
         }
         if not accepted:
             raise ReviewSessionError(
-                Text("no accepted meaning to apply: accept or override some first"), "NOTHING_TO_APPLY", 400
+                Text("no accepted meaning to apply: accept or override some first"), "NOTHING_TO_APPLY"
             )
         meanings: dict[str, dict[str, str]] = {}
         for (column, field), value in accepted.items():
@@ -259,9 +256,10 @@ class ApplySemanticsCommand(_SemanticsCommand):
             raise
         except Exception as ex:
             message = getattr(ex, "message", None) or str(ex)
-            status = 403 if "Forbidden" in type(ex).__name__ or "owner" in str(message).lower() else 422
+            refused = "Forbidden" in type(ex).__name__ or "owner" in str(message).lower()
             raise ReviewSessionError(
-                Text("Superset refused the update: %(error)s", error=f"{message}"), "WRITE_BACK_REFUSED", status
+                Text("Superset refused the update: %(error)s", error=f"{message}"),
+                "WRITE_BACK_REFUSED" if refused else "WRITE_BACK_INVALID",
             ) from ex
         # New objects, not the stored ones changed in place: a JSON column whose value compares equal to what was
         # loaded emits no UPDATE (and the review would lose what Superset now has).

@@ -46,15 +46,15 @@ class StartReviewSessionCommand(BaseCommand):
         try:
             self._target = parse_link(self._source)
         except LinkError as ex:
-            raise ReviewSessionError(ex.message, code=str(ex.code), status=400) from ex
+            raise ReviewSessionError(ex.message, code=str(ex.code)) from ex
         try:
             self._context = recover(self._target, self._dataset_id)
         except ContextError as ex:
-            raise ReviewSessionError(ex.message, code=ex.code, status=ex.status) from ex
+            raise ReviewSessionError(ex.message, code=ex.code) from ex
         except DatasetNotFoundError as ex:
-            raise ReviewSessionError(ex.message, code="DATASET_NOT_FOUND", status=404) from ex
+            raise ReviewSessionError(ex.message, code="DATASET_NOT_FOUND") from ex
         except DatasetAccessError as ex:
-            raise ReviewSessionError(ex.message, code="DATASET_FORBIDDEN", status=403) from ex
+            raise ReviewSessionError(ex.message, code="DATASET_FORBIDDEN") from ex
 
     def run(self) -> ReviewSession:
         session: ReviewSession = self._create()

@@ -1,0 +1,197 @@
+"""One taxonomy for the errors the extension's APIs answer: each code has one HTTP status, whichever endpoint meets it.
+
+A failure raised as a :class:`ReviewError` (or a subclass) carries its code; its status is the code's, from
+:data:`STATUS_OF`. ``ReviewBaseApi`` maps every other error it meets (marshmallow's, werkzeug's, Superset's
+``CommandException``, the gateway's ``LlmError``, the dataset adapters') in one place to a code of this table.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+
+class ErrorCode(StrEnum):
+    # The request itself
+    INVALID_REQUEST = "INVALID_REQUEST"
+    UNSUPPORTED_MEDIA_TYPE = "UNSUPPORTED_MEDIA_TYPE"
+    REQUEST_TOO_LARGE = "REQUEST_TOO_LARGE"
+    NOT_FOUND = "NOT_FOUND"
+    METHOD_NOT_ALLOWED = "METHOD_NOT_ALLOWED"
+    FORBIDDEN = "FORBIDDEN"
+    NOT_AUTHENTICATED = "NOT_AUTHENTICATED"
+    CONFLICT = "CONFLICT"
+    UNPROCESSABLE = "UNPROCESSABLE"
+    INTERNAL_ERROR = "INTERNAL_ERROR"
+    # Sessions
+    SESSION_ERROR = "SESSION_ERROR"
+    SESSION_NOT_FOUND = "SESSION_NOT_FOUND"
+    SESSION_CHANGED = "SESSION_CHANGED"
+    OWNER_MISSING = "OWNER_MISSING"
+    # The charts, dashboards, links and datasets a review starts from
+    DATASET_NOT_FOUND = "DATASET_NOT_FOUND"
+    DATASET_FORBIDDEN = "DATASET_FORBIDDEN"
+    DATASET_UNAVAILABLE = "DATASET_UNAVAILABLE"
+    DATABASE_UNAVAILABLE = "DATABASE_UNAVAILABLE"
+    CHART_NOT_FOUND = "CHART_NOT_FOUND"
+    CHART_FORBIDDEN = "CHART_FORBIDDEN"
+    UNSUPPORTED_CHART = "UNSUPPORTED_CHART"
+    DASHBOARD_NOT_FOUND = "DASHBOARD_NOT_FOUND"
+    DASHBOARD_FORBIDDEN = "DASHBOARD_FORBIDDEN"
+    DASHBOARD_EMPTY = "DASHBOARD_EMPTY"
+    EXPLORE_NOT_FOUND = "EXPLORE_NOT_FOUND"
+    EXPLORE_FORBIDDEN = "EXPLORE_FORBIDDEN"
+    EXPLORE_STATE_EXPIRED = "EXPLORE_STATE_EXPIRED"
+    PERMALINK_INVALID = "PERMALINK_INVALID"
+    PERMALINK_EXPIRED = "PERMALINK_EXPIRED"
+    QUERY_NOT_FOUND = "QUERY_NOT_FOUND"
+    SAVED_QUERY_NOT_FOUND = "SAVED_QUERY_NOT_FOUND"
+    SQLLAB_NOT_A_DATASET = "SQLLAB_NOT_A_DATASET"
+    # Links (superset_review.intake.links.LinkErrorCode)
+    UNSUPPORTED_LINK = "UNSUPPORTED_LINK"
+    FOREIGN_HOST = "FOREIGN_HOST"
+    MALFORMED_LINK = "MALFORMED_LINK"
+    BAD_RISON = "BAD_RISON"
+    # Semantics (the dictionary parser's DictionaryErrorCode first)
+    TOO_LARGE = "TOO_LARGE"
+    UNSUPPORTED_FORMAT = "UNSUPPORTED_FORMAT"
+    BAD_ENCODING = "BAD_ENCODING"
+    NO_COLUMN_HEADER = "NO_COLUMN_HEADER"
+    NO_MEANING_COLUMNS = "NO_MEANING_COLUMNS"
+    EMPTY = "EMPTY"
+    MALFORMED = "MALFORMED"
+    DICTIONARY_TABLE_COLUMNS = "DICTIONARY_TABLE_COLUMNS"
+    SOURCE_UNREACHABLE = "SOURCE_UNREACHABLE"
+    BAD_DECISION = "BAD_DECISION"
+    NOTHING_TO_APPLY = "NOTHING_TO_APPLY"
+    WRITE_BACK_REFUSED = "WRITE_BACK_REFUSED"
+    WRITE_BACK_INVALID = "WRITE_BACK_INVALID"
+    NOTHING_TO_DRAFT = "NOTHING_TO_DRAFT"
+    BAD_AI_DRAFT = "BAD_AI_DRAFT"
+    # Clarification
+    CLARIFICATION_NOT_STARTED = "CLARIFICATION_NOT_STARTED"
+    CLARIFICATION_PAUSED = "CLARIFICATION_PAUSED"
+    CLARIFICATION_DONE = "CLARIFICATION_DONE"
+    UNKNOWN_TOPIC = "UNKNOWN_TOPIC"
+    NOT_CURRENT_QUESTION = "NOT_CURRENT_QUESTION"
+    ANSWER_CONFLICT = "ANSWER_CONFLICT"
+    BAD_OPTION = "BAD_OPTION"
+    BAD_ANSWER = "BAD_ANSWER"
+    # Execution
+    UNKNOWN_VARIABLE = "UNKNOWN_VARIABLE"
+    BAD_MAPPING_VALUE = "BAD_MAPPING_VALUE"
+    PRODUCTION_FORBIDDEN = "PRODUCTION_FORBIDDEN"
+    LAUNCH_BLOCKED = "LAUNCH_BLOCKED"
+    LAUNCH_FAILED = "LAUNCH_FAILED"
+
+
+# The gateway's codes keep their own statuses (superset_review.llm.errors.ERROR_CLASSES): see status_of().
+STATUS_OF: dict[ErrorCode, int] = {
+    ErrorCode.INVALID_REQUEST: 400,
+    ErrorCode.UNSUPPORTED_MEDIA_TYPE: 415,
+    ErrorCode.REQUEST_TOO_LARGE: 413,
+    ErrorCode.NOT_FOUND: 404,
+    ErrorCode.METHOD_NOT_ALLOWED: 405,
+    ErrorCode.FORBIDDEN: 403,
+    ErrorCode.NOT_AUTHENTICATED: 401,
+    ErrorCode.CONFLICT: 409,
+    ErrorCode.UNPROCESSABLE: 422,
+    ErrorCode.INTERNAL_ERROR: 500,
+    ErrorCode.SESSION_ERROR: 422,
+    ErrorCode.SESSION_NOT_FOUND: 404,
+    ErrorCode.SESSION_CHANGED: 409,
+    ErrorCode.OWNER_MISSING: 422,
+    ErrorCode.DATASET_NOT_FOUND: 404,
+    ErrorCode.DATASET_FORBIDDEN: 403,
+    ErrorCode.DATASET_UNAVAILABLE: 422,
+    ErrorCode.DATABASE_UNAVAILABLE: 502,
+    ErrorCode.CHART_NOT_FOUND: 404,
+    ErrorCode.CHART_FORBIDDEN: 403,
+    ErrorCode.UNSUPPORTED_CHART: 422,
+    ErrorCode.DASHBOARD_NOT_FOUND: 404,
+    ErrorCode.DASHBOARD_FORBIDDEN: 403,
+    ErrorCode.DASHBOARD_EMPTY: 422,
+    ErrorCode.EXPLORE_NOT_FOUND: 404,
+    ErrorCode.EXPLORE_FORBIDDEN: 403,
+    ErrorCode.EXPLORE_STATE_EXPIRED: 404,
+    ErrorCode.PERMALINK_INVALID: 422,
+    ErrorCode.PERMALINK_EXPIRED: 404,
+    ErrorCode.QUERY_NOT_FOUND: 404,
+    ErrorCode.SAVED_QUERY_NOT_FOUND: 404,
+    ErrorCode.SQLLAB_NOT_A_DATASET: 422,
+    ErrorCode.UNSUPPORTED_LINK: 400,
+    ErrorCode.FOREIGN_HOST: 400,
+    ErrorCode.MALFORMED_LINK: 400,
+    ErrorCode.BAD_RISON: 400,
+    ErrorCode.TOO_LARGE: 400,
+    ErrorCode.UNSUPPORTED_FORMAT: 400,
+    ErrorCode.BAD_ENCODING: 400,
+    ErrorCode.NO_COLUMN_HEADER: 400,
+    ErrorCode.NO_MEANING_COLUMNS: 400,
+    ErrorCode.EMPTY: 400,
+    ErrorCode.MALFORMED: 400,
+    ErrorCode.DICTIONARY_TABLE_COLUMNS: 400,
+    ErrorCode.SOURCE_UNREACHABLE: 502,
+    ErrorCode.BAD_DECISION: 400,
+    ErrorCode.NOTHING_TO_APPLY: 400,
+    ErrorCode.WRITE_BACK_REFUSED: 403,
+    ErrorCode.WRITE_BACK_INVALID: 422,
+    ErrorCode.NOTHING_TO_DRAFT: 422,
+    ErrorCode.BAD_AI_DRAFT: 422,
+    ErrorCode.CLARIFICATION_NOT_STARTED: 409,
+    ErrorCode.CLARIFICATION_PAUSED: 409,
+    ErrorCode.CLARIFICATION_DONE: 409,
+    ErrorCode.UNKNOWN_TOPIC: 404,
+    ErrorCode.NOT_CURRENT_QUESTION: 409,
+    ErrorCode.ANSWER_CONFLICT: 409,
+    ErrorCode.BAD_OPTION: 422,
+    ErrorCode.BAD_ANSWER: 400,
+    ErrorCode.UNKNOWN_VARIABLE: 422,
+    ErrorCode.BAD_MAPPING_VALUE: 400,
+    ErrorCode.PRODUCTION_FORBIDDEN: 403,
+    ErrorCode.LAUNCH_BLOCKED: 409,
+    ErrorCode.LAUNCH_FAILED: 502,
+}
+
+# The code of an error that comes with an HTTP status only.
+_BY_STATUS: dict[int, ErrorCode] = {
+    400: ErrorCode.INVALID_REQUEST,
+    401: ErrorCode.NOT_AUTHENTICATED,
+    403: ErrorCode.FORBIDDEN,
+    404: ErrorCode.NOT_FOUND,
+    405: ErrorCode.METHOD_NOT_ALLOWED,
+    409: ErrorCode.CONFLICT,
+    413: ErrorCode.REQUEST_TOO_LARGE,
+    415: ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+    422: ErrorCode.UNPROCESSABLE,
+}
+
+
+def code_for_status(status: int) -> ErrorCode:
+    """The generic code of an HTTP status (for errors that come with a status only: werkzeug's, Superset's)."""
+    return _BY_STATUS.get(status, ErrorCode.INTERNAL_ERROR if status >= 500 else ErrorCode.INVALID_REQUEST)
+
+
+def status_of(code: str) -> int:
+    """The HTTP status of a code of the taxonomy (or of the gateway's); ValueError for a code that is in neither."""
+    from superset_review.llm.errors import ERROR_CLASSES
+    from superset_review.llm.errors import ErrorCode as LlmErrorCode
+
+    if code in LlmErrorCode.__members__.values():
+        return ERROR_CLASSES[LlmErrorCode(code)].http_status
+    return STATUS_OF[ErrorCode(code)]
+
+
+class ReviewError(Exception):
+    """An error for the user: ``message`` (a Text, translated when the API replies), a code of :class:`ErrorCode`
+    (or of the gateway's) whose status the API answers, and details that go into the reply's body."""
+
+    code: str = ErrorCode.SESSION_ERROR
+
+    def __init__(self, message: str, code: str | None = None, details: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code or type(self).code
+        # A code outside the taxonomy is a bug of the code that raised it: ValueError names it here.
+        self.status = status_of(self.code)
+        self.details = details or {}
