@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from marshmallow import ValidationError, fields, validate
@@ -59,3 +60,16 @@ class UserValue(fields.Raw):
                 )
             )
         return super()._deserialize(value, attr, data, **kwargs)
+
+
+class UtcTimestamp(fields.String):
+    """A stored time (naive, in UTC) as ISO 8601 without an offset: documented as a plain string, since an OpenAPI
+    ``date-time`` needs an offset that these values, and the workspace that reads them (appending ``Z``), do not
+    have."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        metadata = {"description": "UTC, ISO 8601 without an offset", **kwargs.pop("metadata", {})}
+        super().__init__(metadata=metadata, **kwargs)
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> str | None:
+        return None if value is None else value.isoformat() if isinstance(value, datetime) else str(value)

@@ -1,9 +1,11 @@
 from marshmallow import Schema, fields
 
+from superset_review.extension.fields import UtcTimestamp
+
 
 class LedgerEntrySchema(Schema):
     id = fields.Integer()
-    created_on = fields.DateTime()
+    created_on = UtcTimestamp()
     user_id = fields.Integer(allow_none=True)
     username = fields.String(allow_none=True)
     feature = fields.String()

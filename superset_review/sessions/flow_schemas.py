@@ -4,7 +4,7 @@ from typing import Any
 
 from marshmallow import Schema, fields, post_dump, validate
 
-from superset_review.extension.fields import UserValue, bounded_integer
+from superset_review.extension.fields import UserValue, UtcTimestamp, bounded_integer
 from superset_review.extension.i18n import I18N_KEY, localize
 
 
@@ -55,7 +55,7 @@ class RunSchema(Schema):
     sqllab_url = fields.String(allow_none=True)
     outcome = fields.String()
     error = fields.String(allow_none=True)
-    created_on = fields.DateTime()
+    created_on = UtcTimestamp()
 
     @post_dump(pass_original=True)
     def _in_readers_language(self, data: dict[str, Any], run: Any, **kwargs: Any) -> dict[str, Any]:

@@ -4,7 +4,7 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, post_dump, validate, validates_schema
 
 from superset_review.adapters.datasets import may_read
-from superset_review.extension.fields import Id, bounded_integer
+from superset_review.extension.fields import Id, UtcTimestamp, bounded_integer
 from superset_review.extension.i18n import I18N_KEY, Text, localize
 from superset_review.tasks.schemas import TaskSchema
 
@@ -53,7 +53,7 @@ class EventSchema(Schema):
     action = fields.String()
     before = fields.Raw(allow_none=True)
     after = fields.Raw(allow_none=True)
-    created_on = fields.DateTime()
+    created_on = UtcTimestamp()
 
 
 class ReviewSessionSummarySchema(Schema):
@@ -71,8 +71,8 @@ class ReviewSessionSummarySchema(Schema):
     archived = fields.Boolean()
     version = fields.Integer()
     owner_id = fields.Integer()
-    created_on = fields.DateTime()
-    changed_on = fields.DateTime()
+    created_on = UtcTimestamp()
+    changed_on = UtcTimestamp()
 
     @post_dump(pass_original=True)
     def _in_readers_language(self, data: dict[str, Any], session: Any, **kwargs: Any) -> dict[str, Any]:
