@@ -54,6 +54,7 @@ def safe(method: F) -> F:
                              max=MAX_ID),
                         ErrorCode.NOT_FOUND,
                     )  # fmt: skip
+            self.check_access(**kwargs)
             return method(self, *args, **kwargs)
         except Exception as error:  # noqa: BLE001 - every error gets its reply; unexpected ones are logged
             return self.error_reply(error)
@@ -91,6 +92,10 @@ class ReviewBaseApi(BaseSupersetApi):
         Positional-only, as bodies have a key named ``status`` of their own (the health report's)."""
         response: Response = self.response(code, **in_readers_language(body))
         return response
+
+    def check_access(self, **path: Any) -> None:
+        """Raise when the current user may not see what the path names (before the body is read); APIs on an
+        object with an owner override it."""
 
     def body(self, schema: Schema, required: bool = True) -> dict[str, Any]:
         """The request's JSON body loaded by ``schema``. Raises ReviewError: 415 for a body that is not JSON, 400 for

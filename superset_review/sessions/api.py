@@ -67,6 +67,11 @@ class SessionApi(ReviewBaseApi):
 
     route_base = f"{API_ROUTE_BASE}/sessions"
 
+    def check_access(self, **path: Any) -> None:
+        if "pk" in path:
+            # An approver who is not the owner may see a review whose dataset they may read (get_visible's rule).
+            ReviewSessionDAO.check_visible(path["pk"], g.user.id, is_admin(), holds(APPROVE))
+
 
 class ReviewSessionRestApi(SessionApi):
     method_permission_name: ClassVar[dict[str, str]] = {
