@@ -59,8 +59,8 @@ def test_an_override_posing_as_a_kept_message_is_refused(client: Any, review: di
 
 def test_a_forged_kept_message_in_the_database_is_ignored(app: Any, client: Any, review: dict[str, Any]) -> None:
     """Written past the API (by hand, or by a path not yet guarded): every read ignores it and keeps the plain value."""
-    from superset.extensions import db
     from sqlalchemy.orm.attributes import flag_modified
+    from superset.extensions import db
 
     from superset_review.sessions.models import ReviewSession
 
@@ -174,9 +174,7 @@ def test_a_body_larger_than_max_content_length_answers_413(app: Any, client: Any
     limit = app.config["MAX_CONTENT_LENGTH"]
     assert limit == 16 * 1024 * 1024, "the extension's default when the admin sets none"
     body = b'{"version": 1, "pad": "' + b"x" * limit + b'"}'
-    response = client.post(
-        f"{SESSIONS}{review['id']}/archive", data=body, headers={"Content-Type": "application/json"}
-    )
+    response = client.post(f"{SESSIONS}{review['id']}/archive", data=body, headers={"Content-Type": "application/json"})
     assert response.status_code == 413, response.get_data(as_text=True)[:300]
     assert response.json["error_code"] == "REQUEST_TOO_LARGE" and str(limit) in response.json["message"]
     assert_review_reads(client, review)
