@@ -20,12 +20,13 @@ that carry the shape of a kept Text are refused before they are stored (:func:`c
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import Mapping, MutableMapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from flask_babel import get_locale, gettext
+
+from superset_review.extension.linear_regex import compile_linear
 
 TRANSLATIONS_DIR = Path(__file__).resolve().parent.parent / "translations"
 # The key under which a stored record keeps the Text of its translatable fields; read by localize().
@@ -35,7 +36,7 @@ MAX_KEPT_DEPTH = 64
 MAX_KEPT_PARAMS = 16
 MAX_KEPT_VALUE_CHARS = 20_000
 # A placeholder the code's messages use, or an escaped percent sign: no width, precision or other conversion.
-_PLACEHOLDER = re.compile(r"%\((\w{1,64})\)[sd]|%%")
+_PLACEHOLDER = compile_linear(r"%\((\w{1,64})\)[sd]|%%")
 
 
 class Text(str):
