@@ -52,6 +52,7 @@ class ErrorCode(StrEnum):
     FOREIGN_HOST = "FOREIGN_HOST"
     MALFORMED_LINK = "MALFORMED_LINK"
     BAD_RISON = "BAD_RISON"
+    BAD_LINK_VALUE = "BAD_LINK_VALUE"
     # Semantics (the dictionary parser's DictionaryErrorCode first)
     TOO_LARGE = "TOO_LARGE"
     UNSUPPORTED_FORMAT = "UNSUPPORTED_FORMAT"
@@ -123,6 +124,7 @@ STATUS_OF: dict[ErrorCode, int] = {
     ErrorCode.FOREIGN_HOST: 400,
     ErrorCode.MALFORMED_LINK: 400,
     ErrorCode.BAD_RISON: 400,
+    ErrorCode.BAD_LINK_VALUE: 400,
     ErrorCode.TOO_LARGE: 400,
     ErrorCode.UNSUPPORTED_FORMAT: 400,
     ErrorCode.BAD_ENCODING: 400,

@@ -95,3 +95,33 @@ def test_every_code_has_one_status_and_unknown_codes_are_refused() -> None:
     assert ReviewError(Text("Fix the template."), "RATE_LIMIT").status == 429, "the gateway's codes keep theirs"
     with pytest.raises(ValueError):
         ReviewError(Text("Fix the template."), "NOT_A_CODE")
+
+
+ERRORS_WITH_CODES = {"ReviewError", "ReviewSessionError", "ContextError", "ClarificationError", "LinkError",
+                     "DictionaryError"}  # fmt: skip
+
+
+def test_every_code_the_code_raises_is_in_the_taxonomy() -> None:
+    """A code outside ErrorCode would fail when the error is made (ValueError): found here, not by a user."""
+    import ast
+    import re
+    from pathlib import Path
+
+    import superset_review
+
+    raised: set[str] = set()
+    for path in Path(superset_review.__file__).parent.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) in ERRORS_WITH_CODES:
+                for argument in [*node.args, *(keyword.value for keyword in node.keywords)]:
+                    value = argument.value if isinstance(argument, ast.Constant) else None
+                    if isinstance(value, str) and re.fullmatch(r"[A-Z][A-Z_]{3,}", value):
+                        raised.add(value)
+            if isinstance(node, ast.ClassDef) and node.name.endswith("ErrorCode"):
+                for item in node.body:
+                    if isinstance(item, ast.Assign) and isinstance(item.value, ast.Constant):
+                        raised.add(str(item.value.value))
+    from superset_review.llm.errors import ErrorCode as LlmErrorCode
+
+    assert raised, "the scan finds the codes"
+    assert raised - set(ErrorCode) - set(LlmErrorCode) == set()
