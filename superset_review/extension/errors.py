@@ -53,6 +53,7 @@ class ErrorCode(StrEnum):
     MALFORMED_LINK = "MALFORMED_LINK"
     BAD_RISON = "BAD_RISON"
     BAD_LINK_VALUE = "BAD_LINK_VALUE"
+    BAD_LINK_STATE = "BAD_LINK_STATE"
     # Semantics (the dictionary parser's DictionaryErrorCode first)
     TOO_LARGE = "TOO_LARGE"
     UNSUPPORTED_FORMAT = "UNSUPPORTED_FORMAT"
@@ -125,6 +126,7 @@ STATUS_OF: dict[ErrorCode, int] = {
     ErrorCode.MALFORMED_LINK: 400,
     ErrorCode.BAD_RISON: 400,
     ErrorCode.BAD_LINK_VALUE: 400,
+    ErrorCode.BAD_LINK_STATE: 400,
     ErrorCode.TOO_LARGE: 400,
     ErrorCode.UNSUPPORTED_FORMAT: 400,
     ErrorCode.BAD_ENCODING: 400,
