@@ -484,7 +484,9 @@ class ReviewSessionRestApi(SessionApi):
         # An id is a UUID: anything else (too long, control characters) is simply not one of this review's tasks.
         record = ReviewTaskDAO.by_uuid(task_id) if _is_task_id(task_id) else None
         if record is None or record.subject != session_subject(pk):
-            return self.reply(404, message=Text("task %(task)s of this review does not exist", task=task_id[:36]))
+            raise ReviewError(
+                Text("task %(task)s of this review does not exist", task=task_id[:36]), ErrorCode.NOT_FOUND
+            )
         return self.reply(200, **TaskSchema().dump(record))
 
     @expose("/<int:pk>/archive", methods=("POST",))

@@ -33,7 +33,7 @@ class ReviewSessionDAO(BaseDAO[ReviewSession]):
         row = db.session.execute(
             sa.select(sessions.c.owner_id, sessions.c.dataset_id).where(sessions.c.id == session_id)
         ).one_or_none()
-        if row is None or not (row.owner_id == user_id or is_admin or (approver and _may_read_dataset(row.dataset_id))):
+        if row is None or not (row.owner_id == user_id or is_admin or (approver and may_read(row.dataset_id))):
             raise ReviewSessionNotFoundError(session_id)
 
     @staticmethod

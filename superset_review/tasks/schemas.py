@@ -7,6 +7,7 @@ from typing import Any
 
 from marshmallow import Schema, fields, post_dump
 
+from superset_review.extension.fields import UtcTimestamp
 from superset_review.extension.i18n import I18N_KEY, localize
 from superset_review.tasks.models import ReviewTask, TaskState, now
 
@@ -34,10 +35,10 @@ class TaskSchema(Schema):
     message = fields.String(allow_none=True, metadata={"description": "Why it failed, in the reader's language"})
     error_code = fields.String(allow_none=True)
     i18n = fields.Raw(allow_none=True, load_only=True)
-    created_on = fields.DateTime()
-    started_on = fields.DateTime(allow_none=True)
-    finished_on = fields.DateTime(allow_none=True)
-    heartbeat_on = fields.DateTime(allow_none=True, metadata={"description": "The worker's last sign of life"})
+    created_on = UtcTimestamp()
+    started_on = UtcTimestamp(allow_none=True)
+    finished_on = UtcTimestamp(allow_none=True)
+    heartbeat_on = UtcTimestamp(allow_none=True, metadata={"description": "The worker's last sign of life"})
 
     @post_dump(pass_original=True)
     def _in_readers_language(self, data: dict[str, Any], task: ReviewTask, **kwargs: Any) -> dict[str, Any]:
