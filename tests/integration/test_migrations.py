@@ -85,3 +85,27 @@ def test_models_match_the_migrations(app: Any) -> None:
         )
         diff = compare_metadata(context, ReviewModel.metadata)
     assert diff == []
+
+
+def test_task_states_left_on_reviews_before_the_task_table_are_dropped(services: Services) -> None:
+    """A review that a worker left "running" in its context (the old place of task states) reads without it after
+    0009, with its version unchanged."""
+    import json
+
+    services.postgres.ensure_database("migrations_tasks")
+    engine = create_engine(services.postgres.uri("migrations_tasks"))
+    try:
+        upgrade_review(engine, "0008_tasks")
+        context = {"status": "complete", "tasks": {"t1": {"kind": "profile", "state": "running"}}}
+        with engine.begin() as conn:
+            conn.execute(text(
+                "INSERT INTO dataset_review_sessions (uuid, owner_id, source_kind, source, title, state, readiness, "
+                "context, profile, archived, version, created_on, changed_on) VALUES ('u1', 1, 'dataset', '1', 't', "
+                "'review_ready', 0, CAST(:context AS json), '{}', false, 7, now(), now())"
+            ), {"context": json.dumps(context)})  # fmt: skip
+        upgrade_review(engine)
+        with engine.connect() as conn:
+            stored, version = conn.execute(text("SELECT context, version FROM dataset_review_sessions")).one()
+        assert stored == {"status": "complete"} and version == 7
+    finally:
+        engine.dispose()
