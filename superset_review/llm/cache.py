@@ -6,7 +6,6 @@ masked values never reach the cache.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 from collections.abc import Mapping, Sequence
@@ -14,13 +13,13 @@ from typing import Any
 
 import redis
 
+from superset_review.extension.hashing import (
+    stable_hash as stable_hash,
+)  # re-exported: the gateway hashes prompts with it
+
 logger = logging.getLogger(__name__)
 
 PREFIX = "dataset_review:llm:answer:"
-
-
-def stable_hash(value: Any) -> str:
-    return hashlib.sha256(json.dumps(value, sort_keys=True, default=str).encode()).hexdigest()
 
 
 def cache_key(

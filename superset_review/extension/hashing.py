@@ -1,0 +1,12 @@
+"""Content hashes of JSON-shaped values: the same value gives the same hash on every machine and run."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+
+def stable_hash(value: Any) -> str:
+    """sha256 of ``value`` as JSON with sorted keys (the LLM cache's keys and the domain catalog's version)."""
+    return hashlib.sha256(json.dumps(value, sort_keys=True, default=str).encode()).hexdigest()
