@@ -56,8 +56,10 @@ def running_services(root: Path) -> Iterator[Services]:
 
 
 @contextmanager
-def running_worker(env: dict[str, str], log: Path, timeout: float = 60.0) -> Iterator[subprocess.Popen[bytes]]:
-    """A real Celery worker on Superset's app, as `superset-review up` starts it."""
+def running_worker(
+    env: dict[str, str], log: Path, timeout: float = 60.0, options: tuple[str, ...] = ()
+) -> Iterator[subprocess.Popen[bytes]]:
+    """A real Celery worker on Superset's app, as `superset-review up` starts it (``options`` added, e.g. a queue)."""
     command = [
         sys.executable,
         "-m",
@@ -70,6 +72,7 @@ def running_worker(env: dict[str, str], log: Path, timeout: float = 60.0) -> Ite
         "--without-gossip",
         "--without-mingle",
         "--loglevel=INFO",
+        *options,
     ]
     process = spawn(command, log, env={**os.environ, **env})
     try:

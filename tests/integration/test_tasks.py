@@ -116,8 +116,8 @@ def test_an_unexpected_error_in_the_worker_ends_the_task_failed(
 
 
 def test_a_task_whose_worker_stopped_is_failed_with_a_reason(app: Any, client: Any, examples: dict[str, int]) -> None:
-    """What a killed worker leaves: a running task whose heartbeat stopped (the row is written as the worker would
-    have left it; killing the shared test worker would stop every other task test)."""
+    """The sweep on the row a killed worker leaves (a running task whose heartbeat stopped long ago), read through
+    the review's GET; a real worker killed mid-task is the test below."""
     from superset.extensions import db
 
     from superset_review.tasks.models import ReviewTask, now, session_subject
@@ -185,3 +185,54 @@ def test_a_task_no_worker_started_in_time_is_failed_and_may_be_asked_for_again(
     assert (
         task["state"] == "failed" and task["error_code"] == "NEVER_STARTED" and "No worker started" in task["message"]
     )
+
+
+def test_a_task_whose_worker_is_killed_ends_failed(
+    app: Any, client: Any, examples: dict[str, int], services: Any, service_env: dict[str, str], worker_llm: Any
+) -> None:
+    """A second real worker, on a queue of its own, takes a task and is killed (SIGKILL) during its LLM call: its
+    heartbeat stops, and the next reader fails the task with a reason."""
+    import json
+
+    from superset.extensions import security_manager
+    from superset.utils.core import override_user
+
+    from superset_review.tasks.base import ACTING_USER
+    from superset_review.tasks.models import session_subject
+    from superset_review.tasks.progress import _record
+    from superset_review.tasks.semantics import draft_meanings
+    from tests.llm_stub import delay, reply_json
+    from tests.services import running_worker
+
+    worker_llm.set_default("draft-model", delay(20, then=reply_json({"columns": []})))
+    session = review_to_draft(client, examples, "product_line")
+    models = [{"name": "draft-model", "model": "openai/draft-model", "api_base": worker_llm.openai_base,
+               "api_key_env": "WORKER_STUB_LLM_KEY"}]  # fmt: skip
+    env = {**service_env, "REVIEW_LLM_MODELS": json.dumps(models), "WORKER_STUB_LLM_KEY": "sk-worker-stub",
+           "REVIEW_TASK_HEARTBEAT_SECONDS": "0.5"}  # fmt: skip
+    log = services.root / "logs" / "doomed-worker.log"
+    with running_worker(env, log, options=("--queues=review_doomed", "--hostname=doomed@%h")) as doomed:
+        with app.test_request_context():
+            admin = security_manager.find_user(username=ADMIN)
+            with override_user(admin):
+                record, created = _record("ai_draft", session_subject(session["id"]))
+                assert created
+                draft_meanings.apply_async(args=(session["id"], True), kwargs={ACTING_USER: admin.id},
+                                           task_id=record.uuid, queue="review_doomed")  # fmt: skip
+                task_id = record.uuid
+        running = wait_until(client, session["id"], task_id, ("running",), counted=True)
+        time.sleep(1.2)
+        assert task_of(client, session["id"], task_id)["heartbeat_on"] > running["heartbeat_on"], "it beats"
+        doomed.kill()
+        doomed.wait(10)
+    saved = app.config["REVIEW_TASK_STALE_SECONDS"]
+    app.config["REVIEW_TASK_STALE_SECONDS"] = 2.0  # the in-process reader's threshold, for a short test
+    try:
+        last_beat = task_of(client, session["id"], task_id)["heartbeat_on"]
+        time.sleep(3)
+        failed = task_of(client, session["id"], task_id)
+    finally:
+        app.config["REVIEW_TASK_STALE_SECONDS"] = saved
+    assert failed["state"] == "failed" and failed["error_code"] == "WORKER_LOST", failed
+    assert failed["heartbeat_on"] == last_beat, "no beat after the kill"
+    assert client.get(f"{SESSIONS}{session['id']}").json["version"] == session["version"]
