@@ -176,6 +176,10 @@ from superset_review.cli.review import review  # noqa: E402
 
 cli.add_command(review)
 
+from superset_review.cli.domains import domains  # noqa: E402
+
+cli.add_command(domains)
+
 
 def main() -> None:
     logging.basicConfig(level=logging.WARNING)
