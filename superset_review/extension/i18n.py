@@ -13,7 +13,9 @@ A kept Text is read back only when it is one the code could have written: its ms
 (``messages.pot``), its placeholders are plain ``%(name)s``/``%(name)d`` with a value for each, its values are
 scalars of bounded size or kept Texts themselves, nested no deeper than the code nests them. Anything else found
 under ``I18N_KEY`` (a record written by hand into the database, a value a user managed to store) is ignored and the
-record's plain value stays: a forged Text can neither fail a read nor allocate what its width asks for. User values
+record's plain value stays: a forged Text can neither fail a read nor allocate what its width asks for. A kept Text is
+also only the translation of a field whose plain value is its English (what every writer stores): a valid message
+placed beside a field that says something else is ignored too. User values
 that carry the shape of a kept Text are refused before they are stored (:func:`carries_kept_text`).
 """
 
@@ -194,8 +196,7 @@ def keep_texts(record: MutableMapping[str, Any], **fields: str | Sequence[str] |
 
 def restore_text(record: Mapping[str, Any], name: str) -> str | None:
     """A stored field as it was set: the Text when one was kept, the plain value otherwise."""
-    kept = _kept(record).get(name)
-    restored = Text.restored(kept) if kept else None
+    restored = _matching(_kept(record).get(name), record.get(name))
     return restored if restored is not None else record.get(name)
 
 
@@ -212,13 +213,20 @@ def _kept(record: Mapping[str, Any]) -> Mapping[str, Any]:
     return texts if isinstance(texts, Mapping) else {}
 
 
-def _restored_or(kept: Any, value: Any) -> Any:
+def _matching(kept: Any, value: Any) -> Text | None:
+    """The kept Text of a field whose plain value is that Text's English, as every writer (keep_texts, texts_of)
+    stores them; a kept Text that does not say what its field says is not the field's, and is ignored."""
     text = Text.restored(kept) if kept else None
+    return text if text is not None and text == value else None
+
+
+def _restored_or(kept: Any, value: Any) -> Any:
+    text = _matching(kept, value)
     return text if text is not None else value
 
 
 def _translated_or(kept: Any, value: Any) -> Any:
-    text = Text.restored(kept) if kept else None
+    text = _matching(kept, value)
     return text.translated() if text is not None else value
 
 

@@ -67,8 +67,17 @@ def test_the_code_s_texts_survive_storage_at_the_depth_the_code_nests_them() -> 
     text = Text("Resolve: %(finding)s", finding=Text(NO_DESCRIPTION, column="region"))
     assert Text.restored(text.to_json()) == text
     assert Text.restored(nested(MAX_KEPT_DEPTH - 1)) is not None
-    record = {"message": "old", I18N_KEY: {"message": text.to_json()}}
+    record = {"message": str(text), I18N_KEY: {"message": text.to_json()}}
     assert localize(record)["message"] == "Resolve: Column 'region' has no description."
+
+
+def test_a_kept_text_beside_a_field_that_says_something_else_is_not_its_translation() -> None:
+    """A catalogue message placed beside a user's value (it would pose as what the user wrote) is ignored."""
+    kept = Text("Fix the template.").to_json()
+    record = {"value": "my own words", I18N_KEY: {"value": kept}}
+    assert localize(record) == {"value": "my own words"}
+    assert restore_text(record, "value") == "my own words"
+    assert restore_texts({"items": ["mine"], I18N_KEY: {"items": [kept]}}, "items") == ["mine"]
 
 
 @pytest.mark.parametrize(

@@ -118,7 +118,8 @@ def test_stored_records_are_localized_when_read(russian_app: Flask) -> None:
     record = keep_texts({"code": "X"}, message=Text(NO_DESCRIPTION, column="region"), note="plain words")
     assert record["message"] == "Column 'region' has no description." and set(record[I18N_KEY]) == {"message"}
     assert isinstance(restore_text(record, "message"), Text) and restore_text(record, "note") == "plain words"
-    document = {"findings": [record], "next_action": "x", I18N_KEY: texts_of(next_action=Text("Fix the template."))}
+    document = {"findings": [record], "next_action": "Fix the template.",
+                I18N_KEY: texts_of(next_action=Text("Fix the template."))}  # fmt: skip
     localized = localize(document)
     assert I18N_KEY not in localized and I18N_KEY not in localized["findings"][0]
     assert localized["findings"][0]["message"] != record["message"] and "region" in localized["findings"][0]["message"]
