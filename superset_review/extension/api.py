@@ -147,12 +147,8 @@ def describe(error: Exception) -> tuple[int, str, Any, dict[str, Any]]:
     if isinstance(error, ReviewError):
         return error.status, str(error.code), error.message, dict(error.details)
     if isinstance(error, ValidationError):
-        fields = sorted(str(name) for name in error.messages) if isinstance(error.messages, dict) else []
-        message = (
-            Text("invalid request: check %(fields)s (see errors)", fields=", ".join(fields))
-            if fields
-            else Text("invalid request: %(error)s", error=str(error.messages)[:500])
-        )
+        said = "; ".join(_field_errors(error.messages)[:3]) or str(error.messages)[:300]
+        message = Text("invalid request: %(errors)s (see errors)", errors=said)
         return 400, ErrorCode.INVALID_REQUEST, message, {"errors": error.messages}
     if isinstance(error, LlmError):
         return error.error_class.http_status, error.code.value, error.message, {}
@@ -177,3 +173,17 @@ def describe(error: Exception) -> tuple[int, str, Any, dict[str, Any]]:
         status = error.code or 500
         return status, code_for_status(status), str(error.description), {}
     return 500, ErrorCode.INTERNAL_ERROR, Text("unexpected error: the server's log has the details"), {}
+
+
+def _field_errors(messages: Any, where: str = "") -> list[str]:
+    """marshmallow's nested messages as ``field.sub: message`` lines (the first of each field)."""
+    if isinstance(messages, dict):
+        lines: list[str] = []
+        for name, value in messages.items():
+            lines.extend(_field_errors(value, f"{where}.{name}" if where else str(name)))
+        return lines
+    if isinstance(messages, list) and messages and not isinstance(messages[0], (dict, list)):
+        return [f"{where}: {str(messages[0])[:200]}" if where else str(messages[0])[:200]]
+    if isinstance(messages, list):
+        return [line for item in messages for line in _field_errors(item, where)]
+    return [f"{where}: {str(messages)[:200]}" if where else str(messages)[:200]]
