@@ -174,3 +174,32 @@ def test_templates_stand_when_the_llm_fails(client: Any, examples: dict[str, int
         current(client, started.json)["question"]
         == "What value should url_param 'deal_size' take when this dataset runs?"
     )
+
+
+def test_wording_the_questions_holds_no_transaction_of_the_review(
+    app: Any, client: Any, examples: dict[str, int], llm_in_app: Any
+) -> None:
+    """While the LLM words the questions (2 s here), no connection sits in a transaction that read the reviews'
+    table; the dialog is saved afterwards at the caller's version."""
+    import threading
+    import time
+
+    from tests.integration.test_tasks import idle_in_transaction_on_reviews
+    from tests.llm_stub import delay, reply_json
+
+    llm_in_app.set_default("phrase-model", delay(2, then=reply_json({"questions": [
+        {"key": "variable:url_param:deal_size", "question": "Which deal size, slowly?", "why": "It filters."}]})))  # fmt: skip
+    login(client, MANAGER)
+    session = client.post(SESSIONS, json={"source": str(examples["templated"])}).json
+    answer: list[Any] = []
+    starting = threading.Thread(target=lambda: answer.append(act(client, session, "start")))
+    starting.start()
+    holders = []
+    while starting.is_alive():
+        holders.append(idle_in_transaction_on_reviews(app))
+        time.sleep(0.1)
+    starting.join()
+    assert len(holders) > 10, "the call was observed while it ran"
+    assert max(holders) == 0, holders
+    assert answer[0].status_code == 200 and answer[0].json["version"] == session["version"] + 1
+    assert current(client, answer[0].json)["question"] == "Which deal size, slowly?"

@@ -22,7 +22,7 @@ from superset_review.execution.mappings import MappingKind, MappingValueError, o
 from superset_review.extension.i18n import Text, message_of
 from superset_review.semantics import DecisionError, Field, dump_states, load_states, override, resolve
 from superset_review.sessions.commands.execution import session_mappings, store_mappings
-from superset_review.sessions.commands.lifecycle import OwnedSessionCommand, unit_of_work
+from superset_review.sessions.commands.lifecycle import OwnedSessionCommand, end_read, unit_of_work
 from superset_review.sessions.commands.profile import refresh_readiness
 from superset_review.sessions.dao import ReviewSessionDAO
 from superset_review.sessions.exceptions import ReviewSessionError
@@ -66,8 +66,22 @@ class StartClarificationCommand(_ClarificationCommand):
 
     action = "clarification.started"
 
-    @unit_of_work
     def run(self) -> ReviewSession:
+        """New topics are worded (an LLM call, when one is configured) with no transaction of the review open; the
+        dialog is then saved on the review read again, at the caller's version (409 if it moved meanwhile)."""
+        self.validate()
+        assert self._session is not None
+        known = (Clarification.from_dict(self._session.clarification) or Clarification()).topics
+        new = [topic for topic in session_topics(self._session) if topic.key not in known]
+        worded: list[Topic] = []
+        phrased_by: str | None = None
+        if new:
+            end_read()
+            worded, phrased_by = phrase(new)
+        return self._start({topic.key: topic for topic in worded}, phrased_by)
+
+    @unit_of_work
+    def _start(self, worded: dict[str, Topic], phrased_by: str | None) -> ReviewSession:
         self.validate()
         assert self._session is not None
         clarification = Clarification.from_dict(self._session.clarification) or Clarification()
@@ -76,8 +90,10 @@ class StartClarificationCommand(_ClarificationCommand):
         fresh = session_topics(self._session)
         new = [topic for topic in fresh if topic.key not in clarification.topics]
         if new:
-            worded, clarification.phrased_by = phrase(new)
-            fresh = [topic for topic in fresh if topic.key in clarification.topics] + worded
+            fresh = [topic for topic in fresh if topic.key in clarification.topics]
+            fresh += [worded.get(topic.key, topic) for topic in new]
+            if phrased_by is not None:
+                clarification.phrased_by = phrased_by
         clarification.merge_topics(fresh)
         return self._save(clarification, {"open": clarification.open_count(), "current": clarification.current})
 

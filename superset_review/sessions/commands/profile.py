@@ -4,6 +4,7 @@ the previous ones. Runs in the request for a synchronous start, or in the worker
 from __future__ import annotations
 
 from flask import current_app, g
+from superset.extensions import db
 
 from superset_review.adapters.datasets import DatasetAccessError, DatasetNotFoundError, DatasetQueryError, get_dataset
 from superset_review.extension.i18n import Text, texts_of
@@ -60,7 +61,10 @@ def finding_row(finding: Finding) -> ReviewFinding:
 
 
 def refresh_readiness(session: ReviewSession) -> None:
-    readiness = assess(session)
+    # Reading the findings must not flush the changes made so far: that UPDATE and the one at commit would move the
+    # version twice for one action.
+    with db.session.no_autoflush:
+        readiness = assess(session)
     session.state, session.readiness = readiness.state.value, readiness.readiness
     session.set_next_action(readiness.next_action)
 
