@@ -9,7 +9,6 @@ from superset.extensions import db
 from superset_review.adapters.datasets import DatasetAccessError, DatasetNotFoundError, DatasetQueryError, get_dataset
 from superset_review.extension.i18n import Text, texts_of
 from superset_review.policy.manifest import Mode
-from superset_review.profiling.data_profile import data_profile
 from superset_review.profiling.findings import Finding
 from superset_review.sessions.commands.lifecycle import OwnedSessionCommand, end_read, owners_rights, unit_of_work
 from superset_review.sessions.dao import ReviewSessionDAO
@@ -25,6 +24,9 @@ DATA_FINDING_CODES = frozenset({"PII_EXPOSED", "COLUMN_ALWAYS_NULL", "DATABASE_U
 def read_data_profile(dataset: object) -> tuple[dict[str, object] | None, list[Finding]]:
     """The data profile (policy permitting: None otherwise) and the data findings, read in the dataset's database
     as the current user."""
+    # Imported here: Polars loads on first use, not in every web worker's start (test_startup holds this).
+    from superset_review.profiling.data_profile import data_profile
+
     policy = current_app.config["REVIEW_POLICY"]
     if policy.mode is not Mode.DATA_MODE:
         return None, []

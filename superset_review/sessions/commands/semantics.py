@@ -20,7 +20,6 @@ from superset_review.adapters.datasets import (
     update_column_meanings,
 )
 from superset_review.extension.i18n import Text, message_of
-from superset_review.profiling.data_profile import mask_pii
 from superset_review.semantics import (
     DecisionError,
     DictionaryEntry,
@@ -185,6 +184,9 @@ class ImportDatasetSourceCommand(_SemanticsCommand):
                 "SOURCE_UNREACHABLE",
             ) from ex
         # The rows are a sample of a dataset like any other: scanned and masked by the policy before they are kept.
+        # Imported here: Polars loads on first use, not in every web worker's start (test_startup holds this).
+        from superset_review.profiling.data_profile import mask_pii
+
         read_columns = [column for column in dict.fromkeys((name_column, verbose_column, description_column)) if column]
         frame, _ = mask_pii(frame.select(read_columns), current_app.config["REVIEW_POLICY"])
         entries: dict[str, DictionaryEntry] = {}
