@@ -8,8 +8,6 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-import polars as pl
-
 from superset_review.adapters.datasets import row_count, sample_rows
 from superset_review.extension.i18n import Text
 from superset_review.policy.manifest import PolicyManifest
@@ -18,6 +16,8 @@ from superset_review.profiling.statistics import column_statistics
 from superset_review.sessions.models import Severity
 
 if TYPE_CHECKING:
+    import polars as pl
+
     from superset_review.pii.scanner import ColumnFinding
 
 # Rows read (never beyond the server) to compute statistics; only the policy-capped, masked sample is shown.
@@ -82,6 +82,8 @@ def mask_pii(
 ) -> tuple[pl.DataFrame, list[ColumnFinding]]:
     """``frame`` with every column the scanner flags (at the policy's threshold, on ``scan`` or the frame itself)
     redacted whole, and those verdicts: the one rule for every sample the extension keeps."""
+    import polars as pl  # not at import: Superset's start-up (every web worker) should not pay for it
+
     from superset_review.pii.masking import RedactOperator, mask_series
     from superset_review.pii.scanner import scan_frame
 
