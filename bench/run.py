@@ -152,6 +152,15 @@ def bench_pii() -> list[Row]:
     ]
 
 
+def bench_domains() -> list[Row]:
+    from bench import domains
+
+    return [
+        Row(str(r["name"]), float(r["value"]), str(r["unit"]), str(r["target"]), r["met"])  # type: ignore[arg-type]
+        for r in domains.rows()
+    ]
+
+
 def start_up(data_dir: Path, port: int, *extra: str) -> tuple[subprocess.Popen[str], float]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SUPERSET", "REVIEW_"))}
     started = time.perf_counter()
@@ -232,6 +241,8 @@ def main() -> int:
         rows.extend(bench_with_services(root))
         print("Measuring PII detection (throughput on one core, accuracy on presidio-research's set) ...")
         rows.extend(bench_pii())
+        print("Measuring business domains (Sherlock and presidio development sets, a 200 x 100k table) ...")
+        rows.extend(bench_domains())
         print("Measuring superset-review up (cold, warm) and idle memory ...")
         rows.extend(bench_up(root))
     print()

@@ -50,6 +50,7 @@ class ThresholdProfile:
     zeta: float  # table context
     tau_high: float
     tau_low: float
+    margin: float  # high also needs this lead over the next domain: a tie between two readings is borderline
     pattern_miss_penalty: float  # a shape-defined domain whose regexes miss nearly every value
     pattern_miss_share: float
     sample_size: int
@@ -71,6 +72,7 @@ TP_DEFAULT_V1 = ThresholdProfile(
     zeta=0.05,
     tau_high=0.7,
     tau_low=0.45,
+    margin=0.1,
     pattern_miss_penalty=0.4,
     pattern_miss_share=0.2,
     sample_size=500,
@@ -243,6 +245,8 @@ _CODE = r"^[^ ]{1,40}$"
 _NAME_WORD = r"\p{Lu}[\p{L}'\u2019.-]*"
 _SINGLE_NAME = rf"^{_NAME_WORD}$|^\p{{Ll}}+$"
 _FULL_NAME = rf"^{_NAME_WORD},?(?: {_NAME_WORD}){{1,3}}$"
+# A column of names mixes "Anna", "Anna Berg" and "Berg, Anna": one to four name words.
+_ANY_NAME = rf"^{_NAME_WORD},?(?: {_NAME_WORD}){{0,3}}$"
 _UNIT_AFFIX = r"^\s*([^\d\s.,+-]{1,6})?\s*[+-]?[0-9][0-9 .,]*\s*([^\d\s.,]{1,6})?\s*$"
 _FIRST_NAMES = sorted(FIRST_NAMES)
 _ALL_NAMES = sorted(FIRST_NAMES | SURNAMES)
@@ -270,15 +274,16 @@ def _text_of(values: pl.Series) -> pl.Series | None:
 def sample_values(values: pl.Series, profile: ThresholdProfile) -> tuple[pl.Series, int, int]:
     """The bounded, fixed-seed sample of non-empty values (as text), the count of non-empty values (estimated
     beyond ``4 * sample_size`` values) and the row count."""
-    text = _text_of(values)
     rows = len(values)
-    if text is None:
-        return pl.Series([], dtype=pl.String), 0, rows
-    present = text.drop_nulls()
+    present = values.drop_nulls()
     non_null = len(present)
     if non_null > 4 * profile.sample_size:
-        # Sample first, strip after: stripping a million long strings would cost more than the whole verdict.
+        # Sample first, convert and strip after: doing so on a million long strings would cost more than the verdict.
         present = present.sample(4 * profile.sample_size, seed=0)
+    text = _text_of(present)
+    if text is None:
+        return pl.Series([], dtype=pl.String), 0, rows
+    present = text
     read = len(present)
     present = present.str.slice(0, profile.max_value_chars * 2).str.strip_chars()
     present = present.filter(present != "")
@@ -321,7 +326,10 @@ class DomainClassifier:
     def name_evidence(self, column: str) -> tuple[tuple[str, ...], dict[str, _NameMatch], set[str]]:
         tokens = _expanded(header_tokens(column))
         best: dict[str, _NameMatch] = {}
+        present, joined = set(tokens), "".join(tokens)
         for alias in self.aliases:
+            if not (present.intersection(alias.tokens) or (len(alias.joined) >= 5 and alias.joined in joined)):
+                continue  # shares nothing with the header: most aliases, skipped cheaply
             score = _name_match(tokens, alias)
             if score and score > best.get(alias.domain, _NameMatch(0.0, "")).score:
                 best[alias.domain] = _NameMatch(score, alias.phrase)
@@ -356,6 +364,12 @@ class DomainClassifier:
     def classify_column(self, name: str, values: pl.Series) -> ColumnDomain:
         return self.classify_frame(pl.DataFrame({name: values}))[0]
 
+    def _rank(self, candidate: Candidate) -> tuple[float, float, bool, str]:
+        """Best score first; on a tie the header decides, then the claim that is not personal data (a year before a
+        birth year: the values alone cannot tell)."""
+        personal = self.catalog.by_name[candidate.domain].pii is not None
+        return (-candidate.score, -candidate.name_sim, personal, candidate.domain)
+
     def _top_family(self, candidates: list[Candidate]) -> str | None:
         if candidates and candidates[0].score >= self.profile.tau_high:
             return candidates[0].domain.split(".", 1)[0]
@@ -383,7 +397,7 @@ class DomainClassifier:
             (value.str.contains(_SINGLE_NAME) & lower.is_in(_FIRST_NAMES)).alias("s_first_names"),
             (value.str.contains(_SINGLE_NAME) & lower.is_in(_SURNAMES)).alias("s_surnames"),
             value.str.contains(_SINGLE_NAME).alias("s_single_shape"),
-            (value.str.contains(_FULL_NAME) & words.list.eval(pl.element().is_in(_ALL_NAMES)).list.any()).alias(
+            (value.str.contains(_ANY_NAME) & words.list.eval(pl.element().is_in(_ALL_NAMES)).list.any()).alias(
                 "s_full_names"
             ),
             value.str.contains(_FULL_NAME).alias("s_full_shape"),
@@ -470,7 +484,7 @@ class DomainClassifier:
             if score <= 0:
                 continue
             candidates.append(Candidate(domain.name, score, name_sim, regex, value, unit, 0.0))
-        candidates.sort(key=lambda c: (-c.score, c.domain))
+        candidates.sort(key=self._rank)
         evidence: dict[str, Any] = {"header_tokens": list(tokens), "rows": rows, "non_empty": non_empty}
         evidence["sampled"] = sampled
         if units:
@@ -500,7 +514,7 @@ class DomainClassifier:
         elif domain.value_set == "surnames":
             best = max(best, float(f.get("s_surnames") or 0) + 0.4 * float(f.get("s_single_shape") or 0))
         elif domain.value_set == "full_names":
-            best = max(best, float(f.get("s_full_names") or 0) + 0.3 * float(f.get("s_full_shape") or 0))
+            best = max(best, float(f.get("s_full_names") or 0) + 0.4 * float(f.get("s_full_shape") or 0))
         return min(1.0, best)
 
     def _verdict(
@@ -528,7 +542,7 @@ class DomainClassifier:
                     )
                     for c in candidates
                 ),
-                key=lambda c: (-c.score, c.domain),
+                key=self._rank,
             )
         evidence["candidates"] = [{"domain": c.domain, "score": round(min(1.0, c.score), 3)} for c in candidates[:3]]
         if not non_empty:
@@ -554,6 +568,11 @@ class DomainClassifier:
             if confidence >= profile.tau_low
             else Band.LOW
         )
+        lead = top.score - candidates[1].score if len(candidates) > 1 else top.score
+        if band is Band.HIGH and lead < profile.margin:
+            # Values that read equally well as two domains (a year or a birth year, 1-31 as a day or an age).
+            band = Band.BORDERLINE
+            evidence["ambiguous_with"] = candidates[1].domain
         domain = self.catalog.by_name[top.domain]
         evidence["score"] = {
             "name_sim": round(top.name_sim, 3),
@@ -570,7 +589,9 @@ class DomainClassifier:
         ]
         if band is Band.LOW:
             return ColumnDomain(column, None, confidence, band, None, evidence)
-        return ColumnDomain(column, top.domain, confidence, band, domain.pii, evidence)
+        # Personal data is claimed when the verdict is high, or borderline with the header pointing at it.
+        pii = domain.pii if band is Band.HIGH or top.name_sim > 0 else None
+        return ColumnDomain(column, top.domain, confidence, band, pii, evidence)
 
 
 def classify_frame(

@@ -1,0 +1,306 @@
+"""Business-domain figures: macro-F1 per domain family on Sherlock's sample, P and R per PII entity on presidio's
+corpus, and domaining time of a 200-column x 100k-row table.
+
+``python bench/domains.py`` prints the rows and the details (per-domain F1, reliability bins); ``rows()``
+returns them for ``make bench``. The development sets (``/work/shared/data``; ``DOMAINS_DATA`` and
+``PII_DATASET`` override) are read here only: nothing of them is in the package or the tests.
+
+- Sherlock (MIT): columns of a public-web table corpus with their semantic type and no header. Each column is
+  domained from its VALUES alone (the header is the label, so it is withheld). Sherlock's types are mapped onto
+  the catalog where one fits (``SHERLOCK``); columns of the other types (ranks, plays, classes...) should come out
+  unknown, and any domain they get counts as a false positive of that domain.
+- presidio-research's synthetic corpus (MIT): the gold spans of each entity, in columns of ``PII_COLUMN``
+  values, domained from the values alone too; column-level P and R per PII class.
+"""
+
+from __future__ import annotations
+
+import ast
+import csv
+import json
+import os
+import random
+import statistics
+import sys
+import time
+from collections import Counter, defaultdict
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+import polars as pl  # noqa: E402
+
+from superset_review.domains.classify import Band, DomainClassifier  # noqa: E402
+from superset_review.pii.types import PiiType  # noqa: E402
+
+DATA = Path(os.environ.get("DOMAINS_DATA", "/work/shared/data/domains"))
+PII_DATASET = Path(os.environ.get("PII_DATASET", "/work/shared/data/pii/presidio_synth_dataset_v2.json"))
+PII_COLUMN = 20
+SPEED_COLUMNS, SPEED_ROWS, SPEED_RUNS = 200, 100_000, 3
+
+SHERLOCK: dict[str, str] = {
+    "address": "address.street_address",
+    "city": "address.city",
+    "birth Place": "address.city",
+    "country": "address.country",
+    "state": "address.region",
+    "county": "address.region",
+    "continent": "address.continent",
+    "name": "person.full_name",
+    "person": "person.full_name",
+    "artist": "person.full_name",
+    "jockey": "person.full_name",
+    "director": "person.full_name",
+    "creator": "person.full_name",
+    "sex": "person.gender",
+    "gender": "person.gender",
+    "age": "person.age",
+    "nationality": "person.nationality",
+    "religion": "category.religion",
+    "birth Date": "datetime.date_of_birth",
+    "year": "datetime.year",
+    "day": "datetime.weekday",
+    "duration": "measure.duration",
+    "weight": "measure.weight",
+    "elevation": "measure.length",
+    "depth": "measure.length",
+    "file Size": "measure.data_size",
+    "isbn": "identifier.isbn",
+    "currency": "money.currency_code",
+    "language": "category.language",
+    "company": "organization.name",
+    "manufacturer": "organization.name",
+    "publisher": "organization.name",
+    "affiliation": "organization.name",
+    "organisation": "organization.name",
+    "club": "organization.name",
+    "brand": "product.brand",
+    "industry": "organization.industry",
+    "product": "product.name",
+    "genre": "product.category",
+    "status": "category.status",
+    "description": "text.description",
+    "notes": "text.description",
+    "album": "text.title",
+    "format": "web.mime_type",
+}
+PRESIDIO: dict[str, PiiType | None] = {
+    "EMAIL_ADDRESS": PiiType.EMAIL,
+    "PHONE_NUMBER": PiiType.PHONE,
+    "PERSON": PiiType.PERSON,
+    "STREET_ADDRESS": PiiType.STREET_ADDRESS,
+    "CREDIT_CARD": PiiType.CREDIT_CARD,
+    "IBAN_CODE": PiiType.IBAN,
+    "IP_ADDRESS": PiiType.IP_ADDRESS,
+    "US_SSN": PiiType.US_SSN,
+    "DOMAIN_NAME": PiiType.URL,
+    "ZIP_CODE": PiiType.POSTAL_CODE,
+    # Not PII classes of the catalog: a column of them should get no PII verdict.
+    "GPE": None,
+    "ORGANIZATION": None,
+    "TITLE": None,
+    "NRP": None,
+    "AGE": None,
+}
+
+
+def _text(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
+def sherlock_columns() -> list[tuple[str, list[str | None]]]:
+    csv.field_size_limit(64 << 20)
+    with (DATA / "sherlock_sample_labels.csv").open(newline="") as handle:
+        labels = {row[0]: row[1] for row in csv.reader(handle) if len(row) == 2}
+    out: list[tuple[str, list[str | None]]] = []
+    with (DATA / "sherlock_sample_values.csv").open(newline="") as handle:
+        for row in csv.reader(handle):
+            if len(row) != 2 or row[0] not in labels:
+                continue
+            try:
+                values = ast.literal_eval(row[1])
+            except (ValueError, SyntaxError):
+                continue
+            if isinstance(values, list):
+                out.append((labels[row[0]], [_text(v) for v in values]))
+    return out
+
+
+def _f1(tp: int, fp: int, fn: int) -> float:
+    return 2 * tp / (2 * tp + fp + fn) if tp else 0.0
+
+
+def sherlock_scores(classifier: DomainClassifier) -> tuple[dict[str, float], dict[str, float], list[str], list]:  # type: ignore[type-arg]
+    columns = sherlock_columns()
+    predictions: list[tuple[str | None, str | None, float, Band]] = []
+    for label, values in columns:
+        found = classifier.classify_column("c", pl.Series(values, dtype=pl.String))
+        predictions.append((SHERLOCK.get(label), found.domain, found.confidence, found.band))
+    tp: Counter[str] = Counter()
+    fp: Counter[str] = Counter()
+    fn: Counter[str] = Counter()
+    for gold, predicted, _, _ in predictions:
+        if gold is not None and predicted == gold:
+            tp[gold] += 1
+            continue
+        if gold is not None:
+            fn[gold] += 1
+        if predicted is not None:
+            fp[predicted] += 1
+    golds = sorted({gold for gold, *_ in predictions if gold is not None})
+    per_domain = {domain: _f1(tp[domain], fp[domain], fn[domain]) for domain in golds}
+    families: dict[str, list[float]] = defaultdict(list)
+    for domain, score in per_domain.items():
+        families[domain.split(".", 1)[0]].append(score)
+    per_family = {family: statistics.fmean(scores) for family, scores in sorted(families.items())}
+    details = [f"  {d:<28} F1 {s:.2f}  (tp {tp[d]}, fp {fp[d]}, fn {fn[d]})" for d, s in per_domain.items()]
+    return per_family, {"overall": statistics.fmean(per_domain.values())}, details, predictions
+
+
+def presidio_columns() -> list[tuple[PiiType | None, str, list[str]]]:
+    records = json.loads(PII_DATASET.read_text())
+    by_entity: dict[str, list[str]] = defaultdict(list)
+    for record in records:
+        for span in record["spans"]:
+            by_entity[span["entity_type"]].append(str(span["entity_value"]).strip())
+    rng = random.Random(0)  # noqa: S311 - a reproducible shuffle, not a secret
+    out = []
+    for entity, values in sorted(by_entity.items()):
+        if entity not in PRESIDIO:
+            continue
+        rng.shuffle(values)
+        for start in range(0, len(values) - PII_COLUMN // 2 + 1, PII_COLUMN):
+            out.append((PRESIDIO[entity], entity, values[start : start + PII_COLUMN]))
+    return out
+
+
+# A header a real table would give each entity's column (the second measure: name and values together).
+HEADERS = {
+    "EMAIL_ADDRESS": "email",
+    "PHONE_NUMBER": "phone",
+    "PERSON": "name",
+    "STREET_ADDRESS": "address",
+    "CREDIT_CARD": "card_number",
+    "IBAN_CODE": "iban",
+    "IP_ADDRESS": "ip",
+    "US_SSN": "ssn",
+    "DOMAIN_NAME": "website",
+    "ZIP_CODE": "zip",
+    "GPE": "location",
+    "ORGANIZATION": "company",
+    "TITLE": "title",
+    "NRP": "nationality",
+    "AGE": "age",
+}
+
+
+def presidio_scores(classifier: DomainClassifier, *, headers: bool = False) -> dict[str, tuple[float, float, int]]:
+    columns = presidio_columns()
+    predicted_by_class: Counter[PiiType] = Counter()
+    correct: Counter[PiiType] = Counter()
+    gold_count: Counter[PiiType] = Counter()
+    for gold, entity, values in columns:
+        header = HEADERS[entity] if headers else "c"
+        found = classifier.classify_column(header, pl.Series(values, dtype=pl.String)).pii
+        if gold is not None:
+            gold_count[gold] += 1
+        if found is not None:
+            predicted_by_class[found] += 1
+            if found is gold:
+                correct[found] += 1
+    return {
+        pii.value: (
+            correct[pii] / predicted_by_class[pii] if predicted_by_class[pii] else 0.0,
+            correct[pii] / gold_count[pii] if gold_count[pii] else 0.0,
+            gold_count[pii],
+        )
+        for pii in sorted(gold_count, key=str)
+    }
+
+
+def wide_table() -> pl.DataFrame:
+    """200 columns x 100k rows of the shapes real tables hold: e-mails, phones, ids, amounts, dates, codes, text."""
+    rng = random.Random(1)  # noqa: S311 - reproducible test data, not secrets
+    n = SPEED_ROWS
+    ids = pl.int_range(0, n, eager=True)
+    makers = [
+        lambda: ids.cast(pl.String).map_elements(lambda i: f"user{i}@example.com", return_dtype=pl.String),
+        lambda: (ids * 7919 % 10_000_000 + 4_155_550_000).cast(pl.String).map_elements(
+            lambda s: f"+1 {s[:3]} {s[3:6]} {s[6:]}", return_dtype=pl.String),
+        lambda: ids,
+        lambda: (ids.cast(pl.Float64) * 1.37 % 10_000).round(2),
+        lambda: pl.date_range(pl.date(1800, 1, 1), pl.date(2100, 12, 31), eager=True).head(n),
+        lambda: pl.Series(rng.choices(["shipped", "pending", "returned", "cancelled"], k=n)),
+        lambda: pl.Series(rng.choices(["John Smith", "Mary Jones", "Ivan Petrov", "Anna Müller"], k=n)),
+        lambda: pl.Series([f"note {i} " + "lorem ipsum " * (i % 7) for i in range(n)]),
+    ]  # fmt: skip
+    headers = ["email", "phone", "customer_id", "amount", "order_date", "status", "full_name", "notes"]
+    built = [maker() for maker in makers]
+    return pl.DataFrame({f"{headers[i % 8]}_{i}": built[i % 8] for i in range(SPEED_COLUMNS)})
+
+
+def speed(classifier: DomainClassifier) -> float:
+    frame = wide_table()
+    classifier.classify_frame(frame.head(100))  # warm: Polars compiles each regex once per process
+    times = []
+    for _ in range(SPEED_RUNS):
+        started = time.perf_counter()
+        classifier.classify_frame(frame)
+        times.append(time.perf_counter() - started)
+    return min(times)
+
+
+def reliability(predictions: list) -> list[str]:  # type: ignore[type-arg]
+    """Share of correct verdicts per confidence bin (on Sherlock's catalog-mapped columns that got a domain)."""
+    bins: dict[int, list[bool]] = defaultdict(list)
+    for gold, predicted, confidence, _ in predictions:
+        if predicted is not None:
+            bins[min(9, int(confidence * 10))].append(predicted == gold)
+    return [
+        f"  confidence {b / 10:.1f}-{(b + 1) / 10:.1f}: {sum(v)}/{len(v)} correct ({sum(v) / len(v):.0%})"
+        for b, v in sorted(bins.items())
+    ]
+
+
+def rows() -> list[dict[str, object]]:
+    classifier = DomainClassifier()
+    out: list[dict[str, object]] = []
+    per_family, overall, _, predictions = sherlock_scores(classifier)
+    for family, score in per_family.items():
+        out.append({"name": f"domains: Sherlock macro-F1, family {family} (values only)", "value": score,
+                    "unit": "F1", "target": "reported", "met": None})  # fmt: skip
+    out.append({"name": "domains: Sherlock macro-F1, all mapped domains (values only)", "value": overall["overall"],
+                "unit": "F1", "target": "reported", "met": None})  # fmt: skip
+    high = [(g, p) for g, p, _, band in predictions if band is Band.HIGH]
+    precision = sum(g == p for g, p in high) / len(high) if high else 0.0
+    out.append({"name": "domains: Sherlock precision of high-band verdicts", "value": precision, "unit": "P",
+                "target": ">= 0.97", "met": precision >= 0.97})  # fmt: skip
+    for entity, (p, r, n) in presidio_scores(classifier).items():
+        out.append({"name": f"domains: presidio PII {entity} columns ({n}) P (values only)", "value": p, "unit": "P",
+                    "target": "reported", "met": None})  # fmt: skip
+        out.append({"name": f"domains: presidio PII {entity} columns ({n}) R (values only)", "value": r, "unit": "R",
+                    "target": "reported", "met": None})  # fmt: skip
+    for entity, (p, r, n) in presidio_scores(classifier, headers=True).items():
+        out.append({"name": f"domains: presidio PII {entity} columns ({n}) P (with a header)", "value": p, "unit": "P",
+                    "target": "reported", "met": None})  # fmt: skip
+        out.append({"name": f"domains: presidio PII {entity} columns ({n}) R (with a header)", "value": r, "unit": "R",
+                    "target": "reported", "met": None})  # fmt: skip
+    elapsed = speed(classifier)
+    out.append({"name": f"domains: {SPEED_COLUMNS} columns x {SPEED_ROWS:,} rows domained", "value": elapsed,
+                "unit": "s", "target": "< 1 s", "met": elapsed < 1.0})  # fmt: skip
+    return out
+
+
+def details() -> list[str]:
+    _, _, lines, predictions = sherlock_scores(DomainClassifier())
+    return ["Sherlock, per mapped domain:", *lines, "Reliability (Sherlock):", *reliability(predictions)]
+
+
+if __name__ == "__main__":
+    from bench.pii import line
+
+    for result in rows():
+        print(line(result))
+    print()
+    print("\n".join(details()))
