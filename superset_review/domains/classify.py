@@ -75,7 +75,7 @@ TP_DEFAULT_V1 = ThresholdProfile(
     margin=0.1,
     pattern_miss_penalty=0.4,
     pattern_miss_share=0.2,
-    sample_size=500,
+    sample_size=300,
     max_value_chars=200,
     min_values=5,
 )
@@ -381,9 +381,15 @@ class DomainClassifier:
             return {}
         column = pl.Series("column", [i for i, s in enumerate(samples) for _ in range(len(s))], dtype=pl.Int32)
         values = pl.concat([s.rename("value") for s in samples if len(s)])
-        frame = pl.DataFrame({"column": column, "value": values}).with_columns(
-            pl.col("value").str.to_lowercase().alias("lower")
+        # Each distinct value of a column is matched once and counted ``n`` times: a status column of 500 values
+        # holds five.
+        frame = (
+            pl.DataFrame({"column": column, "value": values})
+            .group_by("column", "value", maintain_order=True)
+            .agg(pl.len().alias("n"))
+            .with_columns(pl.col("value").str.to_lowercase().alias("lower"))
         )
+        count = pl.col("n")
         value, lower = pl.col("value"), pl.col("lower")
         hits = [value.str.contains(source).alias(f"p{index}") for index, source in enumerate(self.patterns)]
         number = value.str.replace_all(r"[ ,](\d{3})", "${1}").str.replace(",", ".").cast(pl.Float64, strict=False)
@@ -414,14 +420,17 @@ class DomainClassifier:
                     pl.when(pl.col(f"p{self.pattern_index[p.anchored]}")).then(p.weight).otherwise(0.0)
                     for p in domain.regexes
                 ]
-                strengths.append(pl.max_horizontal(weighted).mean().alias(f"r_{domain.name}"))
+                strengths.append(((pl.max_horizontal(weighted) * count).sum() / count.sum()).alias(f"r_{domain.name}"))
             if domain.value_range is not None:
                 low, high = domain.value_range
-                inside = pl.col("number").is_between(low, high) & (pl.col("k_integer") | pl.col("k_decimal"))
-                strengths.append(inside.mean().alias(f"n_{domain.name}"))
+                inside = pl.col("number").is_between(low, high).fill_null(False) & (
+                    pl.col("k_integer") | pl.col("k_decimal")
+                )
+                strengths.append(((inside.cast(pl.Float64) * count).sum() / count.sum()).alias(f"n_{domain.name}"))
+        shares = [name for name in frame.columns if name.startswith(("k_", "s_", "v_", "g_"))]
         aggregated = frame.group_by("column").agg(
-            *(pl.col(f"p{index}").sum() for index in range(len(self.patterns))),
-            *(pl.col(name).mean() for name in frame.columns if name.startswith(("k_", "s_", "v_", "g_"))),
+            *((pl.col(f"p{index}").cast(pl.Int64) * count).sum() for index in range(len(self.patterns))),
+            *(((pl.col(name).cast(pl.Float64) * count).sum() / count.sum()).alias(name) for name in shares),
             *strengths,
             pl.col("u_prefix").drop_nulls().value_counts(sort=True).head(3).alias("u_prefix"),
             pl.col("u_suffix").drop_nulls().value_counts(sort=True).head(3).alias("u_suffix"),

@@ -229,3 +229,12 @@ def test_the_same_table_gives_the_same_verdict_every_run() -> None:
     )
     first = CLASSIFIER.classify_column("contact", values).to_dict()
     assert CLASSIFIER.classify_column("contact", values).to_dict() == first
+
+
+def test_repeated_values_count_as_often_as_they_occur() -> None:
+    """Distinct values are matched once; their shares still count every occurrence."""
+    values = pl.Series(["a@example.com"] * 6 + ["not an e-mail"] * 4)
+    found = CLASSIFIER.classify_column("email", values)
+    assert found.evidence["sampled"] == 10
+    assert found.evidence["regexes"][0]["matched"] == 6
+    assert found.evidence["score"]["regex_strength"] == pytest.approx(0.6)
