@@ -18,7 +18,7 @@ def log_in(page: Any, live_server: str, username: str) -> None:
     # Wherever Superset lands the user (welcome page, dashboard list), it is no longer the login page.
     try:
         page.wait_for_url(lambda url: "/login" not in url, timeout=90_000)
-    except Exception as ex:  # noqa: BLE001 - re-raised with what the page said, so a failed login can be told apart
+    except Exception as ex:  # re-raised with what the page said, so a failed login can be told apart
         said = page.locator(".alert, [role=alert]").all_inner_texts()
         cookies = sorted(cookie["name"] for cookie in page.context.cookies())
         raise AssertionError(f"{username} is still at {page.url}: the page says {said}, cookies {cookies}") from ex
