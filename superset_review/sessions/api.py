@@ -452,11 +452,14 @@ class ReviewSessionRestApi(SessionApi):
 
     def _queue(self, pk: int, kind: str, task: Any) -> Response:
         """202 with the task; the same work asked again while it is queued or running answers that task."""
-        from superset_review.tasks.progress import queue_task
+        from superset_review.tasks.progress import QUEUE_UNREACHABLE, queue_task
 
         ReviewSessionDAO.get_visible(pk, g.user.id, is_admin())
         record, _ = queue_task(kind, session_subject(pk), task, pk, is_admin())
-        return self.reply(503 if record.state == TaskState.FAILED.value else 202, **TaskSchema().dump(record))
+        # 503 only when the queue did not take the task; a worker that already ended it (done or failed, before this
+        # reply was written) answered the request: 202 with the task as it is.
+        unreachable = record.state == TaskState.FAILED.value and record.error_code == QUEUE_UNREACHABLE
+        return self.reply(503 if unreachable else 202, **TaskSchema().dump(record))
 
     @expose("/<int:pk>/tasks/<string:task_id>", methods=("GET",))
     @protect()

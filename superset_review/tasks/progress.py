@@ -38,6 +38,9 @@ class Progress:
 
 
 NO_PROGRESS = Progress()
+# The one failure a request meets itself (the broker did not take the task): the API answers 503 for it. Any other
+# final state was the worker's, however quickly it came.
+QUEUE_UNREACHABLE = "QUEUE_UNREACHABLE"
 
 
 @transaction(on_error=reraise_as_is)
@@ -71,7 +74,7 @@ def queue_task(kind: str, subject: str, task: Any, *args: Any) -> tuple[ReviewTa
             reason = Text(
                 "The worker queue could not be reached (%(error)s); retry when it is back.", error=type(ex).__name__
             )
-            finish(record.uuid, TaskState.FAILED, "QUEUE_UNREACHABLE", reason)
+            finish(record.uuid, TaskState.FAILED, QUEUE_UNREACHABLE, reason)
             db.session.refresh(record)
     return record, created
 
