@@ -8,16 +8,20 @@ from superset_review.embedded.stack import free_port
 from tests.users import ADMIN, READER, login
 
 
-def test_unreachable_redis_is_down_with_a_reason(app: Any, client: Any, worker: Any) -> None:
-    login(client, ADMIN)
-    dead = f"redis://127.0.0.1:{free_port()}/0"
+def _health_with_dead_redis(app: Any, client: Any, username: str, dead: str) -> dict[str, Any]:
+    login(client, username)
     app.config["REVIEW_REDIS_URL"] = dead
     try:
         response = client.get("/api/v1/dataset_review/health")
     finally:
         app.config["REVIEW_REDIS_URL"] = None
     assert response.status_code == 503
-    body = response.json
+    body: dict[str, Any] = response.json
+    return body
+
+
+def test_unreachable_redis_is_down_with_a_reason(app: Any, client: Any, worker: Any) -> None:
+    body = _health_with_dead_redis(app, client, ADMIN, f"redis://127.0.0.1:{free_port()}/0")
     assert body["status"] == "down"
     assert body["checks"]["redis"]["status"] == "down"
     assert "Connect" in body["checks"]["redis"]["reason"]
@@ -29,18 +33,6 @@ def test_health_is_in_the_openapi_spec(client: Any) -> None:
     spec = client.get("/api/v1/_openapi").json
     assert "/api/v1/dataset_review/health" in spec["paths"]
     assert "HealthResponseSchema" in spec["components"]["schemas"]
-
-
-def _health_with_dead_redis(app: Any, client: Any, username: str, dead: str) -> dict[str, Any]:
-    login(client, username)
-    app.config["REVIEW_REDIS_URL"] = dead
-    try:
-        response = client.get("/api/v1/dataset_review/health")
-    finally:
-        app.config["REVIEW_REDIS_URL"] = None
-    assert response.status_code == 503
-    body: dict[str, Any] = response.json
-    return body
 
 
 def test_reasons_name_no_hosts_or_users_to_non_admins(app: Any, client: Any, worker: Any) -> None:
