@@ -58,6 +58,9 @@ setup(
         "openpyxl>=3.1",
         # RE2: regular expressions over user text and LLM answers run in linear time.
         "google-re2>=1.1",
+        # Offline embeddings for domaining (MIT, 256-dim static vectors in the wheel, no torch). 0.3.6 and later
+        # need numpy 2, which Superset 6.1's pandas (<2.2) refuses.
+        "wordllama>=0.3.3,<0.3.6",
     ],
     extras_require={
         "dev": [
