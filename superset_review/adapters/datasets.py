@@ -130,6 +130,38 @@ def update_column_meanings(
     return before, after
 
 
+def update_column_extra(dataset_id: int, column_name: str, key: str, value: Any) -> tuple[Any, Any]:
+    """Set (or, for None, remove) ``key`` in one column's ``extra`` JSON with Superset's ``UpdateDatasetCommand``, as
+    the current user (an owner of the dataset or an admin), in the caller's transaction. The column's other fields
+    and the other keys of its ``extra`` stay as they are; every column is sent with its id (one left out would be
+    deleted). Returns the key's value before and after."""
+    import json
+
+    from superset.commands.dataset.update import UpdateDatasetCommand
+
+    dataset = get_dataset(dataset_id)
+    columns: list[dict[str, Any]] = []
+    before: Any = None
+    for column in dataset.columns:
+        values: dict[str, Any] = {"id": column.id, "column_name": column.column_name}
+        if column.column_name == column_name:
+            try:
+                extra = json.loads(column.extra) if column.extra else {}
+            except ValueError:
+                extra = {}
+            extra = extra if isinstance(extra, dict) else {}
+            before = extra.get(key)
+            if value is None:
+                extra.pop(key, None)
+            else:
+                extra[key] = value
+            values["extra"] = json.dumps(extra, sort_keys=True) if extra else None
+        columns.append(values)
+    if before != value:
+        UpdateDatasetCommand(dataset_id, {"columns": columns}).run()
+    return before, value
+
+
 def row_count(dataset: Any) -> int:
     """COUNT(*) of the dataset, in its database, through Superset's query path (row-level security applies)."""
     metric = {"expressionType": "SQL", "sqlExpression": "COUNT(*)", "label": "__rows"}

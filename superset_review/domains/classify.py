@@ -341,9 +341,12 @@ class DomainClassifier:
         return tokens, best, vetoed
 
     def classify_frame(
-        self, frame: pl.DataFrame, *, value_similarity: ValueSimilarity | None = None
+        self, frame: pl.DataFrame, *, value_similarity: ValueSimilarity | None = None, names_only: bool = False
     ) -> list[ColumnDomain]:
-        """Every column of ``frame``; all columns' samples are matched in one pass per pattern."""
+        """Every column of ``frame``; all columns' samples are matched in one pass per pattern.
+
+        ``names_only``: no value was read (the policy's metadata_only), so a column without values is not empty but
+        unread; its verdict rests on the header and the table's context, and is never high."""
         profile = self.profile
         samples: list[tuple[str, pl.Series, int, int]] = []
         for name in frame.columns:
@@ -358,7 +361,7 @@ class DomainClassifier:
         results = []
         for index, ((name, _, non_empty, _), (candidates, evidence, _)) in enumerate(zip(samples, first, strict=True)):
             others = {family for j, family in enumerate(families) if j != index and family}
-            results.append(self._verdict(name, candidates, evidence, others, non_empty))
+            results.append(self._verdict(name, candidates, evidence, others, non_empty, names_only))
         return results
 
     def classify_column(self, name: str, values: pl.Series) -> ColumnDomain:
@@ -533,6 +536,7 @@ class DomainClassifier:
         evidence: dict[str, Any],
         other_families: set[str],
         non_empty: int,
+        names_only: bool = False,
     ) -> ColumnDomain:
         profile = self.profile
         names: dict[str, str] = evidence.pop("_names")
@@ -554,7 +558,7 @@ class DomainClassifier:
                 key=self._rank,
             )
         evidence["candidates"] = [{"domain": c.domain, "score": round(min(1.0, c.score), 3)} for c in candidates[:3]]
-        if not non_empty:
+        if not non_empty and not names_only:
             # The name alone gives no verdict (an empty "email" column holds no e-mail): only a hint.
             named = [c for c in candidates if c.name_sim > 0]
             if named:
@@ -578,7 +582,10 @@ class DomainClassifier:
             else Band.LOW
         )
         lead = top.score - candidates[1].score if len(candidates) > 1 else top.score
-        if band is Band.HIGH and lead < profile.margin:
+        if band is Band.HIGH and names_only:
+            band = Band.BORDERLINE  # a header without its values is a reading to confirm, never an assignment
+            evidence["names_only"] = True
+        elif band is Band.HIGH and lead < profile.margin:
             # Values that read equally well as two domains (a year or a birth year, 1-31 as a day or an age).
             band = Band.BORDERLINE
             evidence["ambiguous_with"] = candidates[1].domain
@@ -609,5 +616,8 @@ def classify_frame(
     catalog: Catalog | None = None,
     profile: ThresholdProfile = TP_DEFAULT_V1,
     value_similarity: ValueSimilarity | None = None,
+    names_only: bool = False,
 ) -> list[ColumnDomain]:
-    return DomainClassifier(catalog, profile).classify_frame(frame, value_similarity=value_similarity)
+    return DomainClassifier(catalog, profile).classify_frame(
+        frame, value_similarity=value_similarity, names_only=names_only
+    )

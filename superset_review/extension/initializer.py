@@ -59,6 +59,7 @@ class ReviewAppInitializer(SupersetAppInitializer):
         super().init_views()
         from superset.extensions import appbuilder
 
+        from superset_review.domains.dataset_api import DatasetDomainsRestApi
         from superset_review.extension.views import ReviewWorkspaceView
         from superset_review.health.api import HealthRestApi
         from superset_review.llm.api import LlmLedgerRestApi
@@ -75,6 +76,7 @@ class ReviewAppInitializer(SupersetAppInitializer):
         appbuilder.add_api(ClarificationRestApi)
         appbuilder.add_api(MappingRestApi)
         appbuilder.add_api(ExecutionRestApi)
+        appbuilder.add_api(DatasetDomainsRestApi)
         appbuilder.add_view(
             ReviewWorkspaceView,
             MENU_WORKSPACE,

@@ -1,0 +1,1 @@
+"""One command per action on the domain catalog and on the domains of datasets."""

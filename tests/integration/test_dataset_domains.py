@@ -1,0 +1,154 @@
+"""Domaining of Superset datasets with a real Celery worker (data_mode, 5 rows): assignments stored with evidence,
+progress to the end, Superset's dataset access on every read, decisions written back through Superset's own command
+with their audit row and the staged alias they propose."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+import pytest
+
+from tests.datasets import create_customers_table, register_dataset
+from tests.services import Services
+from tests.users import ADMIN, GAMMA, READER, login
+
+DOMAINS = "/api/v1/dataset_review/domains/datasets"
+
+
+@pytest.fixture(scope="module")
+def customers(app: Any, services: Services) -> int:
+    create_customers_table(services)
+    with app.app_context():
+        return register_dataset(services, "review_customers")
+
+
+def wait_for(client: Any, path: str, timeout: float = 60) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    task: dict[str, Any] = {}
+    while time.monotonic() < deadline:
+        response = client.get(path)
+        assert response.status_code == 200, response.json
+        task = dict(response.json)
+        if task["state"] in ("done", "failed"):
+            return task
+        time.sleep(0.1)
+    raise AssertionError(f"task never ended: {task}")
+
+
+def classified(client: Any, dataset_id: int) -> dict[str, Any]:
+    queued = client.post(f"{DOMAINS}/{dataset_id}/classify")
+    assert queued.status_code == 202, queued.json
+    assert queued.json["kind"] == "domaining" and queued.json["subject"] == f"dataset:{dataset_id}"
+    task = wait_for(client, f"{DOMAINS}/{dataset_id}/tasks/{queued.json['task_id']}")
+    assert task["state"] == "done", task
+    response = client.get(f"{DOMAINS}/{dataset_id}")
+    assert response.status_code == 200, response.json
+    return {"task": task, **response.json}
+
+
+def by_column(document: dict[str, Any]) -> dict[str, Any]:
+    return {column["column_name"]: column["assignment"] for column in document["columns"]}
+
+
+def test_a_dataset_is_domained_in_the_worker_with_masked_evidence(client: Any, customers: int, worker: Any) -> None:
+    login(client, ADMIN)
+    document = classified(client, customers)
+    task = document["task"]
+    assert task["done"] == task["total"] == 6, "progress counted every column, to the end"
+    assignments = by_column(document)
+    assert {column: (a["domain"], a["band"], a["pii"]) for column, a in assignments.items()} == {
+        "customer_id": ("identifier.customer_id", "high", None),
+        "contact_name": ("person.full_name", "high", "PERSON"),
+        "email": ("contact.email", "high", "EMAIL"),
+        "phone": ("contact.phone", "high", "PHONE"),
+        "card_number": ("money.credit_card", "high", "CREDIT_CARD"),
+        "order_date": ("datetime.date", "high", None),
+    }
+    email = assignments["email"]
+    assert email["status"] == "proposed" and email["decided_by"] is None
+    assert email["catalog_hash"] and email["profile_id"] == "tp_default_v1"
+    assert email["evidence"]["header_tokens"] == ["email"] and email["evidence"]["sampled"] == 5
+    snippets = email["evidence"]["samples"]
+    assert snippets and not any("@example" in snippet for snippet in snippets), snippets
+    assert document["tasks"][0]["task_id"] == task["task_id"]
+
+
+def test_domain_reads_follow_supersets_dataset_access(client: Any, customers: int) -> None:
+    login(client, GAMMA)  # no can_read on DatasetReview
+    assert client.get(f"{DOMAINS}/{customers}").status_code == 403
+    assert client.post(f"{DOMAINS}/{customers}/classify").status_code == 403
+    login(client, READER)  # can_read, but no access to the dataset
+    response = client.get(f"{DOMAINS}/{customers}")
+    assert response.status_code == 403 and response.json["error_code"] == "DATASET_FORBIDDEN"
+    login(client, ADMIN)
+    assert client.get(f"{DOMAINS}/987654").status_code == 404
+
+
+def test_a_decision_is_written_back_audited_and_proposes_an_alias(
+    app: Any, client: Any, customers: int, worker: Any
+) -> None:
+    from superset.extensions import db
+
+    from superset_review.domains.models import DomainAuditEntry, DomainDelta
+
+    login(client, ADMIN)
+    classified(client, customers)
+    # customer_id read as a customer id; the reviewer says it is an order id: the header becomes a staged alias.
+    decided = client.post(
+        f"{DOMAINS}/{customers}/columns/customer_id/decision",
+        json={"action": "override", "domain": "identifier.order_id"},
+    )
+    assert decided.status_code == 200, decided.json
+    assert decided.json["assignment"]["status"] == "overridden"
+    assert decided.json["written_back"]["domain"] == "identifier.order_id"
+    dataset = client.get(f"/api/v1/dataset/{customers}").json["result"]
+    columns = {column["column_name"]: column for column in dataset["columns"]}
+    assert json.loads(columns["customer_id"]["extra"])["review_domain"]["domain"] == "identifier.order_id"
+    assert columns["email"]["extra"] in (None, "", "{}"), "the other columns are untouched"
+    approved = client.post(f"{DOMAINS}/{customers}/columns/email/decision", json={"action": "approve"})
+    assert approved.status_code == 200 and approved.json["assignment"]["status"] == "accepted"
+    with app.app_context():
+        audit = (
+            db.session.query(DomainAuditEntry)
+            .filter(DomainAuditEntry.subject == f"dataset:{customers}:customer_id", DomainAuditEntry.action == "decide")
+            .order_by(DomainAuditEntry.id.desc())
+            .first()
+        )
+        assert audit is not None
+        assert audit.before["domain"] == "identifier.customer_id" and audit.after["domain"] == "identifier.order_id"
+        deltas = db.session.query(DomainDelta).filter(DomainDelta.domain == "identifier.order_id").all()
+        assert any(delta.payload == {"alias": "customer id", "language": "en"} for delta in deltas)
+        assert not db.session.query(DomainDelta).filter(DomainDelta.domain == "contact.email").count(), (
+            "email is an alias of contact.email already: nothing to stage"
+        )
+    # A new run keeps what people decided.
+    again = by_column(classified(client, customers))
+    assert again["customer_id"]["domain"] == "identifier.order_id" and again["customer_id"]["status"] == "overridden"
+    assert again["email"]["status"] == "accepted"
+
+
+@pytest.mark.parametrize(
+    ("body", "status"),
+    [
+        ({"action": "override", "domain": "no.such.domain"}, 400),
+        ({"action": "override"}, 400),
+        ({"action": "unknown", "domain": "contact.email"}, 400),
+        ({"action": "explode"}, 400),
+    ],
+    ids=["unknown-domain", "override-without-domain", "unknown-with-domain", "bad-action"],
+)
+def test_bad_decisions_are_4xx_naming_the_problem(
+    client: Any, customers: int, body: dict[str, Any], status: int
+) -> None:
+    login(client, ADMIN)
+    response = client.post(f"{DOMAINS}/{customers}/columns/phone/decision", json=body)
+    assert response.status_code == status, response.json
+    assert response.json["message"]
+
+
+def test_a_decision_on_a_missing_column_is_404(client: Any, customers: int) -> None:
+    login(client, ADMIN)
+    response = client.post(f"{DOMAINS}/{customers}/columns/nope/decision", json={"action": "unknown"})
+    assert response.status_code == 404 and "nope" in response.json["message"]
