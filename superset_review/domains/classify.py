@@ -26,7 +26,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol
 
 import polars as pl
 
@@ -56,6 +56,10 @@ class ThresholdProfile:
     sample_size: int
     max_value_chars: int
     min_values: int  # fewer non-empty values than this: value evidence counts proportionally less
+    # Embedding evidence (domains/vectors.py), scaled by these before the larger of it and the token or vocabulary
+    # figure is taken; 0 turns it off.
+    name_embedding: float = 0.0
+    value_embedding: float = 0.0
 
     def to_json(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -78,6 +82,8 @@ TP_DEFAULT_V1 = ThresholdProfile(
     sample_size=300,
     max_value_chars=200,
     min_values=5,
+    name_embedding=0.6,
+    value_embedding=0.8,
 )
 
 
@@ -124,6 +130,16 @@ class ColumnDomain:
 # A provider of value similarity (e.g. embeddings against the catalog's centroids): column name and sampled values
 # in, {domain name: similarity in [0, 1]} out. Combined with the built-in figure by taking the larger.
 ValueSimilarity = Callable[[str, Sequence[str]], Mapping[str, float]]
+
+
+class SimilarityIndex(Protocol):
+    """Embedding similarity of headers and of value samples to each domain (``vectors.CentroidIndex``), batched
+    per table: one mapping {domain: similarity in [0, 1]} per header or per column's values."""
+
+    def name_similarity(self, headers: Sequence[str]) -> Sequence[Mapping[str, float]]: ...
+
+    def value_similarity(self, value_sketches: Sequence[Sequence[str]]) -> Sequence[Mapping[str, float]]: ...
+
 
 KIND_CREDIT = 0.3  # value similarity for values of the domain's kind alone (text, integers, codes)
 NEGATIVE_VALUE_SHARE = 0.5  # of values that are a domain's negatives: not that domain
@@ -198,6 +214,11 @@ def _expanded(tokens: Iterable[str]) -> tuple[str, ...]:
     for token in tokens:
         out.extend(ABBREVIATIONS.get(token, (token,)))
     return tuple(out)
+
+
+def expanded_tokens(column: str) -> tuple[str, ...]:
+    """The header's tokens with abbreviations spelled out: ``cust_tel_no`` -> customer, telephone, number."""
+    return _expanded(header_tokens(column))
 
 
 @dataclass(frozen=True)
@@ -298,12 +319,44 @@ def sample_values(values: pl.Series, profile: ThresholdProfile) -> tuple[pl.Seri
 # --- the classifier ------------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class PreparedColumn:
+    name: str
+    sampled: int
+    non_empty: int
+    rows: int
+    features: Mapping[str, Any] | None
+    extra: Mapping[str, float]  # a ValueSimilarity provider's figures
+    embedded_names: Mapping[str, float]  # unscaled embedding similarity of the header, per domain
+    embedded_values: Mapping[str, float]  # unscaled embedding similarity of the values, per domain
+
+
+@dataclass(frozen=True)
+class PreparedFrame:
+    columns: tuple[PreparedColumn, ...]
+    names_only: bool = False  # no value was read (see classify_frame)
+
+
 class DomainClassifier:
     """A catalog and a profile, prepared once (aliases tokenised, patterns listed) for many tables."""
 
-    def __init__(self, catalog: Catalog | None = None, profile: ThresholdProfile = TP_DEFAULT_V1) -> None:
+    def __init__(
+        self,
+        catalog: Catalog | None = None,
+        profile: ThresholdProfile = TP_DEFAULT_V1,
+        *,
+        similarity: SimilarityIndex | None = None,
+        embeddings: bool = True,
+    ) -> None:
+        """``similarity`` gives the embedding evidence; by default the catalog's offline centroids, when the
+        profile weighs embeddings at all and ``embeddings`` is true."""
         self.catalog = catalog or builtin_catalog()
         self.profile = profile
+        if similarity is None and embeddings and (profile.name_embedding or profile.value_embedding):
+            from superset_review.domains.vectors import CentroidIndex
+
+            similarity = CentroidIndex.for_catalog(self.catalog)
+        self.similarity = similarity
         self.domains = self.catalog.assignable
         self.aliases: list[_Alias] = []
         self.negatives: dict[str, list[tuple[str, ...]]] = {}
@@ -347,21 +400,56 @@ class DomainClassifier:
 
         ``names_only``: no value was read (the policy's metadata_only), so a column without values is not empty but
         unread; its verdict rests on the header and the table's context, and is never high."""
+        return self.classify_prepared(self.prepare(frame, value_similarity=value_similarity, names_only=names_only))
+
+    def prepare(
+        self, frame: pl.DataFrame, *, value_similarity: ValueSimilarity | None = None, names_only: bool = False
+    ) -> PreparedFrame:
+        """The profile-independent work on ``frame``: samples, pattern and vocabulary shares, embedding
+        similarities (calibration scores one prepared frame under many profiles)."""
         profile = self.profile
         samples: list[tuple[str, pl.Series, int, int]] = []
         for name in frame.columns:
             sample, non_empty, rows = sample_values(frame.get_column(name), profile)
             samples.append((name, sample, non_empty, rows))
         features = self._value_features([sample for _, sample, _, _ in samples])
-        first: list[tuple[list[Candidate], dict[str, Any], set[str]]] = []
+        embedded_names: Sequence[Mapping[str, float]] = [{}] * len(samples)
+        embedded_values: Sequence[Mapping[str, float]] = [{}] * len(samples)
+        if self.similarity is not None and samples:
+            embedded_names = self.similarity.name_similarity([name for name, _, _, _ in samples])
+            embedded_values = self.similarity.value_similarity([sample.to_list() for _, sample, _, _ in samples])
+        columns = []
         for index, (name, sample, non_empty, rows) in enumerate(samples):
-            extra = value_similarity(name, sample.to_list()) if value_similarity and len(sample) else {}
-            first.append(self._candidates(name, features.get(index), len(sample), non_empty, rows, extra))
-        families = [self._top_family(candidates) for candidates, _, _ in first]
+            extra = dict(value_similarity(name, sample.to_list())) if value_similarity and len(sample) else {}
+            columns.append(
+                PreparedColumn(
+                    name, len(sample), non_empty, rows, features.get(index), extra,
+                    embedded_names[index], embedded_values[index],
+                )
+            )  # fmt: skip
+        return PreparedFrame(tuple(columns), names_only)
+
+    def classify_prepared(self, prepared: PreparedFrame, profile: ThresholdProfile | None = None) -> list[ColumnDomain]:
+        """The verdicts on a prepared frame under ``profile`` (this classifier's by default)."""
+        profile = profile or self.profile
+        first: list[tuple[list[Candidate], dict[str, Any], set[str]]] = []
+        for column in prepared.columns:
+            extra = dict(column.extra)
+            for domain, similarity in column.embedded_values.items():
+                extra[domain] = max(extra.get(domain, 0.0), profile.value_embedding * similarity)
+            named = {domain: profile.name_embedding * sim for domain, sim in column.embedded_names.items()}
+            first.append(
+                self._candidates(
+                    column.name, column.features, column.sampled, column.non_empty, column.rows, extra, named, profile
+                )
+            )
+        families = [self._top_family(candidates, profile) for candidates, _, _ in first]
         results = []
-        for index, ((name, _, non_empty, _), (candidates, evidence, _)) in enumerate(zip(samples, first, strict=True)):
+        for index, (column, (candidates, evidence, _)) in enumerate(zip(prepared.columns, first, strict=True)):
             others = {family for j, family in enumerate(families) if j != index and family}
-            results.append(self._verdict(name, candidates, evidence, others, non_empty, names_only))
+            results.append(
+                self._verdict(column.name, candidates, evidence, others, column.non_empty, profile, prepared.names_only)
+            )
         return results
 
     def classify_column(self, name: str, values: pl.Series) -> ColumnDomain:
@@ -373,8 +461,8 @@ class DomainClassifier:
         personal = self.catalog.by_name[candidate.domain].pii is not None
         return (-candidate.score, -candidate.name_sim, personal, candidate.domain)
 
-    def _top_family(self, candidates: list[Candidate]) -> str | None:
-        if candidates and candidates[0].score >= self.profile.tau_high:
+    def _top_family(self, candidates: list[Candidate], profile: ThresholdProfile) -> str | None:
+        if candidates and candidates[0].score >= profile.tau_high:
             return candidates[0].domain.split(".", 1)[0]
         return None
 
@@ -464,9 +552,14 @@ class DomainClassifier:
         non_empty: int,
         rows: int,
         extra: Mapping[str, float],
+        embedded_names: Mapping[str, float],
+        profile: ThresholdProfile,
     ) -> tuple[list[Candidate], dict[str, Any], set[str]]:
-        profile = self.profile
         tokens, names, vetoed = self.name_evidence(column)
+        for domain_name, similarity in embedded_names.items():
+            if similarity > (names[domain_name].score if domain_name in names else 0.0):
+                # The header's meaning is close to the domain's aliases without sharing a token with any of them.
+                names[domain_name] = _NameMatch(similarity, "")
         units = self._units_found(tokens, features)
         dimensions = set(units.values())
         in_values = any(cue not in tokens for cue in units)
@@ -503,7 +596,11 @@ class DomainClassifier:
             evidence["unit_cues"] = units
         if vetoed:
             evidence["ruled_out_by_negatives"] = sorted(vetoed)
-        evidence["_names"] = {name: match.alias for name, match in names.items()}
+        # The alias that matched, or the embedding similarity when none shares a token with the header.
+        evidence["_names"] = {
+            name: {"alias": match.alias} if match.alias else {"embedding": round(match.score, 3)}
+            for name, match in names.items()
+        }
         evidence["_features"] = f
         return candidates, evidence, vetoed
 
@@ -536,10 +633,10 @@ class DomainClassifier:
         evidence: dict[str, Any],
         other_families: set[str],
         non_empty: int,
+        profile: ThresholdProfile,
         names_only: bool = False,
     ) -> ColumnDomain:
-        profile = self.profile
-        names: dict[str, str] = evidence.pop("_names")
+        names: dict[str, dict[str, Any]] = evidence.pop("_names")
         features: dict[str, Any] = evidence.pop("_features")
         if other_families:
             candidates = sorted(
@@ -565,7 +662,7 @@ class DomainClassifier:
                 hint = self.catalog.by_name[named[0].domain]
                 evidence["name_hint"] = {
                     "domain": hint.name,
-                    "alias": names[hint.name],
+                    **names[hint.name],
                     "pii": hint.pii.value if hint.pii else None,
                 }
             evidence["empty"] = True
@@ -598,7 +695,7 @@ class DomainClassifier:
             "context": top.context,
         }
         if top.domain in names:
-            evidence["name"] = {"alias": names[top.domain]}
+            evidence["name"] = names[top.domain]
         evidence["regexes"] = [
             {"pattern": p.source, "matched": int(features.get(f"p{self.pattern_index[p.anchored]}") or 0)}
             for p in domain.regexes

@@ -192,7 +192,7 @@ def test_the_table_context_lifts_a_column_of_the_same_family() -> None:
 
 def test_bands_follow_the_profile() -> None:
     values = pl.Series(["a@example.com", "b@example.org", "c@example.net", "d@example.ru", "e@example.de"])
-    strict = ThresholdProfile(**{**TP_DEFAULT_V1.to_json(), "name": "strict", "tau_high": 0.99, "tau_low": 0.95})
+    strict = ThresholdProfile(**{**TP_DEFAULT_V1.to_json(), "name": "strict", "tau_high": 1.01, "tau_low": 1.01})
     found = DomainClassifier(profile=strict).classify_column("col", values)
     assert found.band is Band.LOW and found.domain is None and found.pii is None
     assert DomainClassifier().classify_column("col", values).band is Band.HIGH
