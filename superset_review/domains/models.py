@@ -7,7 +7,9 @@ everything else works without it (similarity is then computed in memory).
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from enum import StrEnum
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -132,10 +134,41 @@ class ColumnDomainAssignment(ReviewModel):  # type: ignore[misc,valid-type]
     __table_args__ = (sa.UniqueConstraint("dataset_id", "column_name", name="uq_dataset_review_column_domains_column"),)
 
 
-def vectors_table() -> sa.Table:
-    """The pgvector table (PostgreSQL with pgvector only): a Core table, so importing this module needs no pgvector."""
-    from pgvector.sqlalchemy import Vector
+class Vector(sa.types.UserDefinedType):  # type: ignore[type-arg]
+    """pgvector's ``vector(n)`` for SQLAlchemy 1.4 (Superset's): pgvector's own SQLAlchemy type needs 2.x. Bound as
+    pgvector's text form ``[1.0,2.0]``; read back as a list of floats; ``cosine_distance`` is its ``<=>``."""
 
+    cache_ok = True
+
+    def __init__(self, dimensions: int) -> None:
+        self.dimensions = dimensions
+
+    def get_col_spec(self, **kw: Any) -> str:
+        return f"vector({self.dimensions})"
+
+    def bind_processor(self, dialect: Any) -> Callable[[Any], str | None]:
+        def process(value: Any) -> str | None:
+            if value is None:
+                return None
+            return "[" + ",".join(repr(float(x)) for x in value) + "]"
+
+        return process
+
+    def result_processor(self, dialect: Any, coltype: Any) -> Callable[[Any], list[float] | None]:
+        def process(value: Any) -> list[float] | None:
+            if value is None:
+                return None
+            return [float(x) for x in str(value).strip("[]").split(",") if x]
+
+        return process
+
+    class comparator_factory(sa.types.UserDefinedType.Comparator):  # type: ignore[type-arg]
+        def cosine_distance(self, other: Any) -> Any:
+            return self.op("<=>", return_type=sa.Float)(sa.bindparam(None, other, type_=self.type))
+
+
+def vectors_table() -> sa.Table:
+    """The pgvector table (PostgreSQL with pgvector only), as a Core table: the ORM's metadata never creates it."""
     metadata = sa.MetaData()
     return sa.Table(
         "dataset_review_domain_vectors",

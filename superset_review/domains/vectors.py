@@ -43,6 +43,7 @@ MIN_TEXT_SHARE = 0.5  # of a column's sampled values with a letter, for its valu
 # twentieth of the cost (200 columns x 16 values embed in ~0.15 s on one core).
 VALUES_PER_SKETCH = 16
 MAX_VALUE_TEXTS = 40  # examples and vocabulary per value centroid
+MAX_K = 20  # neighbours per nearest() query
 
 
 # Headers made only of these (and digits, single letters) say nothing of a column: "col_7", "Unnamed: 0", "field1".
@@ -210,6 +211,25 @@ def has_vectors_table(connection: Any) -> bool:
     return bool(connection.execute(sa.text("SELECT to_regclass('dataset_review_domain_vectors') IS NOT NULL")).scalar())
 
 
+def stored_hashes(connection: Any) -> dict[str, int]:
+    """The catalog hashes the vectors table holds, with their row counts."""
+    import sqlalchemy as sa
+
+    from superset_review.domains.models import vectors_table
+
+    table = vectors_table()
+    rows = connection.execute(sa.select(table.c.catalog_hash, sa.func.count()).group_by(table.c.catalog_hash))
+    return {str(catalog_hash): int(count) for catalog_hash, count in rows}
+
+
+def vectors_current(connection: Any, catalog: Catalog, embedder: Embedder | None = None) -> bool:
+    """Whether the table holds exactly ``catalog``'s centroids (true, too, where there is no table to hold them)."""
+    if not has_vectors_table(connection):
+        return True
+    index = CentroidIndex.for_catalog(catalog, embedder)
+    return stored_hashes(connection) == {index.catalog_hash: len(index.centroids())}
+
+
 def refresh_vectors(connection: Any, catalog: Catalog, embedder: Embedder | None = None) -> int:
     """Write ``catalog``'s centroids (keyed by its content hash) and drop those of every other catalog, in the
     caller's transaction. Returns the rows written; 0 (and nothing done) where the table does not exist."""
@@ -249,7 +269,8 @@ def nearest(
 
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {', '.join(KINDS)}, got {kind!r}")
-    k = max(1, min(int(k), 100))
+    # The HNSW scan yields hnsw.ef_search (40) rows before the kind filter drops about half: 20 is what it can give.
+    k = max(1, min(int(k), MAX_K))
     values = [float(x) for x in (vector.tolist() if isinstance(vector, np.ndarray) else vector)]
     if len(values) != DIMENSIONS:
         raise ValueError(f"vector must have {DIMENSIONS} dimensions, got {len(values)}")

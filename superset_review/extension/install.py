@@ -5,8 +5,12 @@ Each step runs only where needed, so running it twice changes nothing the second
 
 from __future__ import annotations
 
+import importlib
 import logging
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from sqlalchemy.engine import Engine
 
 from superset_review.extension.constants import PERMISSIONS, VIEW_MENU
 from superset_review.extension.migrations import (
@@ -15,6 +19,9 @@ from superset_review.extension.migrations import (
     superset_revision,
     upgrade_review,
 )
+
+if TYPE_CHECKING:
+    from superset_review.domains.catalog import Catalog
 
 logger = logging.getLogger(__name__)
 
@@ -26,10 +33,11 @@ class InitReport:
     review_upgraded: bool
     superset_revision: str | None
     review_revision: str | None
+    vectors_seeded: bool = False
 
     @property
     def changed(self) -> bool:
-        return self.superset_upgraded or self.permissions_synced or self.review_upgraded
+        return self.superset_upgraded or self.permissions_synced or self.review_upgraded or self.vectors_seeded
 
     def lines(self) -> list[str]:
         def did(flag: bool, text: str) -> str:
@@ -39,6 +47,7 @@ class InitReport:
             did(self.superset_upgraded, f"Superset migrations (at {self.superset_revision})"),
             did(self.permissions_synced, "Superset roles and permissions"),
             did(self.review_upgraded, f"superset-review migrations (at {self.review_revision})"),
+            did(self.vectors_seeded, "the domain catalog's vectors in pgvector"),
         ]
 
 
@@ -93,4 +102,30 @@ def initialize() -> InitReport:
         review_upgraded=review_upgraded,
         superset_revision=superset_revision(engine),
         review_revision=review_revision(engine),
+        vectors_seeded=seed_vectors(engine),
     )
+
+
+def live_catalog_or_builtin() -> Catalog:
+    """The live catalog (the catalog store's, once it holds one), else the built-in one."""
+    from superset_review.domains.catalog import builtin_catalog
+
+    try:
+        live = importlib.import_module("superset_review.domains.live")
+    except ModuleNotFoundError:
+        return builtin_catalog()
+    catalog: Catalog = live.live_catalog().catalog
+    return catalog
+
+
+def seed_vectors(engine: Engine) -> bool:
+    """Write the live catalog's centroids into pgvector when the table lacks them (no table: nothing to do)."""
+    from superset_review.domains.vectors import refresh_vectors, vectors_current
+
+    catalog = live_catalog_or_builtin()
+    with engine.begin() as connection:
+        if vectors_current(connection, catalog):
+            return False
+        logger.info("Writing the domain catalog's vectors")
+        refresh_vectors(connection, catalog)
+    return True
