@@ -6,6 +6,7 @@ everything else works without it (similarity is then computed in memory).
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Callable
 from enum import StrEnum
@@ -167,8 +168,10 @@ class Vector(sa.types.UserDefinedType):  # type: ignore[type-arg]
             return self.op("<=>", return_type=sa.Float)(sa.bindparam(None, other, type_=self.type))
 
 
+@functools.cache
 def vectors_table() -> sa.Table:
-    """The pgvector table (PostgreSQL with pgvector only), as a Core table: the ORM's metadata never creates it."""
+    """The pgvector table (PostgreSQL with pgvector only), as a Core table: the ORM's metadata never creates it.
+    One object per process, so SQLAlchemy's statement cache serves every query on it."""
     metadata = sa.MetaData()
     return sa.Table(
         "dataset_review_domain_vectors",
