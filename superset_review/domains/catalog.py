@@ -213,7 +213,11 @@ def load_catalog(path: Path) -> Catalog:
     return parse_catalog(text, source=str(path), as_json=path.suffix.lower() == ".json")
 
 
-def parse_catalog(text: str, *, source: str = "<catalog>", as_json: bool = False) -> Catalog:
+def parse_catalog(
+    text: str, *, source: str = "<catalog>", as_json: bool = False, base: Catalog | None = None
+) -> Catalog:
+    """The catalog a file describes. With ``base`` (the live catalog an import extends), the file's domains are
+    merged onto it whatever the file's ``extends`` says; without, ``extends: builtin`` merges onto the built-in."""
     if len(text.encode("utf-8")) > MAX_FILE_BYTES:
         raise CatalogError(source, [Problem(None, "file", _too_big(len(text.encode("utf-8"))))])
     document, lines = _read_document(text, source, as_json)
@@ -221,9 +225,31 @@ def parse_catalog(text: str, *, source: str = "<catalog>", as_json: bool = False
     catalog = checker.catalog(document)
     if checker.problems or catalog is None:
         raise CatalogError(source, checker.problems)
+    if base is not None:
+        return _merged(base, catalog, source, checker.domain_lines)
     if catalog.extends == BUILTIN:
         return _merged(builtin_catalog(), catalog, source, checker.domain_lines)
     check_tree(catalog, source, checker.domain_lines)
+    return catalog
+
+
+def parse_domain(entry: object, *, source: str = "<delta>", field: str = "payload") -> Domain:
+    """One domain entry (a staged delta's payload), checked field by field as in a catalog file; the problems name
+    ``field`` and the entry's own fields (``payload.regexes[0]``). Its place in a tree is checked by ``check_tree``."""
+    checker = _Checker({})
+    domain = checker.domain(entry, (field,))
+    if checker.problems or domain is None:
+        raise CatalogError(source, checker.problems)
+    return domain
+
+
+def catalog_from_document(document: object, *, source: str = "<stored catalog>") -> Catalog:
+    """A catalog from its JSON document (``Catalog.to_json()``, as the database stores it), checked like a file."""
+    checker = _Checker({})
+    catalog = checker.catalog(document)
+    if checker.problems or catalog is None:
+        raise CatalogError(source, checker.problems)
+    check_tree(catalog, source)
     return catalog
 
 
@@ -505,7 +531,7 @@ class _Checker:
             if source is None:
                 continue
             pattern = DomainPattern(source, float(weight))
-            reason = _regex_problem(pattern)
+            reason = regex_problem(pattern)
             if reason is not None:
                 self.problem(
                     where,
@@ -566,7 +592,7 @@ def _type_name(value: object) -> str:
     return {dict: "a mapping", list: "a list", type(None): "nothing"}.get(type(value), type(value).__name__)
 
 
-def _regex_problem(pattern: DomainPattern) -> str | None:
+def regex_problem(pattern: DomainPattern) -> str | None:
     """Why RE2 or Polars refuses the pattern, or None. Compiled through the linear-time registry on purpose:
     the pattern comes from a file and will run over a dataset's values."""
     try:

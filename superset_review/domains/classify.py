@@ -407,10 +407,21 @@ class DomainClassifier:
     ) -> PreparedFrame:
         """The profile-independent work on ``frame``: samples, pattern and vocabulary shares, embedding
         similarities (calibration scores one prepared frame under many profiles)."""
+        columns = [(name, frame.get_column(name)) for name in frame.columns]
+        return self.prepare_columns(columns, value_similarity=value_similarity, names_only=names_only)
+
+    def prepare_columns(
+        self,
+        columns: Sequence[tuple[str, pl.Series]],
+        *,
+        value_similarity: ValueSimilarity | None = None,
+        names_only: bool = False,
+    ) -> PreparedFrame:
+        """``prepare`` on columns given one by one (headers may repeat: the catalog's auto-test)."""
         profile = self.profile
         samples: list[tuple[str, pl.Series, int, int]] = []
-        for name in frame.columns:
-            sample, non_empty, rows = sample_values(frame.get_column(name), profile)
+        for name, values in columns:
+            sample, non_empty, rows = sample_values(values, profile)
             samples.append((name, sample, non_empty, rows))
         features = self._value_features([sample for _, sample, _, _ in samples])
         embedded_names: Sequence[Mapping[str, float]] = [{}] * len(samples)
@@ -418,19 +429,27 @@ class DomainClassifier:
         if self.similarity is not None and samples:
             embedded_names = self.similarity.name_similarity([name for name, _, _, _ in samples])
             embedded_values = self.similarity.value_similarity([sample.to_list() for _, sample, _, _ in samples])
-        columns = []
+        prepared = []
         for index, (name, sample, non_empty, rows) in enumerate(samples):
             extra = dict(value_similarity(name, sample.to_list())) if value_similarity and len(sample) else {}
-            columns.append(
+            prepared.append(
                 PreparedColumn(
                     name, len(sample), non_empty, rows, features.get(index), extra,
                     embedded_names[index], embedded_values[index],
                 )
             )  # fmt: skip
-        return PreparedFrame(tuple(columns), names_only)
+        return PreparedFrame(tuple(prepared), names_only)
 
-    def classify_prepared(self, prepared: PreparedFrame, profile: ThresholdProfile | None = None) -> list[ColumnDomain]:
-        """The verdicts on a prepared frame under ``profile`` (this classifier's by default)."""
+    def classify_columns(self, columns: Sequence[tuple[str, pl.Series]], *, alone: bool = False) -> list[ColumnDomain]:
+        """Columns of one table; with ``alone``, each as a table of its own (no context from the others): many
+        one-column checks for the price of one pass (the catalog's auto-test)."""
+        return self.classify_prepared(self.prepare_columns(columns), alone=alone)
+
+    def classify_prepared(
+        self, prepared: PreparedFrame, profile: ThresholdProfile | None = None, *, alone: bool = False
+    ) -> list[ColumnDomain]:
+        """The verdicts on a prepared frame under ``profile`` (this classifier's by default); ``alone``: no column
+        gets context from the others."""
         profile = profile or self.profile
         first: list[tuple[list[Candidate], dict[str, Any], set[str]]] = []
         for column in prepared.columns:
@@ -446,7 +465,7 @@ class DomainClassifier:
         families = [self._top_family(candidates, profile) for candidates, _, _ in first]
         results = []
         for index, (column, (candidates, evidence, _)) in enumerate(zip(prepared.columns, first, strict=True)):
-            others = {family for j, family in enumerate(families) if j != index and family}
+            others = set() if alone else {family for j, family in enumerate(families) if j != index and family}
             results.append(
                 self._verdict(column.name, candidates, evidence, others, column.non_empty, profile, prepared.names_only)
             )

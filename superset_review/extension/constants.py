@@ -14,7 +14,8 @@ LAUNCH: Final = "launch"
 LAUNCH_PROD: Final = "launch_prod"
 MIGRATE: Final = "migrate"
 ADMIN: Final = "admin"
-PERMISSIONS: Final = (READ, MANAGE, APPROVE, PREVIEW, LAUNCH, LAUNCH_PROD, MIGRATE, ADMIN)
+CURATE: Final = "curate"  # stage-to-live of the domain catalog: promote, discard others' deltas, read the audit
+PERMISSIONS: Final = (READ, MANAGE, APPROVE, PREVIEW, LAUNCH, LAUNCH_PROD, MIGRATE, ADMIN, CURATE)
 
 FLAG_EXTENSION: Final = "DATASET_REVIEW"
 FLAG_CLARIFICATION: Final = "DATASET_REVIEW_CLARIFICATION"

@@ -85,6 +85,15 @@ class ErrorCode(StrEnum):
     PRODUCTION_FORBIDDEN = "PRODUCTION_FORBIDDEN"
     LAUNCH_BLOCKED = "LAUNCH_BLOCKED"
     LAUNCH_FAILED = "LAUNCH_FAILED"
+    # The domain catalog
+    CATALOG_INVALID = "CATALOG_INVALID"
+    CATALOG_CHANGED = "CATALOG_CHANGED"
+    CATALOG_TEST_FAILED = "CATALOG_TEST_FAILED"
+    BAD_DELTA = "BAD_DELTA"
+    DELTA_NOT_FOUND = "DELTA_NOT_FOUND"
+    DELTA_NOT_STAGED = "DELTA_NOT_STAGED"
+    CURATE_REQUIRED = "CURATE_REQUIRED"
+    NOTHING_STAGED = "NOTHING_STAGED"
 
 
 # The gateway's codes keep their own statuses (superset_review.llm.errors.ERROR_CLASSES): see status_of().
@@ -155,6 +164,14 @@ STATUS_OF: dict[ErrorCode, int] = {
     ErrorCode.PRODUCTION_FORBIDDEN: 403,
     ErrorCode.LAUNCH_BLOCKED: 409,
     ErrorCode.LAUNCH_FAILED: 502,
+    ErrorCode.CATALOG_INVALID: 422,
+    ErrorCode.CATALOG_CHANGED: 409,
+    ErrorCode.CATALOG_TEST_FAILED: 422,
+    ErrorCode.BAD_DELTA: 422,
+    ErrorCode.DELTA_NOT_FOUND: 404,
+    ErrorCode.DELTA_NOT_STAGED: 409,
+    ErrorCode.CURATE_REQUIRED: 403,
+    ErrorCode.NOTHING_STAGED: 422,
 }
 
 # The code of an error that comes with an HTTP status only.

@@ -34,10 +34,17 @@ class InitReport:
     superset_revision: str | None
     review_revision: str | None
     vectors_seeded: bool = False
+    catalog_seeded: bool = False
 
     @property
     def changed(self) -> bool:
-        return self.superset_upgraded or self.permissions_synced or self.review_upgraded or self.vectors_seeded
+        return (
+            self.superset_upgraded
+            or self.permissions_synced
+            or self.review_upgraded
+            or self.catalog_seeded
+            or self.vectors_seeded
+        )
 
     def lines(self) -> list[str]:
         def did(flag: bool, text: str) -> str:
@@ -47,6 +54,7 @@ class InitReport:
             did(self.superset_upgraded, f"Superset migrations (at {self.superset_revision})"),
             did(self.permissions_synced, "Superset roles and permissions"),
             did(self.review_upgraded, f"superset-review migrations (at {self.review_revision})"),
+            did(self.catalog_seeded, "the built-in domain catalog as version 1"),
             did(self.vectors_seeded, "the domain catalog's vectors in pgvector"),
         ]
 
@@ -96,7 +104,13 @@ def initialize() -> InitReport:
         db.session.commit()
         permissions_synced = True
 
+    from superset_review.domains.dao import DomainCatalogDAO
+
+    # The live catalog every process reads; seeded here so that the first request does not pay for it.
+    catalog_seeded = DomainCatalogDAO.seed_builtin()
+
     return InitReport(
+        catalog_seeded=catalog_seeded,
         superset_upgraded=superset_upgraded,
         permissions_synced=permissions_synced,
         review_upgraded=review_upgraded,

@@ -7,6 +7,7 @@ from superset.daos.base import BaseDAO
 from superset.extensions import db
 
 from superset_review.adapters.datasets import may_read
+from superset_review.domains.live import catalog_stamp
 from superset_review.sessions.exceptions import ReviewSessionNotFoundError
 from superset_review.sessions.models import ReviewEvent, ReviewSession
 from superset_review.tasks.dao import ReviewTaskDAO
@@ -54,7 +55,9 @@ class ReviewSessionDAO(BaseDAO[ReviewSession]):
         # them (state, progress) changes the key.
         subject = session_subject(session_id)
         ReviewTaskDAO.fail_orphans(subject)
-        return f"{session_id}:{row.version}:{last_event or 0}:{ReviewTaskDAO.stamp(subject)}"
+        # Domains in the document (candidates, PII) are the live catalog's: a promotion changes the key.
+        catalog_version, _ = catalog_stamp()
+        return f"{session_id}:{row.version}:{last_event or 0}:{ReviewTaskDAO.stamp(subject)}:{catalog_version}"
 
     @staticmethod
     def dataset_of(session_id: int) -> int | None:

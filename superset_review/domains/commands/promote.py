@@ -1,0 +1,132 @@
+"""Promote the staged catalog: the live one with every staged delta, auto-tested, becomes the next live version.
+
+One transaction: the new version (with its provenance: the deltas and their authors, the test, the parent), the
+old one retired, the deltas marked promoted, the audit row, the catalog's vectors when pgvector holds them. Two
+curators promoting at once: the live row is locked first, so the second waits, finds the version moved and gets a
+409; the database's one-live index would refuse a second live row anyway.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from superset.commands.base import BaseCommand
+from superset.extensions import db
+
+from superset_review.domains import audit
+from superset_review.domains.catalog import Catalog, catalog_from_document
+from superset_review.domains.commands.auto_test import changes_of, summary
+from superset_review.domains.commands.base import may_curate, unit_of_work, version_json
+from superset_review.domains.dao import DomainCatalogDAO, DomainDeltaDAO
+from superset_review.domains.exceptions import (
+    CatalogChangedError,
+    CatalogTestFailedError,
+    CurateRequiredError,
+    NothingStagedError,
+)
+from superset_review.domains.live import invalidate_catalog_caches, live_catalog
+from superset_review.domains.models import CatalogState, DeltaState, DomainCatalogVersion
+from superset_review.domains.staging import run_staged_test
+from superset_review.extension.i18n import Text
+
+logger = logging.getLogger(__name__)
+
+PROMOTION = "promotion"
+
+
+def live_for_update() -> DomainCatalogVersion | None:
+    """The live row, locked until the commit. None when another transaction retired it meanwhile."""
+    live_catalog()  # seeds the built-in catalog on an empty table
+    row: DomainCatalogVersion | None = (
+        db.session.query(DomainCatalogVersion)
+        .filter(DomainCatalogVersion.state == CatalogState.LIVE.value)
+        .with_for_update()
+        .first()
+    )
+    return row
+
+
+def catalog_of(row: DomainCatalogVersion) -> Catalog:
+    live = live_catalog()
+    if live.version == row.version:
+        return live.catalog  # this process's copy
+    return catalog_from_document(row.document, source=f"catalog version {row.version}")
+
+
+def refresh_vectors(catalog: Catalog) -> bool:
+    """The catalog's centroids into pgvector, in the promotion's transaction, when the vectors module (the
+    embeddings' slice) is installed. Whether it ran."""
+    if importlib.util.find_spec("superset_review.domains.vectors") is None:
+        return False
+    vectors: Any = importlib.import_module("superset_review.domains.vectors")
+    vectors.refresh_vectors(db.session.connection(), catalog)
+    return True
+
+
+class PromoteCatalogCommand(BaseCommand):
+    def __init__(self, actor_id: int | None, expected_version: int) -> None:
+        self._actor_id = actor_id
+        self._expected = expected_version
+
+    def validate(self) -> None:
+        if not may_curate(self._actor_id):
+            raise CurateRequiredError(Text("promoting the catalog"))
+
+    def _current_version(self) -> int | None:
+        table = DomainCatalogVersion.__table__
+        version = db.session.execute(
+            sa.select(table.c.version).where(table.c.state == CatalogState.LIVE.value)
+        ).scalar()
+        return int(version) if version is not None else None
+
+    def run(self) -> DomainCatalogVersion:
+        try:
+            promoted = self._promote()
+        except IntegrityError as error:
+            # The one-live index or the unique version refused this promotion: another one won.
+            raise CatalogChangedError(self._expected, self._current_version()) from error
+        invalidate_catalog_caches()
+        return promoted
+
+    @unit_of_work
+    def _promote(self) -> DomainCatalogVersion:
+        self.validate()
+        live = live_for_update()
+        if live is None or live.version != self._expected:
+            raise CatalogChangedError(self._expected, live.version if live is not None else self._current_version())
+        deltas = DomainDeltaDAO.staged_for_update()
+        if not deltas:
+            raise NothingStagedError()
+        result = run_staged_test(catalog_of(live), changes_of(deltas))
+        if not result.passed:
+            raise CatalogTestFailedError(result.failures, result.per_change)
+        test = summary(result, live.version)
+        provenance = {
+            "source": PROMOTION,
+            "parent_version": live.version,
+            "parent_hash": live.content_hash,
+            "deltas": [
+                {"uuid": d.uuid, "kind": d.kind, "domain": d.domain, "payload": d.payload, "author": d.created_by,
+                 "origin": d.origin, "base_version": d.base_version}
+                for d in deltas
+            ],
+            "test": test,
+        }  # fmt: skip
+        before = version_json(live)
+        promoted = DomainCatalogDAO.add_live(
+            result.catalog, source=PROMOTION, parent_version=live.version, provenance=provenance,
+            actor_id=self._actor_id,
+        )  # fmt: skip
+        for delta in deltas:
+            delta.state = DeltaState.PROMOTED.value
+            delta.promoted_in_version = promoted.version
+            delta.test = {**result.per_change[delta.uuid], "catalog_passed": True, "base_version": live.version}
+        provenance["vectors_refreshed"] = refresh_vectors(result.catalog)
+        promoted.provenance = provenance
+        audit.record("promote", f"catalog:{promoted.version}", self._actor_id, before,
+                     {**(version_json(promoted) or {}), "deltas": [d.uuid for d in deltas], "test": test})  # fmt: skip
+        return promoted
