@@ -122,18 +122,13 @@ def _changed_entry(catalog: Catalog, domain: Domain, change: Change, source: str
         language = payload.get("language", "en")
         if not isinstance(language, str) or not _LANGUAGE.search(language):
             raise _refuse(source, "payload.language", Text("is not a language code (like en or ru)"))
-        for other in catalog.domains:
-            if alias in set(other.alias_phrases()):
-                said = (
-                    Text("%(name)s already has the alias %(alias)s", name=other.name, alias=repr(alias))
-                    if other.name == domain.name
-                    else Text(
-                        "%(alias)s is already an alias of %(name)s: one header phrase names one domain",
-                        alias=repr(alias),
-                        name=other.name,
-                    )
-                )
-                raise _refuse(source, "payload.alias", said)
+        if alias in set(domain.alias_phrases()):
+            raise _refuse(
+                source, "payload.alias", Text("%(name)s already has the alias %(alias)s", name=domain.name,
+                                              alias=repr(alias))
+            )  # fmt: skip
+        # An alias another domain has too is staged (a reviewer's override proposes it): the auto-test tells
+        # whether the two still classify apart before it goes live.
         entry["aliases"].setdefault(language, []).append(alias)
     elif change.kind is DeltaKind.ADD_REGEX:
         regex = _text(payload, "regex", MAX_STRING, source)

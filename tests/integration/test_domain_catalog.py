@@ -130,7 +130,7 @@ def test_a_staged_delta_is_stored_with_its_base_version_and_audited(app: Any) ->
     [
         ("add_alias", "no.such", {"alias": "x"}, "domain"),
         ("add_regex", "contact.email", {"regex": "(a"}, "payload.regex"),
-        ("add_alias", "contact.email", {"alias": "phone"}, "payload.alias"),
+        ("add_alias", "contact.email", {"alias": "Email Address"}, "payload.alias"),
         ("rename", "contact.email", {}, "kind"),
         ("add_domain", "product.lot_code", {"aliases": {"en": ["lot"]}, "units": ["parsec"]}, "payload.units[0]"),
     ],

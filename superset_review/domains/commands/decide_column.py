@@ -187,7 +187,13 @@ def _stage(
         db.session.flush()
         record_audit("stage", f"delta:{delta.uuid}", None, {"kind": kind.value, "domain": domain, "payload": payload})
         return {"uuid": delta.uuid, "kind": kind.value, "domain": domain, "payload": payload, "new": True}
-    staged = command(g.user.id, kind, domain, payload, origin=origin).run()
+    from superset_review.domains.exceptions import BadDeltaError
+
+    try:
+        staged = command(g.user.id, kind, domain, payload, origin=origin).run()
+    except BadDeltaError as refused:  # a header the catalog cannot take as an alias: the decision stands without it
+        return {"uuid": None, "kind": kind.value, "domain": domain, "payload": payload, "new": False,
+                "refused": refused.details.get("problems", [])}  # fmt: skip
     return {"uuid": staged.uuid, "kind": kind.value, "domain": domain, "payload": payload, "new": True}
 
 
