@@ -8,16 +8,14 @@ curators promoting at once: the live row is locked first, so the second waits, f
 
 from __future__ import annotations
 
-import importlib.util
 import logging
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from superset.commands.base import BaseCommand
 from superset.extensions import db
 
-from superset_review.domains import audit
+from superset_review.domains import audit, vectors
 from superset_review.domains.catalog import Catalog, catalog_from_document
 from superset_review.domains.commands.auto_test import changes_of, summary
 from superset_review.domains.commands.base import may_curate, unit_of_work, version_json
@@ -57,14 +55,10 @@ def catalog_of(row: DomainCatalogVersion) -> Catalog:
     return catalog_from_document(row.document, source=f"catalog version {row.version}")
 
 
-def refresh_vectors(catalog: Catalog) -> bool:
-    """The catalog's centroids into pgvector, in the promotion's transaction, when the vectors module (the
-    embeddings' slice) is installed. Whether it ran."""
-    if importlib.util.find_spec("superset_review.domains.vectors") is None:
-        return False
-    vectors: Any = importlib.import_module("superset_review.domains.vectors")
-    vectors.refresh_vectors(db.session.connection(), catalog)
-    return True
+def refresh_vectors(catalog: Catalog) -> int:
+    """The catalog's centroids into pgvector, in the promotion's transaction (the rows written; 0 where the metadata
+    database has no vectors table)."""
+    return vectors.refresh_vectors(db.session.connection(), catalog)
 
 
 class PromoteCatalogCommand(BaseCommand):
