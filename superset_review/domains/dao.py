@@ -87,9 +87,6 @@ class DomainCatalogDAO(BaseDAO[DomainCatalogVersion]):
                         promoted_on=now(),
                     )
                 )
-                from superset_review.domains.vectors import refresh_vectors
-
-                refresh_vectors(connection, catalog)
         except IntegrityError:
             logger.info("the built-in domain catalog was seeded by another process")
             return False
