@@ -7,14 +7,14 @@ unknown: ``decided_by`` is set) keeps its decision whatever the classifier now s
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from superset.daos.base import BaseDAO
 from superset.extensions import db
 
-from superset_review.domains.classify import Band, ColumnDomain
+from superset_review.domains.classify import ColumnDomain
+from superset_review.domains.domaining import CatalogStamp, PiiVerdict
 from superset_review.domains.models import AssignmentStatus, ColumnDomainAssignment
 from superset_review.pii.types import PiiType
 from superset_review.tasks.models import now
@@ -37,31 +37,6 @@ def column_subject(dataset_id: int, column: str) -> str:
 
 def is_decided(row: ColumnDomainAssignment) -> bool:
     return row.decided_by is not None or row.status in DECIDED
-
-
-@dataclass(frozen=True)
-class CatalogStamp:
-    """Which catalog and threshold profile produced a verdict (stored with every assignment)."""
-
-    version: int | None
-    content_hash: str
-    profile_id: str
-
-
-@dataclass(frozen=True)
-class PiiVerdict:
-    """The answer to "is this column personal data": ``pii`` None means no; ``source`` says who answered."""
-
-    column: str
-    pii: PiiType | None
-    confidence: float
-    domain: str | None
-    band: str
-    source: str  # "decision" (a person), "assignment" (stored domaining), "classifier" (this sample, nothing stored)
-
-    @property
-    def empty(self) -> bool:
-        return self.band == Band.EMPTY.value
 
 
 class ColumnDomainDAO(BaseDAO[ColumnDomainAssignment]):
@@ -151,26 +126,8 @@ def verdict_of(row: ColumnDomainAssignment) -> PiiVerdict:
     return PiiVerdict(row.column_name, pii, confidence, row.domain, row.band, source)
 
 
-def verdict_of_classifier(result: ColumnDomain) -> PiiVerdict:
-    return PiiVerdict(result.column, result.pii, result.confidence, result.domain, result.band.value, "classifier")
-
-
 def pii_of_dataset(dataset_id: int) -> dict[str, PiiVerdict]:
     """Per column with a stored assignment: whether it is personal data (a person's decision first, then the last
     domaining's proposal). Columns domaining never saw are absent: ask the classifier on the sample at hand
     (:func:`superset_review.domains.commands.classify_dataset.pii_verdicts`)."""
     return {row.column_name: verdict_of(row) for row in ColumnDomainDAO.of_dataset(dataset_id)}
-
-
-def merged_verdicts(
-    stored: Mapping[str, PiiVerdict], classified: Iterable[ColumnDomain], columns: Sequence[str]
-) -> dict[str, PiiVerdict]:
-    """Stored answers where there are any, the classifier's on this sample elsewhere, in ``columns``' order."""
-    fresh = {result.column: verdict_of_classifier(result) for result in classified}
-    merged: dict[str, PiiVerdict] = {}
-    for column in columns:
-        if column in stored:
-            merged[column] = stored[column]
-        elif column in fresh:
-            merged[column] = fresh[column]
-    return merged

@@ -78,16 +78,16 @@ class DatasetDomainsRestApi(ReviewBaseApi):
         TaskSchema,
     )
 
-    @expose("/<int:dataset_id>", methods=("GET",))
+    @expose("/<int:pk>", methods=("GET",))
     @protect()
     @safe
-    def get_domains(self, dataset_id: int) -> Response:
+    def get_domains(self, pk: int) -> Response:
         """Every column of a dataset with its domain assignment (if domaining ran), and the domaining tasks.
         ---
         get:
           summary: Get the domains of a dataset's columns
           parameters:
-          - {in: path, name: dataset_id, schema: {type: integer}}
+          - {in: path, name: pk, schema: {type: integer}}
           responses:
             200:
               description: The columns, their assignments with evidence, the catalog, the tasks
@@ -102,11 +102,11 @@ class DatasetDomainsRestApi(ReviewBaseApi):
             404:
               $ref: '#/components/responses/404'
         """
-        from superset_review.domains.commands.classify_dataset import current_catalog
+        from superset_review.domains.domaining import current_catalog
 
-        dataset = get_dataset(dataset_id)  # 404 / 403: Superset's dataset access
-        rows = {row.column_name: row for row in ColumnDomainDAO.of_dataset(dataset_id)}
-        subject = dataset_subject(dataset_id)
+        dataset = get_dataset(pk)  # 404 / 403: Superset's dataset access
+        rows = {row.column_name: row for row in ColumnDomainDAO.of_dataset(pk)}
+        subject = dataset_subject(pk)
         ReviewTaskDAO.fail_orphans(subject)
         _, stamp = current_catalog()
         columns = [
@@ -129,16 +129,16 @@ class DatasetDomainsRestApi(ReviewBaseApi):
         }
         return self.reply(200, **DatasetDomainsSchema().dump(document))
 
-    @expose("/<int:dataset_id>/classify", methods=("POST",))
+    @expose("/<int:pk>/classify", methods=("POST",))
     @protect()
     @safe
-    def classify(self, dataset_id: int) -> Response:
+    def classify(self, pk: int) -> Response:
         """Domain every column of a dataset in the worker, as you (your dataset access, your row-level security).
         ---
         post:
           summary: Domain a dataset (a Celery task)
           parameters:
-          - {in: path, name: dataset_id, schema: {type: integer}}
+          - {in: path, name: pk, schema: {type: integer}}
           responses:
             202:
               description: Queued (or the same work already queued or running); the task
@@ -155,19 +155,19 @@ class DatasetDomainsRestApi(ReviewBaseApi):
         """
         from superset_review.tasks.domaining import classify_dataset_domains
 
-        get_dataset(dataset_id)
-        return self._queue(dataset_subject(dataset_id), classify_dataset_domains, dataset_id)
+        get_dataset(pk)
+        return self._queue(dataset_subject(pk), classify_dataset_domains, pk)
 
-    @expose("/database/<int:database_id>/classify", methods=("POST",))
+    @expose("/database/<int:pk>/classify", methods=("POST",))
     @protect()
     @safe
-    def classify_database(self, database_id: int) -> Response:
+    def classify_database(self, pk: int) -> Response:
         """Domain every dataset of a database that you may read, in the worker, as you.
         ---
         post:
           summary: Domain every readable dataset of a database (a Celery task)
           parameters:
-          - {in: path, name: database_id, schema: {type: integer}}
+          - {in: path, name: pk, schema: {type: integer}}
           responses:
             202:
               description: Queued (or the same work already queued or running); the task
@@ -185,14 +185,14 @@ class DatasetDomainsRestApi(ReviewBaseApi):
         from superset_review.domains.commands.classify_dataset import readable_datasets
         from superset_review.tasks.domaining import classify_database_domains
 
-        _database(database_id)
-        if not readable_datasets(database_id):
+        _database(pk)
+        if not readable_datasets(pk):
             raise ReviewError(
                 Text("database %(database)s has no dataset you may read: ask an admin for access",
-                     database=database_id),
+                     database=pk),
                 ErrorCode.DATASET_FORBIDDEN,
             )  # fmt: skip
-        return self._queue(database_subject(database_id), classify_database_domains, database_id)
+        return self._queue(database_subject(pk), classify_database_domains, pk)
 
     def _queue(self, subject: str, task: Any, *args: Any) -> Response:
         from superset_review.tasks.progress import QUEUE_UNREACHABLE, queue_task
@@ -201,16 +201,16 @@ class DatasetDomainsRestApi(ReviewBaseApi):
         unreachable = record.state == TaskState.FAILED.value and record.error_code == QUEUE_UNREACHABLE
         return self.reply(503 if unreachable else 202, **TaskSchema().dump(record))
 
-    @expose("/<int:dataset_id>/tasks/<string:task_id>", methods=("GET",))
+    @expose("/<int:pk>/tasks/<string:task_id>", methods=("GET",))
     @protect()
     @safe
-    def get_task(self, dataset_id: int, task_id: str) -> Response:
+    def get_task(self, pk: int, task_id: str) -> Response:
         """One domaining task of a dataset: state, progress, and why it failed.
         ---
         get:
           summary: Get a domaining task of a dataset
           parameters:
-          - {in: path, name: dataset_id, schema: {type: integer}}
+          - {in: path, name: pk, schema: {type: integer}}
           - {in: path, name: task_id, schema: {type: string}}
           responses:
             200:
@@ -224,19 +224,19 @@ class DatasetDomainsRestApi(ReviewBaseApi):
             404:
               $ref: '#/components/responses/404'
         """
-        get_dataset(dataset_id)
-        return self._task(dataset_subject(dataset_id), task_id)
+        get_dataset(pk)
+        return self._task(dataset_subject(pk), task_id)
 
-    @expose("/database/<int:database_id>/tasks/<string:task_id>", methods=("GET",))
+    @expose("/database/<int:pk>/tasks/<string:task_id>", methods=("GET",))
     @protect()
     @safe
-    def get_database_task(self, database_id: int, task_id: str) -> Response:
+    def get_database_task(self, pk: int, task_id: str) -> Response:
         """One domaining task of a database (yours, or any for whoever may read its datasets).
         ---
         get:
           summary: Get a domaining task of a database
           parameters:
-          - {in: path, name: database_id, schema: {type: integer}}
+          - {in: path, name: pk, schema: {type: integer}}
           - {in: path, name: task_id, schema: {type: string}}
           responses:
             200:
@@ -250,10 +250,10 @@ class DatasetDomainsRestApi(ReviewBaseApi):
         """
         from superset_review.domains.commands.classify_dataset import readable_datasets
 
-        _database(database_id)
-        if not readable_datasets(database_id):
+        _database(pk)
+        if not readable_datasets(pk):
             raise ReviewError(Text("task %(task)s does not exist", task=task_id[:36]), ErrorCode.NOT_FOUND)
-        return self._task(database_subject(database_id), task_id)
+        return self._task(database_subject(pk), task_id)
 
     def _task(self, subject: str, task_id: str) -> Response:
         ReviewTaskDAO.fail_orphans(subject)
@@ -262,10 +262,10 @@ class DatasetDomainsRestApi(ReviewBaseApi):
             raise ReviewError(Text("task %(task)s does not exist", task=task_id[:36]), ErrorCode.NOT_FOUND)
         return self.reply(200, **TaskSchema().dump(record))
 
-    @expose("/<int:dataset_id>/columns/<path:column_name>/decision", methods=("POST",))
+    @expose("/<int:pk>/columns/<path:column_name>/decision", methods=("POST",))
     @protect()
     @safe
-    def decide(self, dataset_id: int, column_name: str) -> Response:
+    def decide(self, pk: int, column_name: str) -> Response:
         """Approve a column's proposed domain, mark it unknown, or override it with another catalog domain. The
         domain is written to the Superset column's extra (you must own the dataset or be an admin), audited with
         before and after, and the header is staged as an alias of the chosen domain when it is not one already.
@@ -273,7 +273,7 @@ class DatasetDomainsRestApi(ReviewBaseApi):
         post:
           summary: Decide a column's domain
           parameters:
-          - {in: path, name: dataset_id, schema: {type: integer}}
+          - {in: path, name: pk, schema: {type: integer}}
           - {in: path, name: column_name, schema: {type: string}}
           requestBody:
             required: true
@@ -300,7 +300,7 @@ class DatasetDomainsRestApi(ReviewBaseApi):
         from superset_review.domains.commands.decide_column import DecideColumnDomainCommand
 
         payload = self.body(DomainDecisionSchema())
-        command = DecideColumnDomainCommand(dataset_id, column_name, payload["action"], payload["domain"])
+        command = DecideColumnDomainCommand(pk, column_name, payload["action"], payload["domain"])
         row = command.run()
         result = {"assignment": assignment_document(row), "written_back": command.written_back}
         return self.reply(200, **DomainDecisionResultSchema().dump(result))

@@ -78,12 +78,17 @@ class ColumnFinding:
     pii_type: PiiType | None
     confidence: float
     evidence: list[Evidence] = field(default_factory=list)
+    # No non-empty value was read: no verdict, whatever the name says; ``name_hint`` is what the name suggests.
+    empty: bool = False
+    name_hint: PiiType | None = None
 
     def to_dict(self) -> dict[str, object]:
         return {
             "column": self.column,
             "pii_type": self.pii_type.value if self.pii_type else None,
             "confidence": self.confidence,
+            "empty": self.empty,
+            "name_hint": self.name_hint.value if self.name_hint else None,
             "evidence": [
                 {"rule": e.rule, "matched": e.matched, "sampled": e.sampled, "detail": e.detail} for e in self.evidence
             ],
@@ -176,6 +181,11 @@ def _finish(column: _Column, found: dict[PiiType | str, pl.Series] | None, thres
     if sample is None:
         return _verdict(name, hint, {}, 0, evidence, threshold)
     sampled = len(sample)
+    if not sampled:
+        # An empty "email" column holds no e-mail: the name is a hint, not a verdict.
+        said = f"; the name suggests {named.pii_type}" if named is not None else ""
+        evidence.append(Evidence("empty", 0, 0, f"no non-empty value{said}"))
+        return ColumnFinding(name, None, 1.0, evidence, empty=True, name_hint=named.pii_type if named else None)
     shares = _shares(sample, hint, evidence, found or {})
     if names.names_a_thing(name):
         # "John Deere tractor" in product_name is a product, whatever the dictionaries say.

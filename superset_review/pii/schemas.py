@@ -14,6 +14,8 @@ class ColumnPiiSchema(Schema):
     column = fields.String()
     pii_type = fields.String(allow_none=True)
     confidence = fields.Float()
+    empty = fields.Boolean(metadata={"description": "No non-empty value was read: no verdict from the name alone"})
+    name_hint = fields.String(allow_none=True, metadata={"description": "For an empty column: what its name suggests"})
     evidence = fields.List(fields.Nested(EvidenceSchema))
 
 

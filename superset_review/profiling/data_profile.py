@@ -31,7 +31,12 @@ PII_SCAN_ROWS = 200
 def data_profile(dataset: Any, policy: PolicyManifest) -> tuple[dict[str, Any], list[Finding]]:
     rows = row_count(dataset)
     read = sample_rows(dataset, STATISTICS_SAMPLE_ROWS)
-    sample, verdicts = mask_pii(read.head(policy.sample_caps.rows), policy, scan=read.head(PII_SCAN_ROWS))
+    sample, verdicts = mask_pii(
+        read.head(policy.sample_caps.rows),
+        policy,
+        scan=read.head(PII_SCAN_ROWS),
+        dataset_id=getattr(dataset, "id", None),
+    )
     findings: list[Finding] = []
     pii_columns: dict[str, str] = {}
     for verdict in verdicts:
@@ -78,18 +83,19 @@ def data_profile(dataset: Any, policy: PolicyManifest) -> tuple[dict[str, Any], 
 
 
 def mask_pii(
-    frame: pl.DataFrame, policy: PolicyManifest, scan: pl.DataFrame | None = None
+    frame: pl.DataFrame, policy: PolicyManifest, scan: pl.DataFrame | None = None, dataset_id: int | None = None
 ) -> tuple[pl.DataFrame, list[ColumnFinding]]:
-    """``frame`` with every column the scanner flags (at the policy's threshold, on ``scan`` or the frame itself)
-    redacted whole, and those verdicts: the one rule for every sample the extension keeps."""
+    """``frame`` with every column that is personal data redacted whole, and those verdicts: the one rule for every
+    sample the extension keeps. The domains decide (``domains.pii``: a person's decision or the stored domaining of
+    ``dataset_id``, else the classifier on ``scan`` or the frame itself), the detectors where they cannot tell."""
     import polars as pl  # not at import: Superset's start-up (every web worker) should not pay for it
 
+    from superset_review.domains.pii import pii_findings
     from superset_review.pii.masking import RedactOperator, mask_series
-    from superset_review.pii.scanner import scan_frame
 
     verdicts = [
         verdict
-        for verdict in scan_frame(frame if scan is None else scan, threshold=policy.pii_threshold)
+        for verdict in pii_findings(frame if scan is None else scan, dataset_id, threshold=policy.pii_threshold)
         if verdict.pii_type is not None and verdict.column in frame.columns
     ]
     for verdict in verdicts:

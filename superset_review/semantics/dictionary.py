@@ -68,6 +68,9 @@ class DictionaryEntry:
     column: str
     verbose_name: str | None
     description: str | None
+    # A source that scores its own entries (the column domains) says how sure it is, and why.
+    confidence: float | None = None
+    rationale: str | None = None
 
 
 @dataclass(frozen=True)

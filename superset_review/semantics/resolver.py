@@ -6,9 +6,9 @@ sources a review session knows (uploaded dictionary files, dictionary tables, re
 ``override``, ``lock``, ``unlock`` and ``apply_batch`` are a person's decisions.
 
 Ranking, best first: the source kind (``SourceKind`` order: manual, dictionary file, dictionary table, reference
-dataset, fuzzy, AI draft), then the match kind (manual, exact, normalized, fuzzy, AI), then the confidence. The
-candidates that share the best rank either agree (the first is chosen) or are a conflict (nothing is chosen until a
-person decides).
+dataset, fuzzy, column domains, AI draft), then the match kind (manual, exact, normalized, fuzzy, AI), then the
+confidence. The candidates that share the best rank either agree (the first is chosen) or are a conflict (nothing is
+chosen until a person decides).
 """
 
 from __future__ import annotations
@@ -45,6 +45,8 @@ class SourceKind(StrEnum):
     DICTIONARY_TABLE = "dictionary_table"
     REFERENCE_DATASET = "reference_dataset"
     FUZZY = "fuzzy"
+    # The domain domaining assigned to the column (its label and description): generic, so below every dictionary.
+    DOMAINS = "domains"
     AI_DRAFT = "ai_draft"
 
     @property
@@ -83,7 +85,12 @@ _MATCH_RANK = {
     MatchKind.AI: 4,
 }
 # The kinds a caller gives to ``resolve`` as sources; manual values and AI drafts come through their own functions.
-SOURCE_KINDS = (SourceKind.DICTIONARY_FILE, SourceKind.DICTIONARY_TABLE, SourceKind.REFERENCE_DATASET)
+SOURCE_KINDS = (
+    SourceKind.DICTIONARY_FILE,
+    SourceKind.DICTIONARY_TABLE,
+    SourceKind.REFERENCE_DATASET,
+    SourceKind.DOMAINS,
+)
 
 
 class DecisionError(ValueError):
@@ -136,6 +143,7 @@ class Candidate:
     match_kind: MatchKind
     confidence: float
     matched_name: str
+    rationale: str | None = None  # why the source offers it (a domain's evidence), when the source says
 
     @property
     def rank_key(self) -> tuple[int, int, float]:
@@ -151,7 +159,7 @@ class Candidate:
         )
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        document: dict[str, Any] = {
             "field": self.field.value,
             "value": self.value,
             "source": self.source.value,
@@ -161,6 +169,9 @@ class Candidate:
             "confidence": self.confidence,
             "matched_name": self.matched_name,
         }
+        if self.rationale is not None:
+            document["rationale"] = self.rationale
+        return document
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Candidate:
@@ -176,6 +187,7 @@ class Candidate:
             match_kind=MatchKind(data["match_kind"]),
             confidence=float(confidence),
             matched_name=_string(data, "matched_name"),
+            rationale=_optional_string(data, "rationale"),
         )
 
 
@@ -307,7 +319,8 @@ class SemanticSource:
     def __post_init__(self) -> None:
         if self.kind not in SOURCE_KINDS:
             raise ValueError(
-                f"a source is a dictionary file, a dictionary table or a reference dataset, not {self.kind.value}: "
+                f"a source is a dictionary file, a dictionary table, a reference dataset or the column domains, not "
+                f"{self.kind.value}: "
                 "give manual values with override() and AI drafts with add_ai_drafts()"
             )
 
@@ -442,11 +455,20 @@ def _source_candidates(columns: Sequence[str], source: SemanticSource, threshold
         for name, match_kind, confidence in matches[column]:
             kind = SourceKind.FUZZY if match_kind is MatchKind.FUZZY else source.kind
             entry = source.entries[name]
+            scored = entry.confidence if entry.confidence is not None else confidence
             for target, value in ((Field.VERBOSE_NAME, entry.verbose_name), (Field.DESCRIPTION, entry.description)):
                 if value is not None and value.strip():
                     result[column].append(
                         Candidate(
-                            target, value.strip(), kind, source.name, source.version, match_kind, confidence, name
+                            target,
+                            value.strip(),
+                            kind,
+                            source.name,
+                            source.version,
+                            match_kind,
+                            scored,
+                            name,
+                            entry.rationale,
                         )
                     )
     return result

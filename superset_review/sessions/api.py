@@ -22,6 +22,7 @@ from superset_review.sessions.commands.semantics import (
     DecideSemanticsCommand,
     ImportDatasetSourceCommand,
     ImportDictionaryFileCommand,
+    ImportDomainsSourceCommand,
 )
 from superset_review.sessions.commands.start import StartReviewSessionCommand
 from superset_review.sessions.dao import ReviewSessionDAO
@@ -83,6 +84,7 @@ class ReviewSessionRestApi(SessionApi):
         "export": READ,
         "import_dictionary": MANAGE,
         "import_dataset_source": MANAGE,
+        "import_domains": MANAGE,
         "decide": MANAGE,
         "apply_semantics": MANAGE,
         "ai_draft": MANAGE,
@@ -333,6 +335,42 @@ class ReviewSessionRestApi(SessionApi):
                 payload["name_column"], payload["verbose_column"], payload["description_column"],
             )
         )  # fmt: skip
+
+    @expose("/<int:pk>/semantics/domains", methods=("POST",))
+    @protect()
+    @safe
+    def import_domains(self, pk: int) -> Response:
+        """Import the column domains of the review's dataset (domaining's proposals and decisions) as candidates,
+        each with the domain's confidence and rationale; accepted and locked values stay.
+        ---
+        post:
+          summary: Import the dataset's column domains as a source of meanings
+          parameters:
+          - in: path
+            name: pk
+            schema: {type: integer}
+          requestBody:
+            required: true
+            content:
+              application/json:
+                schema:
+                  $ref: '#/components/schemas/VersionSchema'
+          responses:
+            200:
+              description: The session with its semantic layer
+            400:
+              $ref: '#/components/responses/400'
+            403:
+              $ref: '#/components/responses/403'
+            404:
+              $ref: '#/components/responses/404'
+            409:
+              description: The session changed since it was loaded
+            422:
+              description: No column of the dataset has a domain yet
+        """
+        version = self.body(VersionSchema())["version"]
+        return self._semantics(ImportDomainsSourceCommand(pk, is_admin(), version))
 
     @expose("/<int:pk>/semantics/decisions", methods=("POST",))
     @protect()

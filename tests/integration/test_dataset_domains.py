@@ -153,3 +153,60 @@ def test_a_decision_on_a_missing_column_is_404(client: Any, customers: int) -> N
     login(client, ADMIN)
     response = client.post(f"{DOMAINS}/{customers}/columns/nope/decision", json={"action": "unknown"})
     assert response.status_code == 404 and "nope" in response.json["message"]
+
+
+def test_every_readable_dataset_of_a_database_is_domained(app: Any, client: Any, customers: int, worker: Any) -> None:
+    from superset.connectors.sqla.models import SqlaTable
+    from superset.extensions import db
+
+    with app.app_context():
+        database_id = db.session.get(SqlaTable, customers).database_id
+    login(client, READER)  # may read reviews, may not manage them
+    assert client.post(f"{DOMAINS}/database/{database_id}/classify").status_code == 403
+    login(client, ADMIN)
+    assert client.post(f"{DOMAINS}/database/987654/classify").status_code == 404
+    queued = client.post(f"{DOMAINS}/database/{database_id}/classify")
+    assert queued.status_code == 202, queued.json
+    assert queued.json["subject"] == f"database:{database_id}"
+    task = wait_for(client, f"{DOMAINS}/database/{database_id}/tasks/{queued.json['task_id']}")
+    assert task["state"] == "done" and task["done"] == task["total"] >= 1, task
+    assert by_column(client.get(f"{DOMAINS}/{customers}").json)["phone"]["domain"] == "contact.phone"
+
+
+def test_domains_become_candidates_in_the_reviews_semantics(client: Any, customers: int, worker: Any) -> None:
+    login(client, ADMIN)
+    classified(client, customers)
+    started = client.post("/api/v1/dataset_review/sessions/", json={"source": str(customers)})
+    assert started.status_code == 201, started.json
+    session = started.json
+    imported = client.post(
+        f"/api/v1/dataset_review/sessions/{session['id']}/semantics/domains", json={"version": session["version"]}
+    )
+    assert imported.status_code == 200, imported.json
+    phone = next(s for s in imported.json["semantics"] if s["column"] == "phone" and s["field"] == "verbose_name")
+    [candidate] = [c for c in phone["candidates"] if c["source"] == "domains"]
+    assert candidate["value"] and candidate["confidence"] == 1.0
+    assert candidate["rationale"].startswith("contact.phone (high") and "sampled values match" in candidate["rationale"]
+    assert phone["status"] == "proposed" and phone["chosen"]["source"] == "domains"
+
+
+def test_the_pii_scan_answers_from_the_domains(client: Any, customers: int, worker: Any) -> None:
+    login(client, ADMIN)
+    classified(client, customers)
+    scan = client.post(f"/api/v1/dataset_review/pii/scan/dataset/{customers}", json={}).json
+    email = next(column for column in scan["columns"] if column["column"] == "email")
+    assert email["pii_type"] == "EMAIL" and email["evidence"][0]["rule"] == "domain"
+    assert "contact.email" in email["evidence"][0]["detail"]
+    # A reviewer says the card numbers are test data, not personal data: the scan hears it.
+    assert (
+        client.post(f"{DOMAINS}/{customers}/columns/card_number/decision", json={"action": "unknown"}).status_code
+        == 200
+    )
+    scan = client.post(f"/api/v1/dataset_review/pii/scan/dataset/{customers}", json={}).json
+    card = next(column for column in scan["columns"] if column["column"] == "card_number")
+    assert card["pii_type"] is None and any(e["rule"] == "overruled_by_domain" for e in card["evidence"])
+    restored = client.post(
+        f"{DOMAINS}/{customers}/columns/card_number/decision",
+        json={"action": "override", "domain": "money.credit_card"},
+    )
+    assert restored.status_code == 200 and restored.json["assignment"]["pii"] == "CREDIT_CARD"

@@ -113,6 +113,12 @@ def test_every_operation_for_every_role_and_review(
             session = db.session.get(ReviewSession, pk)
             return int(session.version) if session is not None else 1
 
+    def database_of(dataset_id: int) -> int:
+        from superset.connectors.sqla.models import SqlaTable
+
+        with app.app_context():
+            return int(db.session.get(SqlaTable, dataset_id).database_id)
+
     matrix: list[dict[str, Any]] = []
     wrong: list[dict[str, Any]] = []
     for method, path, permission, documented in ops:
@@ -122,6 +128,8 @@ def test_every_operation_for_every_role_and_review(
         for kind in kinds:
             for username in USERS:
                 pk = review(kind) if kind else examples["templated"] if "{pk}" in path else None
+                if "/database/{pk}" in path:
+                    pk = database_of(examples["templated"])  # a database's id: that of the templated dataset
                 if username == ANONYMOUS:
                     client.get("/logout/")
                 else:

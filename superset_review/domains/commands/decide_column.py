@@ -18,15 +18,11 @@ from superset.extensions import db
 from superset.utils.decorators import transaction
 
 from superset_review.adapters.datasets import get_dataset, update_column_extra
-from superset_review.domains.assignments import (
-    CatalogStamp,
-    ColumnDomainDAO,
-    assignment_document,
-    column_subject,
-)
+from superset_review.domains.assignments import ColumnDomainDAO, assignment_document, column_subject
 from superset_review.domains.catalog import Catalog
 from superset_review.domains.classify import Band, header_tokens
-from superset_review.domains.commands.classify_dataset import classifier_for, current_catalog, record_audit
+from superset_review.domains.commands.classify_dataset import record_audit
+from superset_review.domains.domaining import CatalogStamp, classifier_for, current_catalog
 from superset_review.domains.models import AssignmentStatus, ColumnDomainAssignment, DeltaKind, DeltaState, DomainDelta
 from superset_review.extension.errors import ErrorCode, ReviewError
 from superset_review.extension.i18n import Text

@@ -50,7 +50,9 @@ def _sources(session: ReviewSession) -> list[SemanticSource]:
             raw["name"],
             raw["version"],
             {
-                column: DictionaryEntry(column, e.get("verbose_name"), e.get("description"))
+                column: DictionaryEntry(
+                    column, e.get("verbose_name"), e.get("description"), e.get("confidence"), e.get("rationale")
+                )
                 for column, e in raw["entries"].items()
             },
         )
@@ -63,10 +65,17 @@ def _dump_source(source: SemanticSource) -> dict[str, Any]:
         "kind": source.kind.value,
         "name": source.name,
         "version": source.version,
-        "entries": {
-            c: {"verbose_name": e.verbose_name, "description": e.description} for c, e in source.entries.items()
-        },
+        "entries": {c: _dump_entry(e) for c, e in source.entries.items()},
     }
+
+
+def _dump_entry(entry: DictionaryEntry) -> dict[str, Any]:
+    document: dict[str, Any] = {"verbose_name": entry.verbose_name, "description": entry.description}
+    if entry.confidence is not None:
+        document["confidence"] = entry.confidence
+    if entry.rationale is not None:
+        document["rationale"] = entry.rationale
+    return document
 
 
 def summary(session: ReviewSession) -> dict[str, int]:
@@ -199,6 +208,40 @@ class ImportDatasetSourceCommand(_SemanticsCommand):
                     name, str(verbose) if verbose else None, str(description) if description else None
                 )
         return entries
+
+
+class ImportDomainsSourceCommand(_SemanticsCommand):
+    """The domains stored for the review's dataset (domaining's proposals and people's decisions) as a source of
+    meanings: each column's domain label and description, with the domain's confidence and rationale. Read with the
+    owner's rights, like any source of their review."""
+
+    @unit_of_work
+    def run(self) -> ReviewSession:
+        self.validate()
+        assert self._session is not None
+        from superset_review.domains.semantics import domains_source
+
+        with owners_rights(self._session):
+            try:
+                get_dataset(self._session.dataset_id)
+            except DatasetNotFoundError as ex:
+                raise ReviewSessionError(message_of(ex), code="DATASET_NOT_FOUND") from ex
+            except DatasetAccessError as ex:
+                raise ReviewSessionError(message_of(ex), code="DATASET_FORBIDDEN") from ex
+            source = domains_source(self._session.dataset_id)
+        if not source.entries:
+            raise ReviewSessionError(
+                Text(
+                    "no column of dataset %(dataset)s has a domain yet: classify it first (POST "
+                    "/api/v1/dataset_review/domains/datasets/%(dataset)s/classify)",
+                    dataset=self._session.dataset_id,
+                ),
+                "UNPROCESSABLE",
+            )
+        others = [s for s in _sources(self._session) if s.kind is not SourceKind.DOMAINS]
+        return self._resolve_with(
+            [*others, source], "semantics.domains_imported", {"source": source.name, "entries": len(source.entries)}
+        )
 
 
 class DecideSemanticsCommand(_SemanticsCommand):

@@ -61,7 +61,8 @@ def test_json_output(table: Path) -> None:
     assert {"rule": "values:email", "matched": 2, "sampled": 2}.items() <= next(
         e for e in email["evidence"] if e["rule"] == "values:email"
     ).items()
-    assert set(email) == {"column", "pii_type", "confidence", "evidence"}
+    assert set(email) == {"column", "pii_type", "confidence", "evidence", "empty", "name_hint"}
+    assert email["empty"] is False
 
 
 @pytest.mark.parametrize(

@@ -105,9 +105,14 @@ def test_name_contradicted_by_values() -> None:
 
 
 def test_name_alone_when_there_are_no_values() -> None:
-    finding = scan_column("email", pl.Series([None, None], dtype=pl.String))
-    assert finding.pii_type is PiiType.EMAIL
-    assert finding.confidence == pytest.approx(names.STRONG)
+    """An empty column gets no verdict from its name: it is reported as empty, with what the name suggests."""
+    finding = scan_column("email", pl.Series([None, "", "  "], dtype=pl.String))
+    assert finding.pii_type is None and finding.empty
+    assert finding.name_hint is PiiType.EMAIL
+    assert rules(finding)["empty"] == (0, 0)
+    assert finding.to_dict()["empty"] is True and finding.to_dict()["name_hint"] == "EMAIL"
+    full = scan_column("email", pl.Series(["ann@example.com", None], dtype=pl.String))
+    assert full.pii_type is PiiType.EMAIL and not full.empty, "one value is enough to be read"
 
 
 def test_mixed_column_is_none_but_says_what_it_saw() -> None:
