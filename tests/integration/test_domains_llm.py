@@ -40,7 +40,9 @@ def borderline(app: Any, services: Services) -> int:
 
 
 def prompts(stub: Any, since: int) -> list[str]:
-    return [" ".join(request.texts) for request in stub.requests[since:] if "choose one of" in " ".join(request.texts)]
+    return [
+        " ".join(request.texts()) for request in stub.requests[since:] if "choose one of" in " ".join(request.texts())
+    ]
 
 
 def test_without_an_answer_the_classifiers_verdicts_stand(
