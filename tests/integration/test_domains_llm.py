@@ -16,24 +16,24 @@ from tests.services import Services
 from tests.users import ADMIN, login
 
 ROWS = [
-    ("ann.lee@example.com", "Mr", "Paris"),
-    ("bo.chen@example.org", "Ms", "Berlin"),
-    ("cy.park@example.net", "Dr", "Oslo"),
-    ("di.ross@example.com", "Mr", "Rome"),
-    ("ed.fox@example.org", "Mrs", "Madrid"),
+    ("ann.lee@example.com", "Mr", "12 Park Lane", "Paris"),
+    ("bo.chen@example.org", "Ms", "Mellemvej 32", "Berlin"),
+    ("cy.park@example.net", "Dr", "5 Rue X", "Oslo"),
+    ("di.ross@example.com", "Mr", "Via Roma 1", "Rome"),
+    ("ed.fox@example.org", "Mrs", "Hauptstr. 7", "Madrid"),
 ]
 MODEL = "draft-model"
 
 
 @pytest.fixture(scope="module")
 def borderline(app: Any, services: Services) -> int:
-    """A table whose "ref" (e-mail addresses) and "label" (titles) the classifier reads as borderline."""
+    """A table whose "label" (titles) and "place" (street addresses) the classifier reads as borderline."""
     connection = psycopg2.connect(services.postgres.dsn("examples"))
     connection.autocommit = True
     with connection.cursor() as cursor:
-        cursor.execute("CREATE TABLE IF NOT EXISTS review_borderline (ref text, label text, city text)")
+        cursor.execute("CREATE TABLE IF NOT EXISTS review_borderline (ref text, label text, place text, city text)")
         cursor.execute("TRUNCATE review_borderline")
-        cursor.executemany("INSERT INTO review_borderline VALUES (%s, %s, %s)", ROWS)
+        cursor.executemany("INSERT INTO review_borderline VALUES (%s, %s, %s, %s)", ROWS)
     connection.close()
     with app.app_context():
         return register_dataset(services, "review_borderline")
@@ -52,10 +52,12 @@ def test_without_an_answer_the_classifiers_verdicts_stand(
 
     login(client, ADMIN)
     since = len(worker_llm.requests)
-    worker_llm.script(MODEL, reply("{not json"), reply('{"columns": [{"column": "ref", "domain": '))  # and its repair
+    worker_llm.script(MODEL, reply("{not json"), reply('{"columns": [{"column": "place", "domain": '))  # and repair
     assignments = by_column(classified(client, borderline))
     assert prompts(worker_llm, since), "the table went to the LLM"
-    assert assignments["ref"]["band"] == "borderline" and assignments["ref"]["evidence"]["llm"]["error"]
+    place = assignments["place"]
+    assert (place["domain"], place["band"]) == ("address.street_address", "borderline")
+    assert place["evidence"]["llm"]["error"]
     assert assignments["city"]["domain"] == "address.city" and "llm" not in assignments["city"]["evidence"]
 
 
@@ -63,11 +65,11 @@ def test_a_huge_answer_is_refused_whole(client: Any, borderline: int, worker: An
     from tests.llm_stub import reply_json
 
     login(client, ADMIN)
-    huge = {"columns": [{"column": "ref", "domain": "contact.email" + "x" * 200}] * 2000}
+    huge = {"columns": [{"column": "label", "domain": "person.title" + "x" * 200}] * 2000}
     worker_llm.script(MODEL, reply_json(huge), reply_json(huge))
     assignments = by_column(classified(client, borderline))
-    assert assignments["ref"]["domain"] == "identifier.key", "the classifier's reading, not the answer's"
-    assert assignments["ref"]["evidence"]["llm"]["error"]
+    assert assignments["label"]["domain"] == "organization.name", "the classifier's reading, not the answer's"
+    assert assignments["label"]["evidence"]["llm"]["error"]
 
 
 def test_the_llm_settles_borderline_columns_onto_offered_labels_only(
@@ -79,7 +81,7 @@ def test_the_llm_settles_borderline_columns_onto_offered_labels_only(
     since = len(worker_llm.requests)
     answer = {
         "columns": [
-            {"column": "ref", "domain": "contact.email", "why": "they are e-mail addresses"},
+            {"column": "place", "domain": "address.street_address", "why": "house numbers and streets"},
             {"column": "label", "domain": "made.up.domain"},
             {"column": "city", "domain": "person.first_name"},
             {"column": "not_a_column", "domain": "contact.email"},
@@ -88,11 +90,16 @@ def test_the_llm_settles_borderline_columns_onto_offered_labels_only(
     worker_llm.script(MODEL, reply_json(answer))
     assignments = by_column(classified(client, borderline))
     [prompt] = prompts(worker_llm, since)
-    assert "ref" in prompt and "label" in prompt and "city" in prompt, "the whole table, one prompt"
+    assert all(column in prompt for column in ("ref", "label", "place", "city")), "the whole table, one prompt"
     assert "@example" not in prompt and "ann.lee" not in prompt, "samples are masked before they leave"
-    ref = assignments["ref"]
-    assert (ref["domain"], ref["band"], ref["pii"]) == ("contact.email", "borderline", "EMAIL")
-    assert ref["evidence"]["llm"]["domain"] == "contact.email"
+    place = assignments["place"]
+    assert (place["domain"], place["band"], place["status"]) == ("address.street_address", "borderline", "proposed")
+    assert place["pii"] == "STREET_ADDRESS", "the LLM's confirmation claims the PII class the header could not"
+    assert place["evidence"]["llm"] == {
+        "model": place["evidence"]["llm"]["model"],
+        "domain": "address.street_address",
+        "agrees": True,
+    }
     label = assignments["label"]
     assert label["domain"] != "made.up.domain" and label["evidence"]["llm"]["ignored"] == "made.up.domain"
     assert assignments["city"]["domain"] == "address.city", "a high verdict is not the LLM's to change"
@@ -100,5 +107,5 @@ def test_the_llm_settles_borderline_columns_onto_offered_labels_only(
     scan = client.post(f"/api/v1/dataset_review/pii/scan/dataset/{borderline}", json={})
     assert scan.status_code == 200, scan.json
     verdicts = {column["column"]: column["pii_type"] for column in scan.json["columns"]}
-    assert verdicts == {"ref": "EMAIL", "label": None, "city": None}
+    assert verdicts == {"ref": "EMAIL", "label": None, "place": "STREET_ADDRESS", "city": None}
     assert json.dumps(client.get(f"{DOMAINS}/{borderline}").json).count("@example") == 0
