@@ -12,7 +12,7 @@ import pytest
 
 from tests.datasets import create_customers_table, register_dataset
 from tests.services import Services
-from tests.users import ADMIN, GAMMA, READER, login
+from tests.users import ADMIN, GAMMA, MANAGER, READER, login
 
 DOMAINS = "/api/v1/dataset_review/domains/datasets"
 
@@ -210,3 +210,29 @@ def test_the_pii_scan_answers_from_the_domains(client: Any, customers: int, work
         json={"action": "override", "domain": "money.credit_card"},
     )
     assert restored.status_code == 200 and restored.json["assignment"]["pii"] == "CREDIT_CARD"
+
+
+def test_a_decision_superset_refuses_changes_nothing(app: Any, client: Any, customers: int, worker: Any) -> None:
+    """A manager who does not own the dataset may decide nothing: Superset refuses the write-back, and the
+    assignment, its audit row and its staged alias roll back with it (one unit of work)."""
+    from superset.extensions import db
+
+    from superset_review.domains.models import DomainAuditEntry, DomainDelta
+
+    login(client, ADMIN)
+    classified(client, customers)
+    before = by_column(client.get(f"{DOMAINS}/{customers}").json)["order_date"]
+    with app.app_context():
+        audits = db.session.query(DomainAuditEntry).count()
+        deltas = db.session.query(DomainDelta).count()
+    login(client, MANAGER)
+    refused = client.post(
+        f"{DOMAINS}/{customers}/columns/order_date/decision",
+        json={"action": "override", "domain": "datetime.date_of_birth"},
+    )
+    assert refused.status_code == 403 and refused.json["error_code"] == "WRITE_BACK_REFUSED", refused.json
+    login(client, ADMIN)
+    assert by_column(client.get(f"{DOMAINS}/{customers}").json)["order_date"] == before
+    with app.app_context():
+        assert db.session.query(DomainAuditEntry).count() == audits
+        assert db.session.query(DomainDelta).count() == deltas
