@@ -7,6 +7,7 @@ import { label, t } from '../i18n';
 import { ApiError, api, type FieldState, type Finding, type Mapping, type Run, type Session, type Topic } from './client';
 import { SqlBlock, StateTag, TaskProgress, tasksToShow } from './parts';
 import { useSession } from './useSession';
+import { DomainStudio } from '../domains/DomainStudio';
 
 type Act = (name: string, action: (session: Session) => Promise<Session>) => Promise<boolean>;
 
@@ -268,7 +269,7 @@ function Runs({ session }: { session: Session }) {
   );
 }
 
-export function SessionView({ id, onBack }: { id: number; onBack: () => void }) {
+export function SessionView({ id, onBack, canCurate = false }: { id: number; onBack: () => void; canCurate?: boolean }) {
   const { session, busy, error, reload, act, dismiss } = useSession(id);
   const [tab, setTab] = useState('summary');
   const [jumpTo, setJumpTo] = useState<{ tab: string; kind: string; name: string; at: number } | null>(null);
@@ -324,6 +325,8 @@ export function SessionView({ id, onBack }: { id: number; onBack: () => void }) 
         { key: 'mappings', label: t('tab.mappings'), children: <Mappings session={session} act={act} /> },
         { key: 'preview', label: t('tab.preview'), children: <PreviewLaunch session={session} act={act} busy={busy} /> },
         { key: 'runs', label: t('tab.runs'), children: <Runs session={session} /> },
+        ...(session.dataset_id !== null ? [{ key: 'domains', label: t('tab.domains'),
+          children: <DomainStudio datasetId={session.dataset_id} canCurate={canCurate} /> }] : []),
       ]} />
     </Space>
   );

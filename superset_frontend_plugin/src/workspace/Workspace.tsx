@@ -31,7 +31,7 @@ export const THEME = {
 };
 
 // A focus ring that every control shows when reached by keyboard (WCAG 2.4.7), and on the target a finding jumps to.
-const FOCUS_CSS = `
+export const FOCUS_CSS = `
 .dataset-review :focus-visible { outline: 2px solid #156378; outline-offset: 2px; }
 .dataset-review .review-target:focus { outline: 2px solid #156378; outline-offset: 2px; background: #E6F4F8; }
 `;
@@ -137,7 +137,7 @@ export function SessionList({ onOpen }: { onOpen: (id: number) => void }) {
   );
 }
 
-export function Workspace() {
+export function Workspace({ canCurate = false }: { canCurate?: boolean } = {}) {
   const [sessionId, setSessionId] = useState<number | null>(sessionFromUrl);
   useEffect(() => {
     const onPop = () => setSessionId(sessionFromUrl());
@@ -163,7 +163,7 @@ export function Workspace() {
               <HealthPanel />
             </Space>
           ) : (
-            <SessionView id={sessionId} onBack={() => go(null)} />
+            <SessionView id={sessionId} onBack={() => go(null)} canCurate={canCurate} />
           )}
         </div>
       </App>
