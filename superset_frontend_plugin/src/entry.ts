@@ -5,6 +5,8 @@
 import { pageLanguage } from './locale';
 
 export const WORKSPACE = '/dataset_review/';
+/** A dataset's Domain Studio page (superset_review/extension/views.py). */
+export const domainStudioUrl = (datasetId: string) => `${WORKSPACE}domains/${encodeURIComponent(datasetId)}`;
 const MARK = 'data-dataset-review';
 
 function reviewUrl(source: string): string {
@@ -12,13 +14,13 @@ function reviewUrl(source: string): string {
 }
 
 const WORDS = {
-  en: { dataset: 'Review dataset', dashboard: 'Review' },
-  ru: { dataset: 'Ревью датасета', dashboard: 'Ревью' },
+  en: { dataset: 'Review dataset', dashboard: 'Review', domains: 'Domains' },
+  ru: { dataset: 'Ревью датасета', dashboard: 'Ревью', domains: 'Домены' },
 } as const;
 
 let language: keyof typeof WORDS | undefined; // read once: the bootstrap data does not change under a page
 
-function label(what: 'dataset' | 'dashboard' = 'dataset'): string {
+function label(what: 'dataset' | 'dashboard' | 'domains' = 'dataset'): string {
   language ??= pageLanguage(['en', 'ru'] as const, 'en');
   return WORDS[language][what];
 }
@@ -35,7 +37,8 @@ function link(href: string, text: string, kind: string): HTMLAnchorElement {
   return anchor;
 }
 
-/** Dataset list: a "Review dataset" link beside each dataset's name (rows link to Explore with datasource_id). */
+/** Dataset list: a "Review dataset" link and a "Domains" link (its Domain Studio) beside each dataset's name (rows
+ * link to Explore with datasource_id). */
 export function decorateDatasetList(root: ParentNode): number {
   let added = 0;
   root.querySelectorAll<HTMLAnchorElement>('a[href*="datasource_id="]').forEach((anchor) => {
@@ -44,6 +47,7 @@ export function decorateDatasetList(root: ParentNode): number {
     const id = new URL(anchor.href, window.location.origin).searchParams.get('datasource_id');
     if (!id || !/^\d+$/.test(id)) return;
     parent.appendChild(link(reviewUrl(id), label(), 'dataset-row'));
+    parent.appendChild(link(domainStudioUrl(id), label('domains'), 'dataset-domains'));
     added += 1;
   });
   return added;

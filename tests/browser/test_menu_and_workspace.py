@@ -1,5 +1,6 @@
 """In a real browser: the admin finds the Dataset Review menu in Superset's navbar and opens the workspace, which
-runs under Superset's CSP; a Gamma user has no such menu."""
+runs under Superset's CSP and keeps Superset's own navbar (its menus lead back into Superset); a Gamma user has no
+such menu."""
 
 from __future__ import annotations
 
@@ -49,6 +50,35 @@ def test_admin_opens_the_workspace_from_the_menu(page: Any, live_server: str, ar
     assert "LLM not configured" in rows["LLM"]
     page.screenshot(path=str(artifacts / "02-workspace-health.png"), full_page=True)
     assert csp_errors == [], "the bundle loads under Superset's CSP (nonce)"
+
+
+def test_the_workspace_keeps_supersets_navbar(
+    page: Any, live_server: str, artifacts: Path, examples: dict[str, int]
+) -> None:
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    log_in(page, live_server, ADMIN)
+    page.goto(f"{live_server}/dataset_review/")
+    # Superset's own navbar (its app, rendered from the page's bootstrap data), not a copy of it.
+    navbar = page.locator("#app #main-menu")
+    dashboards = navbar.get_by_role("menuitem", name="Dashboards", exact=True)
+    dashboards.wait_for(timeout=60_000)
+    items = navbar.get_by_role("menuitem").all_inner_texts()
+    assert {"Charts", "Datasets", "SQL", "Settings"} <= set(items), items
+    assert "Dataset Review" in items, "the extension's own menu is there too"
+    # The navbar sits above the workspace, which still renders below it.
+    page.get_by_role("table").filter(has_text="Metadata database").wait_for(timeout=30_000)
+    navbar_box = navbar.bounding_box()
+    root_box = page.locator("#dataset-review-root").bounding_box()
+    assert navbar_box and root_box and navbar_box["height"] > 20
+    assert root_box["y"] >= navbar_box["y"] + navbar_box["height"] - 1
+    page.screenshot(path=str(artifacts / "03-workspace-inside-superset-navbar.png"))
+    # Superset moves among its pages inside its app: from here, that is a whole page of Superset's.
+    dashboards.click()
+    page.wait_for_url(re.compile(r"/dashboard/list"), timeout=30_000)
+    page.get_by_text("Sales Dashboard").first.wait_for(timeout=60_000)
+    assert page.locator("#dataset-review-root").count() == 0, "Superset's own page, not the workspace"
+    assert errors == [], errors
 
 
 def test_gamma_sees_no_menu_and_no_workspace(page: Any, live_server: str) -> None:
