@@ -31,9 +31,13 @@ export const THEME = {
 };
 
 // A focus ring that every control shows when reached by keyboard (WCAG 2.4.7), and on the target a finding jumps to.
+// Links keep the theme's contrast: Superset's app, which draws the navbar above the page, styles every `a` in its
+// own teal (3.55:1 on white), and Ant Design's link rules are :where() selectors that lose to it.
 export const FOCUS_CSS = `
 .dataset-review :focus-visible { outline: 2px solid #156378; outline-offset: 2px; }
 .dataset-review .review-target:focus { outline: 2px solid #156378; outline-offset: 2px; background: #E6F4F8; }
+.dataset-review a:not(.ant-btn) { color: #156378; }
+.dataset-review a:not(.ant-btn):hover { color: #1B7A96; }
 `;
 
 function sessionFromUrl(): number | null {
