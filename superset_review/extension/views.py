@@ -16,15 +16,15 @@ from superset_review.extension.constants import READ, VIEW_MENU
 from superset_review.extension.flags import extension_enabled
 from superset_review.extension.i18n import Text
 
-# The permission that promotes staged catalog changes (issue 12's curators): the page shows Promote only with it,
-# and the catalog API checks it on every promotion.
-CURATE_PERMISSION = "can_curate"
-
 
 def _may_curate() -> bool:
-    from superset.extensions import security_manager
+    """Whether the user may promote catalog changes: the page shows Promote only then (the API checks it anyway)."""
+    from flask import g
 
-    return bool(security_manager.can_access(CURATE_PERMISSION, VIEW_MENU))
+    from superset_review.domains.commands.base import may_curate
+
+    user_id = getattr(getattr(g, "user", None), "id", None)
+    return user_id is not None and may_curate(user_id)
 
 
 class ReviewWorkspaceView(BaseSupersetView):

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.users import ADMIN, GAMMA, READER, login
+from tests.users import ADMIN, GAMMA, MANAGER, READER, login
 
 
 def root_data(body: str) -> dict[str, str]:
@@ -27,6 +27,7 @@ def test_the_page_of_a_dataset(client: Any, examples: dict[str, int]) -> None:
     assert data["page"] == "domains"
     assert data["dataset-id"] == str(examples["sales"])
     assert data["dataset-name"] == "cleaned_sales_data"
+    assert data["can-curate"] == "true", "Admin holds can_curate: the page shows Promote"
     assert re.search(r"<title>\s*Domain Studio: cleaned_sales_data\s*</title>", body)
     # Superset's navbar: its app's bundle, which renders the navbar into #app from the page's bootstrap data.
     assert re.search(r'<div id="app"[^>]*data-bootstrap="[^"]*menu_data', body)
@@ -37,6 +38,13 @@ def test_the_workspace_says_it_is_the_workspace(client: Any) -> None:
     login(client, ADMIN)
     response = client.get("/dataset_review/")
     assert root_data(response.get_data(as_text=True))["page"] == "workspace"
+
+
+def test_a_reviewer_who_may_not_curate_is_told_so(client: Any, examples: dict[str, int]) -> None:
+    login(client, MANAGER)  # can_read and can_manage on DatasetReview, every dataset, no can_curate
+    response = client.get(f"/dataset_review/domains/{examples['sales']}")
+    assert response.status_code == 200
+    assert root_data(response.get_data(as_text=True))["can-curate"] == "false"
 
 
 def test_an_unknown_dataset_is_404(client: Any) -> None:

@@ -81,12 +81,12 @@ export const catalog: LiveCatalogInfo = {
 };  // prettier-ignore
 
 export const passingDelta: StagedDelta = {
-  id: 11, kind: 'add_alias', domain: 'contact.email', payload: { alias: 'mail_addr', language: 'en' }, state: 'staged',
+  uuid: 'd-11', kind: 'add_alias', domain: 'contact.email', payload: { alias: 'mail_addr', language: 'en' }, state: 'staged',
   test: { passed: true, applies: true, catalog_passed: true, failures: [] }, origin: { dataset_id: 3, column: 'mail_addr' },
 };  // prettier-ignore
 
 export const failingDelta: StagedDelta = {
-  id: 12, kind: 'add_regex', domain: 'money.amount', payload: { regex: '\\d+' }, state: 'staged',
+  uuid: 'd-12', kind: 'add_regex', domain: 'money.amount', payload: { regex: '\\d+' }, state: 'staged',
   test: { passed: false, applies: true, catalog_passed: false,
     failures: [{ check: 'negative', header: 'order id', got: 'money.amount', band: 'high', confidence: 0.8 }] },
 };  // prettier-ignore

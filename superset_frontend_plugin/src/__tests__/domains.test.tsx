@@ -83,7 +83,7 @@ describe('evidence drawer', () => {
 
 describe('reliability chart', () => {
   it('draws one point per non-empty bin on the curve, the diagonal and the bands, with its numbers in a table', () => {
-    render(<ReliabilityChart bins={profile.reliability} tauHigh={0.75} tauLow={0.45} />);
+    render(<ReliabilityChart bins={profile.reliability ?? []} tauHigh={0.75} tauLow={0.45} />);
     const chart = screen.getByRole('img', { name: /Reliability of the confidence/ });
     expect(chart.querySelectorAll('[data-testid="bin"]')).toHaveLength(3);
     const diagonal = chart.querySelector('[data-testid="diagonal"]')!;
@@ -130,7 +130,7 @@ describe('catalog', () => {
   it('shows version, hash, the staged deltas with their test, and Promote only to a curator, disabled with a reason', () => {
     const onPromote = vi.fn();
     const { rerender } = render(
-      <CatalogPanel catalog={catalog} deltas={[passingDelta, failingDelta]} canCurate busy={false} onPromote={onPromote} />,
+      <CatalogPanel catalog={catalog} deltas={[passingDelta, failingDelta]} canCurate busy={null} onPromote={onPromote} />,
     );
     expect(screen.getByTestId('catalog-version').textContent).toBe('Live version 4');
     expect(screen.getByTitle(catalog.content_hash).textContent).toBe('3f2a9c1be4d0');
@@ -141,10 +141,10 @@ describe('catalog', () => {
     expect((promote as HTMLButtonElement).disabled).toBe(true);
     expect(promote.getAttribute('aria-describedby')).toBe('promote-blocker');
     expect(screen.getByText(/fails its auto-test/)).toBeTruthy();
-    rerender(<CatalogPanel catalog={catalog} deltas={[passingDelta]} canCurate busy={false} onPromote={onPromote} />);
+    rerender(<CatalogPanel catalog={catalog} deltas={[passingDelta]} canCurate busy={null} onPromote={onPromote} />);
     fireEvent.click(screen.getByRole('button', { name: 'Promote staged changes' }));
     expect(onPromote).toHaveBeenCalledTimes(1);
-    rerender(<CatalogPanel catalog={catalog} deltas={[passingDelta]} canCurate={false} busy={false} onPromote={onPromote} />);
+    rerender(<CatalogPanel catalog={catalog} deltas={[passingDelta]} canCurate={false} busy={null} onPromote={onPromote} />);
     expect(screen.queryByRole('button', { name: 'Promote staged changes' })).toBeNull();
   });
 
@@ -156,7 +156,7 @@ describe('catalog', () => {
   });
 
   it('filters its domain table as the user types', () => {
-    render(<CatalogPanel catalog={catalog} deltas={[]} canCurate={false} busy={false} onPromote={() => undefined} />);
+    render(<CatalogPanel catalog={catalog} deltas={[]} canCurate={false} busy={null} onPromote={() => undefined} />);
     const table = screen.getByRole('table', { name: 'Domains of the catalog' });
     expect(within(table).getByText('money.amount')).toBeTruthy();
     fireEvent.change(screen.getByLabelText('Search domains by name, description or alias'), { target: { value: 'вес' } });
@@ -177,13 +177,18 @@ function domainServer(overrides: Partial<Record<string, () => Response>> = {}) {
     const override = overrides[key];
     if (override) return override();
     if (key === 'GET /datasets/3') return jsonResponse(datasetDomains);
-    if (key === 'GET /catalog') return jsonResponse(catalog);
+    if (key === 'GET /catalog') {
+      const { domains, name, ...version } = catalog;
+      return jsonResponse({ ...version, state: 'live', staged: 1, catalog: { name, version: '1.0.0', domains } });
+    }
     if (key === 'GET /deltas') return jsonResponse({ result: [passingDelta] });
     if (key === 'GET /profile') return jsonResponse(profile);
     if (method === 'POST' && key.startsWith('POST /datasets/3/columns/')) {
       return jsonResponse({ assignment: { ...emailColumn, status: 'accepted' }, written_back: { domain: 'contact.email' } });
     }
-    if (key === 'POST /deltas') return jsonResponse({ ...passingDelta, id: 13 }, 201);
+    if (key === 'POST /deltas') return jsonResponse({ ...passingDelta, uuid: 'd-13' }, 201);
+    if (key === 'POST /catalog/test') return jsonResponse({ passed: true, deltas: {} });
+    if (key === 'POST /catalog/promote') return jsonResponse({ version: 5, content_hash: 'ab' });
     if (key === 'POST /datasets/3/classify') {
       return jsonResponse({ task_id: 't9', kind: 'domaining', state: 'queued', done: 0, total: 4, eta_seconds: null,
         message: null, error_code: null, created_on: '2026-12-01T23:00:00' }, 202);  // prettier-ignore
@@ -287,6 +292,25 @@ describe('domain studio', { timeout: 30_000 }, () => {
     expect(polls).toBeGreaterThanOrEqual(3);
     // (By its text: jsdom runs no CSS transition, so the spinner of the loading state never leaves its name.)
     await waitFor(() => expect(screen.getByText("Classify columns").closest("button")?.disabled).toBe(false));
+  });
+
+  it('lets a curator run the auto-test and promote the version the page shows', async () => {
+    const { writes } = domainServer();
+    studio(true);
+    await waitFor(() => expect(screen.getByTestId('catalog-version').textContent).toBe('Live version 4'));
+    fireEvent.click(screen.getByRole('button', { name: 'Run the auto-test' }));
+    await waitFor(() => expect(writes.map((w) => w.url)).toContain('/api/v1/dataset_review/domains/catalog/test'));
+    fireEvent.click(screen.getByText('Promote staged changes').closest('button')!);
+    await waitFor(() => expect(writes.map((w) => w.url)).toContain('/api/v1/dataset_review/domains/catalog/promote'));
+    expect(writes.find((w) => w.url.endsWith('/promote'))?.body).toEqual({ expected_version: 4 });
+    expect(await screen.findByText('Catalog version 5 is live')).toBeTruthy();
+  });
+
+  it('keeps the grid working when the catalog cannot be read', async () => {
+    domainServer({ 'GET /catalog': () => jsonResponse({ message: 'Not found' }, 404) });
+    studio(true);
+    expect(await screen.findByText('The catalog could not be read: Not found')).toBeTruthy();
+    expect(await screen.findByText('customer_email')).toBeTruthy();
   });
 
   it('speaks Russian', async () => {

@@ -17,7 +17,8 @@ describe('main', () => {
     expect(fetchMock).not.toHaveBeenCalled();
   });
 
-  it('mounts the health page into #dataset-review-root', async () => {
+  // The first import of the whole app (workspace and Domain Studio) is transformed on the fly: seconds on a busy machine.
+  it('mounts the health page into #dataset-review-root', { timeout: 30_000 }, async () => {
     document.body.innerHTML = '<main id="dataset-review-root"><noscript>needs JS</noscript></main>';
     // StrictMode runs the effect twice: every call needs a fresh Response (a body reads once).
     vi.stubGlobal('fetch', vi.fn<typeof fetch>(async () => jsonResponse(okReport)));

@@ -203,8 +203,9 @@ function DeltaTestResult({ delta }: { delta: StagedDelta }) {
 
 /** The live catalog (version, hash, its domains searchable), the staged deltas with their auto-test, and Promote for
  * a curator. */
-export function CatalogPanel({ catalog, deltas, canCurate, busy, onPromote }: {
-  catalog: LiveCatalogInfo | null; deltas: StagedDelta[]; canCurate: boolean; busy: boolean; onPromote: () => void;
+export function CatalogPanel({ catalog, deltas, canCurate, busy, onPromote, onTest, error = null }: {
+  catalog: LiveCatalogInfo | null; deltas: StagedDelta[]; canCurate: boolean; busy: string | null; onPromote: () => void;
+  onTest?: () => void; error?: string | null;
 }) {
   const [query, setQuery] = useState('');
   const found = useMemo(() => searchDomains(catalog?.domains ?? [], query), [catalog, query]);
@@ -213,6 +214,7 @@ export function CatalogPanel({ catalog, deltas, canCurate, busy, onPromote }: {
   return (
     <Card size="small" title={t('catalog.title')} role="region" aria-label={t('catalog.title')}>
       <Space direction="vertical" style={{ width: '100%' }}>
+        {error && <Alert type="warning" showIcon message={t('catalog.unavailable', { reason: error })} />}
         {catalog && (
           <Space wrap>
             <Typography.Text data-testid="catalog-version">{t('catalog.version', { version: catalog.version })}</Typography.Text>
@@ -232,7 +234,7 @@ export function CatalogPanel({ catalog, deltas, canCurate, busy, onPromote }: {
             { title: t('domains.pii'), dataIndex: 'pii', width: 90, render: (pii: string | null) => pii ?? '' },
           ]} />
         <Typography.Title level={5} style={{ margin: 0 }}>{t('deltas.title', { count: staged.length })}</Typography.Title>
-        <Table<StagedDelta> size="small" rowKey="id" dataSource={staged} pagination={false} aria-label={t('deltas.title', { count: staged.length })}
+        <Table<StagedDelta> size="small" rowKey="uuid" dataSource={staged} pagination={false} aria-label={t('deltas.title', { count: staged.length })}
           locale={{ emptyText: t('deltas.none') }} columns={[
             { title: t('deltas.kind'), dataIndex: 'kind', render: (kind: string) => label('deltaKind', kind) },
             { title: t('domains.domain'), dataIndex: 'domain', render: (d: string) => <code>{d}</code> },
@@ -242,7 +244,10 @@ export function CatalogPanel({ catalog, deltas, canCurate, busy, onPromote }: {
           ]} />
         {canCurate && (
           <Space wrap align="center">
-            <Button type="primary" onClick={onPromote} loading={busy} disabled={blocker !== null}
+            {onTest && (
+              <Button onClick={onTest} loading={busy === 'test'} disabled={!staged.length}>{t('catalog.test')}</Button>
+            )}
+            <Button type="primary" onClick={onPromote} loading={busy === 'promote'} disabled={blocker !== null}
               aria-describedby={blocker ? 'promote-blocker' : undefined}>
               {t('catalog.promote')}
             </Button>
@@ -259,6 +264,7 @@ export function DomainStudio({ datasetId, canCurate, pageLink = true }: { datase
   const { data, task, setTask, error, setError, reload } = useDatasetDomains(datasetId);
   const [catalog, setCatalog] = useState<LiveCatalogInfo | null>(null);
   const [deltas, setDeltas] = useState<StagedDelta[]>([]);
+  const [catalogError, setCatalogError] = useState<string | null>(null);
   const [profile, setProfile] = useState<ThresholdProfileInfo | null>(null);
   const [evidenceOf, setEvidenceOf] = useState<ColumnAssignment | null>(null);
   const [staging, setStaging] = useState<Staging | null>(null);
@@ -269,10 +275,11 @@ export function DomainStudio({ datasetId, canCurate, pageLink = true }: { datase
       const [live, staged] = await Promise.all([domainsApi.catalog(), domainsApi.deltas()]);
       setCatalog(live);
       setDeltas(staged.result);
+      setCatalogError(null);
     } catch (failure) {
-      setError(messageOf(failure));
+      setCatalogError(messageOf(failure)); // the grid and its decisions work without the catalog panel
     }
-  }, [setError]);
+  }, []);
   useEffect(() => {
     void loadCatalog();
     domainsApi.profile().then(setProfile).catch(() => setProfile(null));
@@ -323,9 +330,12 @@ export function DomainStudio({ datasetId, canCurate, pageLink = true }: { datase
   const promote = () => {
     if (!catalog) return;
     void act('promote', async () => {
-      const live = await domainsApi.promote(catalog.version);
-      await loadCatalog();
-      void message.success(t('catalog.promoted', { version: live.version ?? catalog.version + 1 }));
+      try {
+        const live = await domainsApi.promote(catalog.version);
+        void message.success(t('catalog.promoted', { version: live.version }));
+      } finally {
+        await loadCatalog(); // a refusal (a failing test, another curator first) shows in the panel as it now is
+      }
     });
   };
 
@@ -358,14 +368,15 @@ export function DomainStudio({ datasetId, canCurate, pageLink = true }: { datase
           onStage={setStaging} />
       )}
       <div style={{ display: 'grid', gridTemplateColumns: 'minmax(0, 3fr) minmax(0, 2fr)', gap: 16, alignItems: 'start' }}>
-        <CatalogPanel catalog={catalog} deltas={deltas} canCurate={canCurate} busy={busy === 'promote'} onPromote={promote} />
+        <CatalogPanel catalog={catalog} deltas={deltas} canCurate={canCurate} busy={busy} onPromote={promote}
+          onTest={() => void act('test', async () => { await domainsApi.test(); await loadCatalog(); })} error={catalogError} />
         <Card size="small" title={t('reliability.title')} role="region" aria-label={t('reliability.title')}>
           {profile ? (
             <Space direction="vertical" style={{ width: '100%' }}>
               <Typography.Text type="secondary">
                 {t('reliability.profile', { name: String(profile.profile.name ?? 'tp_default_v1'), high: tauHigh ?? '-', low: tauLow ?? '-' })}
               </Typography.Text>
-              <ReliabilityChart bins={profile.reliability} tauHigh={tauHigh} tauLow={tauLow} />
+              <ReliabilityChart bins={profile.reliability ?? []} tauHigh={tauHigh} tauLow={tauLow} />
             </Space>
           ) : <Typography.Text type="secondary">{t('reliability.none')}</Typography.Text>}
         </Card>

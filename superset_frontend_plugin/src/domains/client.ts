@@ -92,11 +92,21 @@ export interface CatalogDomain {
   kind?: string;
 }
 
+/** The live catalog, as the page uses it. */
 export interface LiveCatalogInfo {
   version: number;
   content_hash: string;
-  name?: string;
+  name?: string | undefined;
+  staged?: number | undefined;
   domains: CatalogDomain[];
+}
+
+/** GET /api/v1/dataset_review/domains/catalog (LiveCatalogSchema in domains/schemas.py). */
+interface LiveCatalogAnswer {
+  version: number;
+  content_hash: string;
+  staged?: number;
+  catalog: { name?: string; domains?: CatalogDomain[] };
 }
 
 /** A failing check of the auto-test: a domain's examples that no longer read as it, or a negative that does. */
@@ -121,8 +131,7 @@ export interface DeltaTest {
 }
 
 export interface StagedDelta {
-  id: number;
-  uuid?: string;
+  uuid: string;
   kind: string;
   domain: string;
   payload: Record<string, unknown>;
@@ -142,7 +151,8 @@ export interface ReliabilityBin {
 
 export interface ThresholdProfileInfo {
   profile: Record<string, unknown> & { name?: string; tau_high?: number; tau_low?: number };
-  reliability: ReliabilityBin[];
+  /** Null until the calibration has measured it. */
+  reliability: ReliabilityBin[] | null;
   measured_on?: unknown;
   metrics?: Record<string, unknown>;
 }
@@ -158,11 +168,20 @@ export const domainsApi = {
     call<{ assignment: ColumnAssignment; written_back: unknown }>(
       'POST', dataset(id, `/columns/${encodeURIComponent(column)}/decision`), decision,
     ),
-  catalog: () => call<LiveCatalogInfo>('GET', `${DOMAINS_URL}/catalog`),
-  deltas: () => call<{ result: StagedDelta[] }>('GET', `${DOMAINS_URL}/deltas`),
+  catalog: async (): Promise<LiveCatalogInfo> => {
+    const answer = await call<LiveCatalogAnswer>('GET', `${DOMAINS_URL}/catalog`);
+    return {
+      version: answer.version, content_hash: answer.content_hash, staged: answer.staged,
+      name: answer.catalog?.name, domains: answer.catalog?.domains ?? [],
+    };  // prettier-ignore
+  },
+  deltas: () => call<{ result: StagedDelta[]; count: number }>('GET', `${DOMAINS_URL}/deltas`),
+  /** Auto-test the staged catalog (curators): each delta keeps its result. */
+  test: () => call<{ passed: boolean }>('POST', `${DOMAINS_URL}/catalog/test`, {}),
   stage: (kind: 'add_alias' | 'add_regex', domain: string, payload: Record<string, unknown>, origin: Record<string, unknown>) =>
     call<StagedDelta>('POST', `${DOMAINS_URL}/deltas`, { kind, domain, payload, origin }),
-  promote: (expectedVersion: number) => call<LiveCatalogInfo>('POST', `${DOMAINS_URL}/promote`, { expected_version: expectedVersion }),
+  promote: (expectedVersion: number) =>
+    call<{ version: number; content_hash: string }>('POST', `${DOMAINS_URL}/catalog/promote`, { expected_version: expectedVersion }),
   profile: () => call<ThresholdProfileInfo>('GET', `${DOMAINS_URL}/profile`),
 };
 
