@@ -128,6 +128,16 @@ def bench_with_services(root: Path) -> list[Row]:
         )
         if execution.returncode != 0:
             raise RuntimeError(f"bench/execution.py failed:\n{execution.stderr[-3000:]}")
+        print("Measuring the domain catalog's promotion (20 staged deltas) ...")
+        catalog = subprocess.run(
+            [sys.executable, str(REPO / "bench" / "catalog.py")],
+            env={**os.environ, **env},
+            capture_output=True,
+            text=True,
+            timeout=900,
+        )
+        if catalog.returncode != 0:
+            raise RuntimeError(f"bench/catalog.py failed:\n{catalog.stderr[-3000:]}")
     # One create_app() varies by +-0.5 s on a 2-core machine: runs alternate, and the figure is the median of the
     # differences of each pair, so that a slow moment of the machine hits both sides of a pair.
     added = statistics.median(w - wo for w, wo in zip(with_extension, without, strict=True))
@@ -140,6 +150,7 @@ def bench_with_services(root: Path) -> list[Row]:
     rows += [Row(**row) for row in json.loads(gateway.stdout.strip().splitlines()[-1])]
     rows += [Row(**row) for row in json.loads(sessions.stdout.strip().splitlines()[-1])]
     rows += [Row(**row) for row in json.loads(execution.stdout.strip().splitlines()[-1])]
+    rows += [Row(**row) for row in json.loads(catalog.stdout.strip().splitlines()[-1])]
     return rows
 
 

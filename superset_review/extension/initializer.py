@@ -59,6 +59,7 @@ class ReviewAppInitializer(SupersetAppInitializer):
         super().init_views()
         from superset.extensions import appbuilder
 
+        from superset_review.domains.api import DomainCatalogRestApi
         from superset_review.domains.dataset_api import DatasetDomainsRestApi
         from superset_review.extension.views import ReviewWorkspaceView
         from superset_review.health.api import HealthRestApi
@@ -77,6 +78,7 @@ class ReviewAppInitializer(SupersetAppInitializer):
         appbuilder.add_api(MappingRestApi)
         appbuilder.add_api(ExecutionRestApi)
         appbuilder.add_api(DatasetDomainsRestApi)
+        appbuilder.add_api(DomainCatalogRestApi)
         appbuilder.add_view(
             ReviewWorkspaceView,
             MENU_WORKSPACE,

@@ -18,7 +18,7 @@ import pytest
 
 from superset_review.domains.catalog import builtin_catalog
 from tests.conftest import run_cli
-from tests.users import ADMIN, GAMMA, MANAGER, READER, user
+from tests.users import ADMIN, GAMMA, MANAGER, READER, RUNNER, login, user
 
 CATALOG_API = "/api/v1/dataset_review/domains"
 BROKEN = """\
@@ -375,3 +375,102 @@ def test_gamma_and_a_manager_cannot_promote(app: Any) -> None:
             PromoteCatalogCommand(_actor(app, username), live.version).run()
         assert raised.value.status == 403
     assert _live(app).version == live.version
+
+
+# --- the API ---------------------------------------------------------------------------------------------------
+
+
+def test_the_catalog_api_reads_for_can_read_and_refuses_gamma(app: Any, client: Any) -> None:
+    login(client, READER)
+    got = client.get(f"{CATALOG_API}/catalog")
+    assert got.status_code == 200, got.json
+    live = _live(app)
+    assert (got.json["version"], got.json["content_hash"], got.json["state"]) == (live.version, live.content_hash,
+                                                                                  "live")  # fmt: skip
+    assert got.json["staged"] == 0 and len(got.json["catalog"]["domains"]) == len(live.catalog.domains)
+    versions = client.get(f"{CATALOG_API}/catalog/versions?limit=5")
+    assert versions.status_code == 200 and versions.json["result"][0]["version"] == live.version
+    assert client.get(f"{CATALOG_API}/catalog/versions?limit=²").status_code == 400
+    profile = client.get(f"{CATALOG_API}/profile")
+    assert profile.status_code == 200 and profile.json["profile"]["name"] == "tp_default_v1"
+    assert client.get(f"{CATALOG_API}/deltas?state=nonsense").status_code == 400
+    assert client.post(f"{CATALOG_API}/deltas", json={"kind": "add_alias", "domain": "contact.email",
+                                                       "payload": {"alias": "courriel"}}).status_code == 403  # fmt: skip
+    login(client, GAMMA)
+    assert client.get(f"{CATALOG_API}/catalog").status_code == 403
+
+
+def test_stage_discard_test_and_promote_through_the_api(app: Any, client: Any) -> None:
+    live = _live(app)
+    login(client, MANAGER)
+    staged = client.post(f"{CATALOG_API}/deltas", json={"kind": "add_alias", "domain": "contact.email",
+                                                         "payload": {"alias": "courriel", "language": "fr"},
+                                                         "origin": {"note": "from the API test"}})  # fmt: skip
+    assert staged.status_code == 201, staged.json
+    assert (staged.json["state"], staged.json["base_version"]) == ("staged", live.version)
+    other = client.post(f"{CATALOG_API}/deltas", json={"kind": "add_example", "domain": "contact.email",
+                                                        "payload": {"example": "new.person@example.org"}})  # fmt: skip
+    assert other.status_code == 201
+    bad = client.post(f"{CATALOG_API}/deltas", json={"kind": "add_regex", "domain": "contact.email",
+                                                      "payload": {"regex": "(a"}})  # fmt: skip
+    assert bad.status_code == 422 and bad.json["error_code"] == "BAD_DELTA"
+    assert bad.json["problems"][0]["field"] == "payload.regex"
+    assert client.post(f"{CATALOG_API}/deltas", json={"kind": "add_alias"}).status_code == 400
+    assert client.post(f"{CATALOG_API}/deltas", json={"kind": "add_alias", "domain": "contact.email",
+                                                       "payload": "text"}).status_code == 422  # fmt: skip
+    # A curator's actions are not a manager's.
+    assert client.post(f"{CATALOG_API}/catalog/test").status_code == 403
+    assert client.post(f"{CATALOG_API}/catalog/promote", json={"expected_version": live.version}).status_code == 403
+    assert client.get(f"{CATALOG_API}/audit").status_code == 403
+    listed = client.get(f"{CATALOG_API}/deltas")
+    assert [d["uuid"] for d in listed.json["result"]] == [staged.json["uuid"], other.json["uuid"]]
+    # Another person's delta: only a curator discards it; its author may.
+    login(client, RUNNER)
+    refused = client.delete(f"{CATALOG_API}/deltas/{other.json['uuid']}")
+    assert refused.status_code == 403 and refused.json["error_code"] == "CURATE_REQUIRED"
+    login(client, MANAGER)
+    discarded = client.delete(f"{CATALOG_API}/deltas/{other.json['uuid']}")
+    assert discarded.status_code == 200 and discarded.json["state"] == "discarded"
+    assert client.delete(f"{CATALOG_API}/deltas/{other.json['uuid']}").status_code == 409
+    assert client.delete(f"{CATALOG_API}/deltas/not-a-uuid").status_code == 404
+    login(client, ADMIN)
+    tested = client.post(f"{CATALOG_API}/catalog/test")
+    assert tested.status_code == 200 and tested.json["passed"] is True
+    assert list(tested.json["deltas"]) == [staged.json["uuid"]]
+    stale = client.post(f"{CATALOG_API}/catalog/promote", json={"expected_version": live.version + 7})
+    assert stale.status_code == 409 and stale.json["error_code"] == "CATALOG_CHANGED"
+    promoted = client.post(f"{CATALOG_API}/catalog/promote", json={"expected_version": live.version})
+    assert promoted.status_code == 200, promoted.json
+    assert promoted.json["version"] == live.version + 1 and promoted.json["state"] == "live"
+    assert [d["uuid"] for d in promoted.json["provenance"]["deltas"]] == [staged.json["uuid"]]
+    got = client.get(f"{CATALOG_API}/catalog")
+    assert got.json["version"] == live.version + 1 and got.json["staged"] == 0
+    email = next(d for d in got.json["catalog"]["domains"] if d["name"] == "contact.email")
+    assert "courriel" in email["aliases"]["fr"]
+    nothing = client.post(f"{CATALOG_API}/catalog/promote", json={"expected_version": live.version + 1})
+    assert nothing.status_code == 422 and nothing.json["error_code"] == "NOTHING_STAGED"
+    audit = client.get(f"{CATALOG_API}/audit?subject=delta:*&limit=10")
+    assert audit.status_code == 200
+    actions = [(row["action"], row["subject"]) for row in audit.json["result"]]
+    assert ("discard", f"delta:{other.json['uuid']}") in actions and (
+        "stage",
+        f"delta:{staged.json['uuid']}",
+    ) in actions
+    discard = next(row for row in audit.json["result"] if row["action"] == "discard")
+    assert (discard["before"]["state"], discard["after"]["state"]) == ("staged", "discarded")
+    promote = client.get(f"{CATALOG_API}/audit?subject=catalog:{live.version + 1}").json["result"]
+    assert promote[0]["action"] == "promote" and promote[0]["before"]["version"] == live.version
+
+
+def test_a_failing_promotion_through_the_api_is_a_422_naming_the_domain(app: Any, client: Any) -> None:
+    live = _live(app)
+    login(client, ADMIN)
+    phones = list(builtin_catalog().by_name["contact.phone"].examples)
+    staged = client.post(f"{CATALOG_API}/deltas", json={"kind": "add_domain", "domain": "product.misc_code", "payload": {
+        "description": "x", "aliases": {"en": ["misc code"], "ru": ["прочий код"]}, "kind": "code",
+        "regexes": ["[A-Z]{2}-[0-9]{4}"], "pattern_required": True, "examples": phones, "parent": "product"}})  # fmt: skip
+    assert staged.status_code == 201, staged.json
+    failed = client.post(f"{CATALOG_API}/catalog/promote", json={"expected_version": live.version})
+    assert failed.status_code == 422 and failed.json["error_code"] == "CATALOG_TEST_FAILED"
+    assert "product.misc_code" in failed.json["message"] and list(failed.json["failures"]) == ["product.misc_code"]
+    assert client.get(f"{CATALOG_API}/catalog").json["version"] == live.version
