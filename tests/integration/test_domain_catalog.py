@@ -474,3 +474,46 @@ def test_a_failing_promotion_through_the_api_is_a_422_naming_the_domain(app: Any
     assert failed.status_code == 422 and failed.json["error_code"] == "CATALOG_TEST_FAILED"
     assert "product.misc_code" in failed.json["message"] and list(failed.json["failures"]) == ["product.misc_code"]
     assert client.get(f"{CATALOG_API}/catalog").json["version"] == live.version
+
+
+def test_a_reviews_cached_document_is_keyed_by_the_catalog_version(
+    app: Any, client: Any, examples: dict[str, int]
+) -> None:
+    """The review document cached in Redis names the catalog version in its key: a promotion serves a fresh one."""
+    from superset_review.domains.commands.promote import PromoteCatalogCommand
+    from superset_review.sessions.dao import ReviewSessionDAO
+
+    login(client, ADMIN)
+    started = client.post("/api/v1/dataset_review/sessions/", json={"source": str(examples["sales"])})
+    assert started.status_code == 201, started.json
+    pk, admin = int(started.json["id"]), _actor(app)
+    with app.app_context():
+        before = ReviewSessionDAO.document_key(pk, admin, True)
+    live = _live(app)
+    _stage(app, "add_alias", "contact.email", {"alias": "courriel", "language": "fr"})
+    with app.app_context():
+        PromoteCatalogCommand(admin, live.version).run()
+        after = ReviewSessionDAO.document_key(pk, admin, True)
+    assert before.endswith(f":{live.version}") and after == before.removesuffix(str(live.version)) + str(
+        live.version + 1
+    )
+    assert client.get(f"/api/v1/dataset_review/sessions/{pk}").status_code == 200
+
+
+def test_hostile_delta_bodies_are_4xx(client: Any) -> None:
+    login(client, MANAGER)
+    deep: Any = "x"
+    for _ in range(12):
+        deep = {"a": deep}
+    cases = [
+        ({"kind": "add_alias", "domain": "contact.email", "payload": deep}, 400),
+        ({"kind": "add_alias", "domain": "contact.email", "payload": {"alias": "x" * 30_000}}, 400),
+        ({"kind": "add_domain", "domain": "product.big", "payload": {"examples": ["x" * 200] * 60}}, 422),
+        ({"kind": "add_alias", "domain": "d" * 500, "payload": {"alias": "x"}}, 400),
+        ({"kind": "add_alias", "domain": "contact.email", "payload": {"alias": "x"}, "origin": ["list"]}, 422),
+        ({"kind": "add_regex", "domain": "contact.email", "payload": {"regex": "(a+)+$" * 50, "strength": "1"}}, 422),
+    ]
+    for body, status in cases:
+        answer = client.post(f"{CATALOG_API}/deltas", json=body)
+        assert answer.status_code == status, (body if len(str(body)) < 200 else str(body)[:200], answer.json)
+        assert answer.json["message"]
