@@ -9,8 +9,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from superset_review.domains.catalog import Catalog, builtin_catalog
+from superset_review.domains.catalog import Catalog, Domain, builtin_catalog
 from superset_review.domains.classify import TP_DEFAULT_V1, Band, ColumnDomain, DomainClassifier
+from superset_review.extension.linear_regex import compile_linear
 from superset_review.pii.types import PiiType
 from superset_review.policy.manifest import Mode, PolicyManifest
 
@@ -95,10 +96,14 @@ def _names_frame(columns: Sequence[str]) -> pl.DataFrame:
 
 
 def classify_sample(
-    catalog: Catalog, frame: pl.DataFrame | None, columns: Sequence[str]
+    catalog: Catalog,
+    frame: pl.DataFrame | None,
+    columns: Sequence[str],
+    types: Mapping[str, str] | None = None,
 ) -> tuple[list[ColumnDomain], pl.DataFrame]:
-    """The verdict on every column (by its values when ``frame`` has them, by its header otherwise), with masked
-    sample snippets in the evidence; also the frame read (empty in metadata_only)."""
+    """The verdict on every column (by its values when ``frame`` has them, by its header, its database type and the
+    table's context otherwise), with masked sample snippets in the evidence; also the frame read (empty in
+    metadata_only)."""
     classifier = classifier_for(catalog)
     names_only = frame is None
     if frame is None:
@@ -106,7 +111,67 @@ def classify_sample(
     results = classifier.classify_frame(frame, names_only=names_only)
     if not names_only:
         results = [_with_snippets(result, frame, catalog) for result in results]
+    elif types:
+        results = [_fitting_type(result, types.get(result.column) or "", catalog) for result in results]
     return results, frame
+
+
+# The kinds of value a column of a database type can hold (a string column can hold any; a phone number stored as a
+# BIGINT is a code, so numbers exclude only text and booleans).
+_TYPE_FAMILIES: tuple[tuple[tuple[str, ...], frozenset[str]], ...] = (
+    (("TIMESTAMP", "DATETIME"), frozenset({"date", "datetime", "time"})),
+    (("DATE",), frozenset({"date", "datetime"})),
+    (("TIME",), frozenset({"time", "datetime"})),
+    (("BOOL",), frozenset({"boolean"})),
+    (("INT", "NUMERIC", "DECIMAL", "FLOAT", "DOUBLE", "REAL", "NUMBER", "SERIAL", "MONEY"),
+     frozenset({"integer", "decimal", "code", "date", "datetime"})),
+)  # fmt: skip
+
+
+def kinds_of_type(sql_type: str) -> frozenset[str] | None:
+    """The domain kinds a database type allows; None when it allows any (text types, an unknown type)."""
+    upper = sql_type.upper()
+    if any(word in upper for word in ("CHAR", "TEXT", "STRING", "CLOB", "JSON", "UUID", "INTERVAL", "POINT")):
+        return None
+    for words, kinds in _TYPE_FAMILIES:
+        if any(word in upper for word in words):
+            return kinds
+    return None
+
+
+_DIGITS_ONLY = compile_linear(r"^[0-9 +().-]+$")
+
+
+def _fits(domain: Domain, allowed: frozenset[str]) -> bool:
+    """Whether a column limited to ``allowed`` kinds may hold the domain: a code fits a number type only when some
+    of its curated examples are written in digits (phone and card numbers, not e-mail addresses)."""
+    if domain.kind not in allowed:
+        return False
+    if domain.kind == "code" and "text" not in allowed:
+        return any(_DIGITS_ONLY.match(example) for example in domain.examples)
+    return True
+
+
+def _fitting_type(result: ColumnDomain, sql_type: str, catalog: Catalog) -> ColumnDomain:
+    """A header-only verdict whose domain the column's type cannot hold (an ``email`` column of BIGINT) gives way to
+    the best candidate that fits, or to unknown; the type is in the evidence either way."""
+    allowed = kinds_of_type(sql_type)
+    if allowed is None or result.domain is None:
+        return result
+    evidence = {**result.evidence, "type": {"sql_type": sql_type[:60]}}
+    if _fits(catalog.by_name[result.domain], allowed):
+        return ColumnDomain(result.column, result.domain, result.confidence, result.band, result.pii, evidence)
+    ruled_out = [
+        candidate["domain"]
+        for candidate in evidence.get("candidates") or []
+        if candidate["domain"] in catalog.by_name and not _fits(catalog.by_name[candidate["domain"]], allowed)
+    ]
+    evidence["type"]["ruled_out"] = ruled_out
+    for candidate in evidence.get("candidates") or []:
+        domain = catalog.by_name.get(candidate["domain"])
+        if domain is not None and _fits(domain, allowed) and candidate["score"] >= TP_DEFAULT_V1.tau_low:
+            return ColumnDomain(result.column, domain.name, candidate["score"], Band.BORDERLINE, domain.pii, evidence)
+    return ColumnDomain(result.column, None, result.confidence, Band.LOW, None, evidence)
 
 
 def _with_snippets(result: ColumnDomain, frame: pl.DataFrame, catalog: Catalog) -> ColumnDomain:

@@ -102,8 +102,8 @@ class ClassifyDatasetCommand(BaseCommand):
                 code="DATABASE_UNAVAILABLE",
             ) from ex
         db.session.rollback()  # nothing written yet: no snapshot is held across what follows (an LLM call)
-        results, _ = classify_sample(catalog, frame, columns)
         types = {column.column_name: str(column.type or "") for column in dataset.columns}
+        results, _ = classify_sample(catalog, frame, columns, types)
         return settle_borderline(dataset.table_name, results, types, catalog, contains_data=frame is not None)
 
     @transaction(on_error=reraise_as_is)

@@ -57,3 +57,15 @@ def test_metadata_only_reads_headers_and_never_assigns_high() -> None:
     assert verdicts["email"] == ("contact.email", "borderline")
     assert verdicts["zzz"][1] == "low"
     assert all(result.band.value != "high" and "samples" not in result.evidence for result in results)
+
+
+def test_metadata_only_weighs_the_columns_database_type() -> None:
+    catalog, _ = current_catalog()
+    columns = ["email", "order_date", "phone", "is_active"]
+    types = {"email": "BIGINT", "order_date": "TIMESTAMP WITHOUT TIME ZONE", "phone": "BIGINT", "is_active": "VARCHAR"}
+    results = {result.column: result for result in classify_sample(catalog, None, columns, types)[0]}
+    email = results["email"]
+    assert email.domain != "contact.email" and "contact.email" in email.evidence["type"]["ruled_out"]
+    assert results["order_date"].domain == "datetime.date", "a timestamp column may hold dates"
+    assert results["phone"].domain == "contact.phone", "phone numbers are often stored as integers"
+    assert "type" not in results["is_active"].evidence, "a text type holds anything"
