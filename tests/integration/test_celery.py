@@ -16,7 +16,11 @@ from tests.users import ADMIN, READER, READER_ROLE, user
     ("username", "roles", "permissions"),
     [
         (READER, [READER_ROLE], ["read"]),
-        (ADMIN, ["Admin"], ["admin", "approve", "launch", "launch_prod", "manage", "migrate", "preview", "read"]),
+        (
+            ADMIN,
+            ["Admin"],
+            ["admin", "approve", "curate", "launch", "launch_prod", "manage", "migrate", "preview", "read"],
+        ),
     ],
 )
 def test_task_runs_in_worker_as_the_caller(
