@@ -147,8 +147,7 @@ function ColumnsGrid({ rows, busyColumn, onDecide, onEvidence, onStage }: {
               <Button size="small" disabled={!a} onClick={() => a && onEvidence(a)} aria-label={t('domains.evidenceOf', { column: row.column })}>
                 {t('domains.evidence')}
               </Button>
-              <Button size="small" type={a?.status === 'proposed' && a.domain ? 'primary' : 'default'}
-                disabled={!a?.domain || a.status === 'accepted'} loading={busyColumn === row.column}
+              <Button size="small" disabled={!a?.domain || a.status === 'accepted'} loading={busyColumn === row.column}
                 onClick={() => onDecide(row, { action: 'approve' })} aria-label={t('domains.approveColumn', { column: row.column })}>
                 {t('domains.approve')}
               </Button>
@@ -224,6 +223,7 @@ export function CatalogPanel({ catalog, deltas, canCurate, busy, onPromote, onTe
             <Typography.Text type="secondary">{t('catalog.count', { count: catalog.domains.length })}</Typography.Text>
           </Space>
         )}
+        {catalog && (<>
         <Input.Search allowClear value={query} onChange={(e) => setQuery(e.target.value)} placeholder={t('catalog.search')}
           aria-label={t('catalog.search')} />
         <Table<CatalogDomain> size="small" rowKey="name" dataSource={found} aria-label={t('catalog.domains')}
@@ -233,6 +233,7 @@ export function CatalogPanel({ catalog, deltas, canCurate, busy, onPromote, onTe
             { title: t('summary.description'), dataIndex: 'description' },
             { title: t('domains.pii'), dataIndex: 'pii', width: 90, render: (pii: string | null) => pii ?? '' },
           ]} />
+        </>)}
         <Typography.Title level={5} style={{ margin: 0 }}>{t('deltas.title', { count: staged.length })}</Typography.Title>
         <Table<StagedDelta> size="small" rowKey="uuid" dataSource={staged} pagination={false} aria-label={t('deltas.title', { count: staged.length })}
           locale={{ emptyText: t('deltas.none') }} columns={[
