@@ -266,6 +266,12 @@ def test_a_failing_delta_is_a_422_listing_the_failing_domain_and_the_live_catalo
         assert list(raised.value.details["failures"]) == ["product.misc_code"]
         assert "product.misc_code (misc code)" in raised.value.message
         assert DomainDeltaDAO.find_by_uuid(bad).state == "staged"
+        # The refusal kept each delta's result, and is in the audit log.
+        assert DomainDeltaDAO.find_by_uuid(bad).test["passed"] is False
+        assert DomainDeltaDAO.find_by_uuid(good).test == {"passed": True, "applies": True, "failures": [],
+                                                          "catalog_passed": False, "base_version": live.version,
+                                                          "tested_on": DomainDeltaDAO.find_by_uuid(good).test["tested_on"]}  # fmt: skip
+        DomainDeltaDAO.find_by_uuid(bad).test = None
         # The test, run on its own, keeps each delta's result.
         result = TestStagedCatalogCommand(_actor(app)).run()
         assert not result.passed
@@ -273,6 +279,8 @@ def test_a_failing_delta_is_a_422_listing_the_failing_domain_and_the_live_catalo
         assert DomainDeltaDAO.find_by_uuid(good).test["passed"] is True
     after = _live(app)
     assert (after.version, after.content_hash) == (live.version, live.content_hash)
+    refusals = [entry for entry in _audit(app, "catalog:staged") if entry[0] == "promote_refused"]
+    assert refusals and refusals[0][3]["failing_domains"] == ["product.misc_code"]
 
 
 def test_two_concurrent_promotions_leave_exactly_one_live_version(app: Any) -> None:

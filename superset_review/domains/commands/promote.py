@@ -9,6 +9,7 @@ curators promoting at once: the live row is locked first, so the second waits, f
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -30,6 +31,7 @@ from superset_review.domains.live import invalidate_catalog_caches, live_catalog
 from superset_review.domains.models import CatalogState, DeltaState, DomainCatalogVersion
 from superset_review.domains.staging import run_staged_test
 from superset_review.extension.i18n import Text
+from superset_review.tasks.models import now
 
 logger = logging.getLogger(__name__)
 
@@ -83,8 +85,24 @@ class PromoteCatalogCommand(BaseCommand):
         except IntegrityError as error:
             # The one-live index or the unique version refused this promotion: another one won.
             raise CatalogChangedError(self._expected, self._current_version()) from error
+        except CatalogTestFailedError as failed:
+            self._keep_failed_test(failed)
+            raise
         invalidate_catalog_caches()
         return promoted
+
+    @unit_of_work
+    def _keep_failed_test(self, failed: CatalogTestFailedError) -> None:
+        """After the refusal's rollback: each staged delta keeps its result, and the refusal is in the audit log."""
+        per_change: dict[str, Any] = failed.details.get("deltas", {})
+        tested_on = now().isoformat()
+        for delta in DomainDeltaDAO.in_state(DeltaState.STAGED.value):
+            if delta.uuid in per_change:
+                delta.test = {**per_change[delta.uuid], "catalog_passed": False, "base_version": self._expected,
+                              "tested_on": tested_on}  # fmt: skip
+        refused = sorted(key for key, result in per_change.items() if not result.get("applies", True))
+        after = {"failing_domains": sorted(failed.details.get("failures", {})), "deltas_not_applying": refused}
+        audit.record("promote_refused", "catalog:staged", self._actor_id, {"version": self._expected}, after)
 
     @unit_of_work
     def _promote(self) -> DomainCatalogVersion:
