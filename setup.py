@@ -26,7 +26,7 @@ setup(
     package_data={
         "superset_review": ["templates/**/*", "static/**/*", "translations/**/*"],
         "superset_review.migrations": ["script.py.mako"],
-        "superset_review.domains": ["builtin.yaml"],
+        "superset_review.domains": ["builtin.yaml", "profiles/*.json"],
     },
     include_package_data=True,
     install_requires=[

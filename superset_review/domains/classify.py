@@ -23,9 +23,12 @@ agree), each cut to ``max_value_chars``; a column of a million distinct long str
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from importlib import resources
 from typing import Any, Protocol
 
 import polars as pl
@@ -65,26 +68,24 @@ class ThresholdProfile:
         return dict(self.__dict__)
 
 
-# Calibrated on the development sets (bench/domains.py): see README, "Business domains".
-TP_DEFAULT_V1 = ThresholdProfile(
-    name="tp_default_v1",
-    version=1,
-    alpha=0.6,
-    beta=0.6,
-    gamma=0.75,
-    epsilon=0.1,
-    zeta=0.05,
-    tau_high=0.7,
-    tau_low=0.45,
-    margin=0.1,
-    pattern_miss_penalty=0.4,
-    pattern_miss_share=0.2,
-    sample_size=300,
-    max_value_chars=200,
-    min_values=5,
-    name_embedding=0.6,
-    value_embedding=0.8,
-)
+def load_profile(name: str = "tp_default_v1") -> ThresholdProfile:
+    """A calibrated profile shipped in ``domains/profiles/<name>.json`` (its ``profile`` key; the file also holds
+    the reliability curve and the figures it was fitted and held out on: ``bench/calibrate_domains.py``)."""
+    text = resources.files("superset_review.domains").joinpath("profiles", f"{name}.json").read_text(encoding="utf-8")
+    fields = {f.name for f in dataclasses.fields(ThresholdProfile)}
+    document = json.loads(text)["profile"]
+    return ThresholdProfile(**{key: value for key, value in document.items() if key in fields})
+
+
+def profile_document(name: str = "tp_default_v1") -> dict[str, Any]:
+    """The whole calibration file of a profile: ``profile``, ``reliability``, ``measured_on``, ``metrics``."""
+    text = resources.files("superset_review.domains").joinpath("profiles", f"{name}.json").read_text(encoding="utf-8")
+    document: dict[str, Any] = json.loads(text)
+    return document
+
+
+# Fitted on the development sets, with a held-out part: bench/calibrate_domains.py writes the file.
+TP_DEFAULT_V1 = load_profile("tp_default_v1")
 
 
 class Band(StrEnum):
@@ -265,7 +266,9 @@ _HAS_LETTER = r"\p{L}"
 _CODE = r"^[^ ]{1,40}$"
 _NAME_WORD = r"\p{Lu}[\p{L}'\u2019.-]*"
 _SINGLE_NAME = rf"^{_NAME_WORD}$|^\p{{Ll}}+$"
-_FULL_NAME = rf"^{_NAME_WORD},?(?: {_NAME_WORD}){{1,3}}$"
+# Chinese, Japanese and Korean names have no case and no space: a family and a given name in 2-4 characters.
+_CJK_NAME = r"^[\p{Han}\p{Hangul}]{2,4}$"
+_FULL_NAME = rf"^{_NAME_WORD},?(?: {_NAME_WORD}){{1,3}}$|{_CJK_NAME}"
 # A column of names mixes "Anna", "Anna Berg" and "Berg, Anna": one to four name words.
 _ANY_NAME = rf"^{_NAME_WORD},?(?: {_NAME_WORD}){{0,3}}$"
 _UNIT_AFFIX = r"^\s*([^\d\s.,+-]{1,6})?\s*[+-]?[0-9][0-9 .,]*\s*([^\d\s.,]{1,6})?\s*$"

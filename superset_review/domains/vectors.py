@@ -29,7 +29,14 @@ import numpy as np
 import numpy.typing as npt
 
 from superset_review.domains.catalog import Catalog, Domain
-from superset_review.domains.embeddings import DIMENSIONS, Embedder, Vectors, cosine, offline_embedder
+from superset_review.domains.embeddings import (
+    DIMENSIONS,
+    Embedder,
+    Vectors,
+    configured_embedder,
+    cosine,
+    offline_embedder,
+)
 
 NAME, VALUE = "name", "value"
 KINDS = (NAME, VALUE)
@@ -75,7 +82,7 @@ def value_texts(domain: Domain) -> list[str]:
 
 def _centroid(vectors: Vectors) -> Vectors:
     if not len(vectors):
-        return np.zeros(DIMENSIONS, dtype=np.float32)
+        return np.zeros(vectors.shape[1] if vectors.ndim == 2 else DIMENSIONS, dtype=np.float32)
     mean = vectors.mean(axis=0)
     norm = float(np.linalg.norm(mean))
     return np.asarray(mean / norm if norm else mean, dtype=np.float32)
@@ -113,21 +120,23 @@ class CentroidIndex:
         values = [value_texts(domain) for domain in catalog.assignable]
         flat = [text for texts in (*names, *values) for text in texts]
         embedded = embedder.embed(flat) if flat else np.zeros((0, DIMENSIONS), dtype=np.float32)
+        self.dimensions = int(embedded.shape[1]) if embedded.ndim == 2 and embedded.shape[1] else DIMENSIONS
         rows: list[Vectors] = []
         start = 0
         for texts in (*names, *values):
             rows.append(_centroid(embedded[start : start + len(texts)]))
             start += len(texts)
         count = len(self.domains)
-        self.name = np.stack(rows[:count]) if count else np.zeros((0, DIMENSIONS), dtype=np.float32)
-        self.value = np.stack(rows[count:]) if count else np.zeros((0, DIMENSIONS), dtype=np.float32)
+        self.name = np.stack(rows[:count]) if count else np.zeros((0, self.dimensions), dtype=np.float32)
+        self.value = np.stack(rows[count:]) if count else np.zeros((0, self.dimensions), dtype=np.float32)
         # A domain with no examples has no value centroid: its value similarity is 0, not a zero vector's cosine.
         self.has_value = np.array([bool(texts) for texts in values], dtype=bool)
 
     @classmethod
     def for_catalog(cls, catalog: Catalog, embedder: Embedder | None = None) -> CentroidIndex:
-        """The index of ``catalog`` for ``embedder`` (the offline model by default), built once per content hash."""
-        embedder = embedder or offline_embedder()
+        """The index of ``catalog`` for ``embedder`` (by default the one the settings choose, see
+        ``embeddings.configured_embedder``), built once per content hash and embedder."""
+        embedder = embedder or configured_embedder()
         key = (catalog.content_hash, embedder.model_id)
         with cls._lock:
             found = cls._cache.get(key)
@@ -164,8 +173,8 @@ class CentroidIndex:
         out = np.zeros((len(sketches), len(self.domains)), dtype=np.float32)
         if not flat:
             return out
-        embedded = self.embedder.embed(flat)
-        means = np.zeros((len(sketches), DIMENSIONS), dtype=np.float32)
+        embedded = self.embedder.embed_values(flat)
+        means = np.zeros((len(sketches), self.dimensions), dtype=np.float32)
         start = 0
         for row, values in enumerate(sketches):
             if values:
@@ -226,13 +235,14 @@ def vectors_current(connection: Any, catalog: Catalog, embedder: Embedder | None
     """Whether the table holds exactly ``catalog``'s centroids (true, too, where there is no table to hold them)."""
     if not has_vectors_table(connection):
         return True
-    index = CentroidIndex.for_catalog(catalog, embedder)
+    index = CentroidIndex.for_catalog(catalog, embedder or offline_embedder())
     return stored_hashes(connection) == {index.catalog_hash: len(index.centroids())}
 
 
 def refresh_vectors(connection: Any, catalog: Catalog, embedder: Embedder | None = None) -> int:
     """Write ``catalog``'s centroids (keyed by its content hash) and drop those of every other catalog, in the
-    caller's transaction. Returns the rows written; 0 (and nothing done) where the table does not exist."""
+    caller's transaction. Returns the rows written; 0 (and nothing done) where the table does not exist. The table
+    holds the offline model's vectors (its column is ``vector(256)``), whatever embedder domaining is set to."""
     import sqlalchemy as sa
     from sqlalchemy.dialects.postgresql import insert
 
@@ -240,7 +250,7 @@ def refresh_vectors(connection: Any, catalog: Catalog, embedder: Embedder | None
 
     if not has_vectors_table(connection):
         return 0
-    index = CentroidIndex.for_catalog(catalog, embedder)
+    index = CentroidIndex.for_catalog(catalog, embedder or offline_embedder())
     table = vectors_table()
     connection.execute(sa.delete(table).where(table.c.catalog_hash != index.catalog_hash))
     rows = [

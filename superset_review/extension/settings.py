@@ -148,6 +148,12 @@ def _name_list(value: Any) -> tuple[str, ...]:
     return tuple(item.strip() for item in value if item.strip())
 
 
+def _embedding_source(value: Any) -> str:
+    if value not in ("offline", "gateway"):
+        raise ValueError("offline or gateway")
+    return str(value)
+
+
 SETTINGS: tuple[Setting, ...] = (
     Setting(
         "REVIEW_DATA_DIR",
@@ -254,6 +260,14 @@ SETTINGS: tuple[Setting, ...] = (
         _policy,
         "a policy manifest object (JSON in the environment; see the README)",
         "What may reach a model: mode, PII masking, provider allow/deny lists, budgets, sample caps.",
+    ),
+    Setting(
+        "REVIEW_DOMAIN_EMBEDDINGS",
+        "offline",
+        _embedding_source,
+        "offline or gateway",
+        "Where domaining's embeddings come from: the model inside the wordllama package (offline), or the gateway's "
+        "embedding models in REVIEW_LLM_MODELS (budget, retries, fallback and ledger as completions).",
     ),
     Setting(
         "REVIEW_PII_HASH_SALT",

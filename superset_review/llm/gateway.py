@@ -315,6 +315,8 @@ class LlmGateway:
         return result
 
     def embed(self, request: EmbeddingRequest) -> EmbeddingResult:
+        if self.settings.models:
+            _litellm()  # its first import takes seconds: a one-off cost of the process, not of this call's deadline
         started = time.perf_counter()
         ledger = self._new_ledger(request.feature, request.stage, request.lane, "embed", request)
         try:
@@ -567,44 +569,88 @@ class LlmGateway:
         if not request.fresh and (cached := self.cache.get(key)) is not None:
             ledger.values.update(provider=first.provider, model=first.model, cache_hit=True, outcome="cache_hit")
             return EmbeddingResult(cached["vectors"], first.model, 0, 0.0, True, decision.mask_pii, 0)
+        # The same budget check as a completion's, before anything is sent (an embedding has no output tokens).
+        estimate = self._estimate(first, masked_messages, request.stage, 0)
+        ledger.values["estimated_tokens"] = estimate.tokens_in
+        ledger.values["estimated_cost_usd"] = estimate.cost_usd
+        if refusal := estimate.refusal():
+            raise LlmError(
+                ErrorCode.QUOTA_EXHAUSTED,
+                Text("refused before sending: %(refusal)s", refusal=refusal),
+                estimate=estimate.to_dict(),
+            )
         deadline = started + self.settings.timeout_seconds
         chain: list[dict[str, Any]] = []
         ledger.values["fallback_chain"] = chain
         last_error: LlmError | None = None
-        litellm = _litellm()
         for spec in decision.models:
             try:
-                api_key = self._api_key(spec)
-                timeout = max(deadline - time.perf_counter(), 0.1)
-                response = bounded_call(
-                    lambda: litellm.embedding(
-                        model=spec.model,  # noqa: B023 - called before the loop moves on
-                        input=texts,
-                        api_base=spec.api_base,  # noqa: B023
-                        api_key=api_key,  # noqa: B023
-                        timeout=timeout,  # noqa: B023
-                        num_retries=0,
-                    ),
-                    timeout,
-                    spec.name,
-                )
-                vectors = [list(map(float, item["embedding"])) for item in response.data]
+                vectors, tokens_in = self._embed_with_retries(spec, texts, deadline, chain)
             except LlmError as error:
                 last_error = error
-            except Exception as ex:  # noqa: BLE001 - mapped to the taxonomy
-                last_error = from_litellm(ex, [api_key or ""])
-            else:
-                tokens_in = int(getattr(getattr(response, "usage", None), "prompt_tokens", 0) or 0)
-                cost = spec.cost_usd(tokens_in, 0)
-                ledger.values.update(provider=spec.provider, model=spec.model, tokens_in=tokens_in, cost_usd=cost)
-                if not request.no_cache and spec is first:
-                    self.cache.put(key, request.lane, {"vectors": vectors})
-                return EmbeddingResult(vectors, spec.model, tokens_in, cost, False, decision.mask_pii, 0)
-            chain.append({"model": spec.name, "outcome": "error", "error_code": last_error.code.value})
-            if not last_error.error_class.fallback:
-                raise last_error
+                if error.error_class.fallback and time.perf_counter() < deadline:
+                    continue
+                raise
+            cost = spec.cost_usd(tokens_in, 0)
+            ledger.values.update(provider=spec.provider, model=spec.model, tokens_in=tokens_in, cost_usd=cost)
+            if not request.no_cache and spec is first:
+                self.cache.put(key, request.lane, {"vectors": vectors})
+            return EmbeddingResult(vectors, spec.model, tokens_in, cost, False, decision.mask_pii, 0)
         assert last_error is not None
-        raise LlmError(last_error.code, f"every embedding model failed; last: {last_error.message}")
+        raise LlmError(
+            last_error.code, f"every embedding model failed; last: {last_error.message}", fallback_chain=chain
+        )
+
+    def _embed_with_retries(
+        self, spec: ModelSpec, texts: list[str], deadline: float, chain: list[dict[str, Any]]
+    ) -> tuple[list[list[float]], int]:
+        """One embedding model, retried as a completion is (transient errors, backoff, the gateway's deadline)."""
+        for attempt in range(self.settings.max_retries + 1):
+            remaining = deadline - time.perf_counter()
+            if remaining <= 0:
+                error = LlmError(ErrorCode.TIMEOUT, f"deadline of {self.settings.timeout_seconds:g}s reached")
+                chain.append({"model": spec.name, "outcome": "error", "error_code": error.code.value})
+                raise error
+            try:
+                return self._embed_call(spec, texts, float(math.ceil(remaining)) if remaining >= 1 else remaining)
+            except LlmError as error:
+                chain.append({"model": spec.name, "outcome": "error", "error_code": error.code.value})
+                if not error.error_class.retry or attempt == self.settings.max_retries:
+                    raise
+                pause = min(BACKOFF_SECONDS * 2**attempt, BACKOFF_CAP_SECONDS, max(deadline - time.perf_counter(), 0))
+                time.sleep(pause)
+        raise AssertionError("unreachable: the loop returns or raises")
+
+    def _embed_call(self, spec: ModelSpec, texts: list[str], timeout: float) -> tuple[list[list[float]], int]:
+        litellm = _litellm()
+        api_key = self._api_key(spec)
+        try:
+            response = bounded_call(
+                lambda: litellm.embedding(
+                    model=spec.model,
+                    input=texts,
+                    api_base=spec.api_base,
+                    api_key=api_key,
+                    timeout=timeout,
+                    num_retries=0,
+                ),
+                timeout,
+                spec.name,
+            )
+        except LlmError:
+            raise
+        except Exception as ex:
+            raise from_litellm(ex, [api_key or ""]) from ex
+        try:
+            vectors = [list(map(float, item["embedding"])) for item in response.data]
+        except (AttributeError, KeyError, TypeError, ValueError) as ex:
+            raise LlmError(ErrorCode.TRANSIENT_ERROR, f"{spec.name} answered without embeddings") from ex
+        if len(vectors) != len(texts):
+            raise LlmError(
+                ErrorCode.TRANSIENT_ERROR, f"{spec.name} answered {len(vectors)} embeddings for {len(texts)} texts"
+            )
+        tokens_in = int(getattr(getattr(response, "usage", None), "prompt_tokens", 0) or 0)
+        return vectors, tokens_in
 
     # -- helpers --------------------------------------------------------------------------------------
     def _require_models(self) -> None:

@@ -380,3 +380,102 @@ def test_conformance_across_provider_formats(
         result = gateway.complete(ask(schema=schema))
         assert (result.data if schema else result.text) == expected
         assert result.provider == provider
+
+
+# --- embeddings: the same budget check, retries and fallback as completions, and domaining through them ---------
+
+
+def embed_request(*texts: str, **options: Any) -> EmbeddingRequest:
+    return EmbeddingRequest(feature="domaining", texts=list(texts) or ["order date"], **options)
+
+
+def test_an_embedding_over_budget_is_refused_before_sending(
+    app: Any, make_gateway: MakeGateway, llm_stub: LLMStub
+) -> None:
+    models = [model_entry(llm_stub, "embedder", embedding=True)]
+    gateway = make_gateway(models, policy={"budgets": {"default": {"tokens": 3}}})
+    with pytest.raises(LlmError) as caught:
+        gateway.embed(embed_request("customer email address", "the date the order was placed"))
+    assert caught.value.code is ErrorCode.QUOTA_EXHAUSTED
+    assert caught.value.details["estimate"]["tokens_in"] > 3
+    assert llm_stub.requests == [], "nothing reached the provider"
+    row = ledger_row(app)
+    assert (row["operation"], row["outcome"], row["error_code"]) == ("embed", "refused", "QUOTA_EXHAUSTED")
+
+
+def test_a_transient_embedding_error_is_retried(app: Any, make_gateway: MakeGateway, llm_stub: LLMStub) -> None:
+    llm_stub.script("embedder", error(503))
+    result = make_gateway([model_entry(llm_stub, "embedder", embedding=True)], retries=2).embed(embed_request())
+    assert len(result.vectors) == 1 and len(result.vectors[0]) == 8
+    assert len(llm_stub.requests_for("embedder")) == 2
+    assert [s["error_code"] for s in ledger_row(app, result.ledger_id)["fallback_chain"]] == ["TRANSIENT_ERROR"]
+
+
+def test_an_embedding_model_that_keeps_failing_falls_back_to_the_next(
+    app: Any, make_gateway: MakeGateway, llm_stub: LLMStub
+) -> None:
+    models = [
+        model_entry(llm_stub, "embed-primary", embedding=True, quality=5),
+        model_entry(llm_stub, "embed-secondary", embedding=True, quality=3),
+    ]
+    llm_stub.set_default("embed-primary", error(500))
+    result = make_gateway(models, retries=1).embed(embed_request("order date", "ship city"))
+    assert result.model == "openai/embed-secondary" and len(result.vectors) == 2
+    assert len(llm_stub.requests_for("embed-primary")) == 2  # tried, retried, then the fallback
+    row = ledger_row(app, result.ledger_id)
+    assert row["model"] == "openai/embed-secondary" and row["outcome"] == "ok"
+    assert [(s["model"], s["error_code"]) for s in row["fallback_chain"]] == [
+        ("embed-primary", "TRANSIENT_ERROR"),
+        ("embed-primary", "TRANSIENT_ERROR"),
+    ]
+
+
+def test_domaining_embeds_through_the_gateway_when_the_settings_say_so(
+    app: Any, make_gateway: MakeGateway, llm_stub: LLMStub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from superset_review.domains.catalog import parse_catalog
+    from superset_review.domains.embeddings import GatewayEmbedder, OfflineEmbedder, configured_embedder
+    from superset_review.domains.vectors import CentroidIndex
+
+    catalog = parse_catalog(
+        'name: fruit\nversion: "1"\ndomains:\n'
+        "  - {name: fruit, description: A fruit., aliases: {en: [fruit], ru: [фрукт]}, examples: [apple, pear]}\n"
+    )
+    assert isinstance(configured_embedder(), OfflineEmbedder)  # the default: the model inside the package
+    monkeypatch.setitem(app.config, "REVIEW_DOMAIN_EMBEDDINGS", "gateway")
+    monkeypatch.setitem(
+        app.config, "REVIEW_LLM_MODELS", parse_registry([model_entry(llm_stub, "embedder", embedding=True)])
+    )
+    embedder = configured_embedder()
+    assert isinstance(embedder, GatewayEmbedder) and embedder.model_id == "gateway:embedder"
+    index = CentroidIndex.for_catalog(catalog)
+    assert index.embedder.model_id == "gateway:embedder" and index.dimensions == 8
+    assert "фрукт" in llm_stub.all_text() and "apple" in llm_stub.all_text()
+    assert ledger_row(app)["feature"] == "domaining" and ledger_row(app)["operation"] == "embed"
+    # The default policy (metadata_only) lets no row value reach a model: no value evidence, and nothing sent.
+    sent = len(llm_stub.requests)
+    assert not index.raw_value_similarity([["ann@example.com", "pear"]]).any()
+    assert len(llm_stub.requests) == sent and ledger_row(app)["error_code"] == "POLICY_BLOCK"
+    monkeypatch.setitem(app.config, "REVIEW_POLICY", parse_policy({"mode": "data_mode"}))
+    similarity = index.raw_value_similarity([["apple", "pear"]])
+    assert similarity.shape == (1, 1) and similarity[0, 0] > 0.99  # the centroid of the same two texts
+    index.raw_value_similarity([["ann@example.com", "pear"]])
+    assert "ann@example.com" not in llm_stub.all_text(), "values are masked before they are sent"
+
+    monkeypatch.setitem(
+        app.config, "REVIEW_POLICY", parse_policy({"mode": "data_mode", "budgets": {"domaining": {"tokens": 1}}})
+    )
+    with pytest.raises(LlmError) as caught:
+        embedder.embed_values(["a column of values the budget does not cover"])
+    assert caught.value.code is ErrorCode.QUOTA_EXHAUSTED
+
+
+def test_gateway_embeddings_without_an_embedding_model_say_what_to_configure(
+    app: Any, make_gateway: MakeGateway, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from superset_review.domains.embeddings import configured_embedder
+
+    monkeypatch.setitem(app.config, "REVIEW_DOMAIN_EMBEDDINGS", "gateway")
+    monkeypatch.setitem(app.config, "REVIEW_LLM_MODELS", ())
+    with pytest.raises(LlmError, match="no embedding model"):
+        configured_embedder()
