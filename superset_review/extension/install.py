@@ -5,10 +5,8 @@ Each step runs only where needed, so running it twice changes nothing the second
 
 from __future__ import annotations
 
-import importlib
 import logging
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import Engine
 
@@ -19,9 +17,6 @@ from superset_review.extension.migrations import (
     superset_revision,
     upgrade_review,
 )
-
-if TYPE_CHECKING:
-    from superset_review.domains.catalog import Catalog
 
 logger = logging.getLogger(__name__)
 
@@ -120,23 +115,12 @@ def initialize() -> InitReport:
     )
 
 
-def live_catalog_or_builtin() -> Catalog:
-    """The live catalog (the catalog store's, once it holds one), else the built-in one."""
-    from superset_review.domains.catalog import builtin_catalog
-
-    try:
-        live = importlib.import_module("superset_review.domains.live")
-    except ModuleNotFoundError:
-        return builtin_catalog()
-    catalog: Catalog = live.live_catalog().catalog
-    return catalog
-
-
 def seed_vectors(engine: Engine) -> bool:
     """Write the live catalog's centroids into pgvector when the table lacks them (no table: nothing to do)."""
+    from superset_review.domains.live import live_catalog
     from superset_review.domains.vectors import refresh_vectors, vectors_current
 
-    catalog = live_catalog_or_builtin()
+    catalog = live_catalog().catalog  # seeds the built-in catalog as version 1 on a new database
     with engine.begin() as connection:
         if vectors_current(connection, catalog):
             return False

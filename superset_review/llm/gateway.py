@@ -303,6 +303,8 @@ class LlmGateway:
         return bool(self.settings.models)
 
     def complete(self, request: CompletionRequest) -> CompletionResult:
+        if self.settings.models:
+            _litellm()  # its first import takes seconds: a one-off cost of the process, not of this call's deadline
         started = time.perf_counter()
         ledger = self._new_ledger(request.feature, request.stage, request.lane, "complete", request)
         try:
