@@ -52,6 +52,12 @@ def test_classify_decide_stage_and_promote(
     assert phone.get_by_text("contact.phone").count() == 1
     assert phone.locator('[data-band="high"]').count() == 1, phone.inner_text()
     assert phone.get_by_text("PHONE", exact=True).count() == 1
+    # The reliability curve of tp_default_v1 (its calibration's bins), with the diagonal to read it against.
+    chart = page.get_by_role("img", name=re.compile("Reliability of the confidence"))
+    chart.wait_for(timeout=30_000)
+    assert chart.get_by_test_id("bin").count() >= 3
+    assert chart.get_by_test_id("diagonal").count() == 1
+    assert page.get_by_role("table", name="Reliability bins").locator("tbody tr").count() >= 3
     assert audit(page) == []
     shot(page, artifacts, STUDIO_SHOT)
 
@@ -127,7 +133,9 @@ def test_in_russian(page: Any, live_server: str, examples: dict[str, int]) -> No
     assert page.get_by_role("button", name="Определить домены").count() == 1
     assert page.get_by_role("region", name="Каталог доменов").count() == 1
     assert page.get_by_role("region", name="Надёжность уверенности").count() == 1
-    page.get_by_role("columnheader", name="Уверенность").wait_for(timeout=30_000)  # the grid, once its GET answered
+    page.get_by_role("columnheader", name="Уверенность", exact=True).wait_for(
+        timeout=30_000
+    )  # the grid, once its GET answered
     assert "Classify columns" not in page.locator("#dataset-review-root").inner_text()
     page.goto(f"{live_server}/lang/en")
 
