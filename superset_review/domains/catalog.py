@@ -18,18 +18,23 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import polars as pl
 import re2
 import yaml
 
 from superset_review.domains.units import UNITS
 from superset_review.extension.hashing import stable_hash
 from superset_review.extension.i18n import Text
+from superset_review.extension.lazy import LazyModule
 from superset_review.extension.linear_regex import compile_linear
 from superset_review.pii.masking import MaskingConfigError, parse_operator
 from superset_review.pii.types import PiiType
+
+if TYPE_CHECKING:
+    import polars as pl
+else:
+    pl = LazyModule("polars")  # imported at first use: see extension/lazy.py
 
 MAX_FILE_BYTES = 4 << 20
 MAX_DOMAINS = 2000

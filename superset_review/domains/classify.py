@@ -29,15 +29,19 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from importlib import resources
-from typing import Any, Protocol
-
-import polars as pl
+from typing import TYPE_CHECKING, Any, Protocol
 
 from superset_review.domains.catalog import Catalog, Domain, builtin_catalog
 from superset_review.domains.units import UNITS, dimension_of
+from superset_review.extension.lazy import LazyModule
 from superset_review.extension.linear_regex import compile_linear
 from superset_review.pii.dictionaries import FIRST_NAMES, SURNAMES
 from superset_review.pii.types import PiiType
+
+if TYPE_CHECKING:
+    import polars as pl
+else:
+    pl = LazyModule("polars")  # imported at first use: see extension/lazy.py
 
 
 @dataclass(frozen=True)

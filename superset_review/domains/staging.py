@@ -14,9 +14,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
-
-import polars as pl
+from typing import TYPE_CHECKING, Any
 
 from superset_review.domains.catalog import (
     MAX_NAME,
@@ -33,7 +31,13 @@ from superset_review.domains.catalog import (
 from superset_review.domains.classify import TP_DEFAULT_V1, DomainClassifier, ThresholdProfile
 from superset_review.domains.models import DeltaKind
 from superset_review.extension.i18n import Text
+from superset_review.extension.lazy import LazyModule
 from superset_review.extension.linear_regex import compile_linear
+
+if TYPE_CHECKING:
+    import polars as pl
+else:
+    pl = LazyModule("polars")  # imported at first use: see extension/lazy.py
 
 MAX_ALIAS = MAX_NAME
 _LANGUAGE = compile_linear(r"^[a-z]{2,3}(?:-[a-z0-9]{2,4})?$")

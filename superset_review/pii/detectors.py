@@ -10,14 +10,20 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Collection, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
-import polars as pl
 
+from superset_review.extension.lazy import LazyModule
 from superset_review.pii import vectorized
 from superset_review.pii.patterns import PRIORITY, RULES, Rule
 from superset_review.pii.types import PiiInputError, PiiType, Span
+
+if TYPE_CHECKING:
+    import polars as pl
+else:
+    pl = LazyModule("polars")  # imported at first use: see extension/lazy.py
 
 
 def find_spans(text: str, types: Collection[PiiType] | None = None) -> list[Span]:

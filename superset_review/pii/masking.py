@@ -26,14 +26,18 @@ import hmac
 from collections import Counter
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-import polars as pl
-
+from superset_review.extension.lazy import LazyModule
 from superset_review.extension.linear_regex import compile_linear
 from superset_review.pii.detectors import find_spans
 from superset_review.pii.types import PiiInputError, PiiType, Span
 from superset_review.pii.vectorized import as_text
+
+if TYPE_CHECKING:
+    import polars as pl
+else:
+    pl = LazyModule("polars")  # imported at first use: see extension/lazy.py
 
 
 class MaskingConfigError(ValueError):

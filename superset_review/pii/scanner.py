@@ -17,9 +17,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import polars as pl
-
+from superset_review.extension.lazy import LazyModule
 from superset_review.extension.linear_regex import compile_linear
 from superset_review.pii import names
 from superset_review.pii.detectors import detect_series
@@ -27,6 +27,11 @@ from superset_review.pii.dictionaries import FIRST_NAMES, SURNAMES
 from superset_review.pii.patterns import APOSTROPHES, RULES
 from superset_review.pii.types import PiiType
 from superset_review.policy.manifest import PolicyManifest
+
+if TYPE_CHECKING:
+    import polars as pl
+else:
+    pl = LazyModule("polars")  # imported at first use: see extension/lazy.py
 
 # The default of the policy's ``pii_threshold``: one score decides flagging and masking.
 THRESHOLD = PolicyManifest().pii_threshold

@@ -15,12 +15,17 @@ import operator
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache, reduce
+from typing import TYPE_CHECKING
 
-import polars as pl
-
+from superset_review.extension.lazy import LazyModule
 from superset_review.pii import validators
 from superset_review.pii.patterns import RULES, Rule
 from superset_review.pii.types import PiiInputError, PiiType, Span
+
+if TYPE_CHECKING:
+    import polars as pl
+else:
+    pl = LazyModule("polars")  # imported at first use: see extension/lazy.py
 
 # The Python detector: (value, context types, the rules to run) -> spans.
 Fallback = Callable[[str, frozenset[PiiType], Sequence[Rule]], list[Span]]
