@@ -279,7 +279,6 @@ def nearest(
 
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {', '.join(KINDS)}, got {kind!r}")
-    # The HNSW scan yields hnsw.ef_search (40) rows before the kind filter drops about half: 20 is what it can give.
     k = max(1, min(int(k), MAX_K))
     values = [float(x) for x in (vector.tolist() if isinstance(vector, np.ndarray) else vector)]
     if len(values) != DIMENSIONS:
@@ -289,5 +288,9 @@ def nearest(
     statement = sa.select(table.c.domain, table.c.kind, (1 - distance).label("similarity")).where(table.c.kind == kind)
     if catalog_hash:
         statement = statement.where(table.c.catalog_hash == catalog_hash)
+    # An HNSW scan stops after hnsw.ef_search (40) candidates, filtered afterwards: once promotions have left dead
+    # rows in the index, or the kind filter drops half, fewer than k (even none) would come back. pgvector 0.8's
+    # iterative scan goes on until k rows pass, in distance order; SET LOCAL keeps it to this transaction.
+    connection.execute(sa.text("SET LOCAL hnsw.iterative_scan = strict_order"))
     result = connection.execute(statement.order_by(distance).limit(k))
     return [Neighbour(row.domain, row.kind, float(row.similarity)) for row in result]

@@ -137,3 +137,24 @@ def test_refreshing_for_another_catalog_replaces_the_rows_in_the_callers_transac
     with engine.begin() as connection:  # refreshing the same catalog twice writes the same rows, no duplicates
         refresh_vectors(connection, builtin_catalog())
         assert stored_hashes(connection) == {INDEX.catalog_hash: len(INDEX.centroids())}
+
+
+def test_nearest_still_gives_k_rows_after_many_refreshes_left_dead_rows_in_the_index(engine: Engine) -> None:
+    """Each promotion rewrites the vectors; until autovacuum runs, the HNSW index still holds the dead versions, and
+    a plain HNSW scan (ef_search candidates, then filtered) returned none of the live rows (seen after the catalog
+    suite's promotions)."""
+    tiny = parse_catalog(
+        'name: tiny\nversion: "1"\ndomains:\n'
+        "  - {name: fruit, description: A fruit., aliases: {en: [fruit], ru: [фрукт]}, examples: [apple, pear]}\n"
+    )
+    for _ in range(3):
+        for catalog in (tiny, builtin_catalog()):
+            with engine.begin() as connection:
+                refresh_vectors(connection, catalog)
+    query = offline_embedder().embed([header_phrase("customer_email")])[0]
+    with engine.connect() as connection:
+        dead = connection.execute(
+            text("SELECT n_dead_tup FROM pg_stat_user_tables WHERE relname = 'dataset_review_domain_vectors'")
+        ).scalar()
+        found = nearest(connection, query, NAME, 5)
+    assert [n.domain for n in found] == expected(query[None], INDEX.name, list(INDEX.domains), 5)[0], dead
