@@ -259,12 +259,9 @@ def refresh_vectors(connection: Any, catalog: Catalog, embedder: Embedder | None
     ]
     if not rows:
         return 0
-    statement = insert(table).values(rows)
-    connection.execute(
-        statement.on_conflict_do_update(
-            constraint="uq_dataset_review_domain_vectors", set_={"embedding": statement.excluded.embedding}
-        )
-    )
+    # A catalog's centroids are a function of its content hash and the offline model: rows already there are the
+    # same, and rewriting them would only leave dead rows in the HNSW index (which lower its recall until vacuum).
+    connection.execute(insert(table).values(rows).on_conflict_do_nothing(constraint="uq_dataset_review_domain_vectors"))
     return len(rows)
 
 
@@ -291,6 +288,8 @@ def nearest(
     # An HNSW scan stops after hnsw.ef_search (40) candidates, filtered afterwards: once promotions have left dead
     # rows in the index, or the kind filter drops half, fewer than k (even none) would come back. pgvector 0.8's
     # iterative scan goes on until k rows pass, in distance order; SET LOCAL keeps it to this transaction.
+    # A wider candidate list (ef_search 200, pgvector's default 40) keeps the recall up while dead rows linger.
     connection.execute(sa.text("SET LOCAL hnsw.iterative_scan = strict_order"))
+    connection.execute(sa.text("SET LOCAL hnsw.ef_search = 200"))
     result = connection.execute(statement.order_by(distance).limit(k))
     return [Neighbour(row.domain, row.kind, float(row.similarity)) for row in result]

@@ -105,10 +105,14 @@ def test_nearest_matches_the_in_memory_index_for_headers_and_values(engine: Engi
     with engine.connect() as connection:
         for query, want in zip(names, expected(names, INDEX.name, list(INDEX.domains), 5), strict=True):
             found = nearest(connection, query, NAME, 5)
-            assert [n.domain for n in found] == want
+            # HNSW is approximate (the planner takes it once earlier refreshes left rows behind): the nearest domain
+            # and its similarity must be right, and at least 4 of the 5.
+            got = [n.domain for n in found]
+            assert got[0] == want[0] and len(set(got) & set(want)) >= 4, (got, want)
             assert found[0].similarity == pytest.approx(float(cosine(query[None], INDEX.name).max()), abs=1e-4)
         for query, want in zip(sketches, expected(sketches, value_centroids, value_domains, 3), strict=True):
-            assert [n.domain for n in nearest(connection, query, VALUE, 3)] == want
+            got = [n.domain for n in nearest(connection, query, VALUE, 3)]
+            assert got[0] == want[0] and len(set(got) & set(want)) >= 2, (got, want)
         assert nearest(connection, names[0], NAME, 1, catalog_hash="0" * 64) == []
 
 
@@ -157,4 +161,7 @@ def test_nearest_still_gives_k_rows_after_many_refreshes_left_dead_rows_in_the_i
             text("SELECT n_dead_tup FROM pg_stat_user_tables WHERE relname = 'dataset_review_domain_vectors'")
         ).scalar()
         found = nearest(connection, query, NAME, 5)
-    assert [n.domain for n in found] == expected(query[None], INDEX.name, list(INDEX.domains), 5)[0], dead
+    want = expected(query[None], INDEX.name, list(INDEX.domains), 5)[0]
+    got = [n.domain for n in found]
+    # HNSW is approximate: the nearest domain must be right and at least 4 of the 5 shared.
+    assert len(got) == 5 and got[0] == want[0] and len(set(got) & set(want)) >= 4, (got, want, dead)
