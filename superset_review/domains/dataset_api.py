@@ -26,7 +26,6 @@ from superset_review.extension.constants import API_ROUTE_BASE, MANAGE, READ
 from superset_review.extension.errors import ErrorCode, ReviewError
 from superset_review.extension.i18n import Text
 from superset_review.tasks.dao import ReviewTaskDAO
-from superset_review.tasks.models import TaskState
 from superset_review.tasks.schemas import TaskSchema
 
 KIND = "domaining"
@@ -195,11 +194,10 @@ class DatasetDomainsRestApi(ReviewBaseApi):
         return self._queue(database_subject(pk), classify_database_domains, pk)
 
     def _queue(self, subject: str, task: Any, *args: Any) -> Response:
-        from superset_review.tasks.progress import QUEUE_UNREACHABLE, queue_task
+        from superset_review.tasks.progress import queue_task, queued_status
 
         record, _ = queue_task(KIND, subject, task, *args)
-        unreachable = record.state == TaskState.FAILED.value and record.error_code == QUEUE_UNREACHABLE
-        return self.reply(503 if unreachable else 202, **TaskSchema().dump(record))
+        return self.reply(queued_status(record), **TaskSchema().dump(record))
 
     @expose("/<int:pk>/tasks/<string:task_id>", methods=("GET",))
     @protect()

@@ -36,7 +36,7 @@ from superset_review.sessions.schemas import (
     VersionSchema,
 )
 from superset_review.tasks.dao import ReviewTaskDAO
-from superset_review.tasks.models import TaskState, session_subject
+from superset_review.tasks.models import session_subject
 from superset_review.tasks.schemas import TaskSchema
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024  # the dictionary parser refuses more, with a message; read no further
@@ -490,14 +490,11 @@ class ReviewSessionRestApi(SessionApi):
 
     def _queue(self, pk: int, kind: str, task: Any) -> Response:
         """202 with the task; the same work asked again while it is queued or running answers that task."""
-        from superset_review.tasks.progress import QUEUE_UNREACHABLE, queue_task
+        from superset_review.tasks.progress import queue_task, queued_status
 
         ReviewSessionDAO.get_visible(pk, g.user.id, is_admin())
         record, _ = queue_task(kind, session_subject(pk), task, pk, is_admin())
-        # 503 only when the queue did not take the task; a worker that already ended it (done or failed, before this
-        # reply was written) answered the request: 202 with the task as it is.
-        unreachable = record.state == TaskState.FAILED.value and record.error_code == QUEUE_UNREACHABLE
-        return self.reply(503 if unreachable else 202, **TaskSchema().dump(record))
+        return self.reply(queued_status(record), **TaskSchema().dump(record))
 
     @expose("/<int:pk>/tasks/<string:task_id>", methods=("GET",))
     @protect()

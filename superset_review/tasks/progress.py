@@ -61,6 +61,13 @@ def _record(kind: str, subject: str) -> tuple[ReviewTask, bool]:
     return record, True
 
 
+def queued_status(record: ReviewTask) -> int:
+    """The HTTP status of a request that queued ``record``: 503 only when the queue did not take the task; a worker
+    that already ended it (done or failed, before the reply was written) answered the request: 202, the task as it
+    is."""
+    return 503 if record.state == TaskState.FAILED.value and record.error_code == QUEUE_UNREACHABLE else 202
+
+
 def queue_task(kind: str, subject: str, task: Any, *args: Any) -> tuple[ReviewTask, bool]:
     """The task doing ``kind`` on ``subject``: the one queued or running already, or a new one, queued as the current
     user. Returns it and whether it was queued now."""
