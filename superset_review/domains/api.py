@@ -34,7 +34,7 @@ from superset_review.domains.schemas import (
     StagedTestSchema,
     ThresholdProfileSchema,
 )
-from superset_review.extension.api import ReviewBaseApi, safe
+from superset_review.extension.api import ReviewBaseApi, query_limit, safe
 from superset_review.extension.constants import API_ROUTE_BASE, CURATE, MANAGE, READ
 from superset_review.extension.errors import ErrorCode, ReviewError
 from superset_review.extension.i18n import Text
@@ -42,14 +42,6 @@ from superset_review.extension.i18n import Text
 MAX_LIST = 1000
 MAX_SUBJECT = 200
 PROFILE_FILE = "tp_default_v1.json"
-
-
-def _limit(default: int, maximum: int) -> int:
-    raw = request.args.get("limit", str(default))
-    limit = int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 8 else 0
-    if not 1 <= limit <= maximum:
-        raise ReviewError(Text("limit must be an integer from 1 to %(max)d", max=maximum), ErrorCode.INVALID_REQUEST)
-    return limit
 
 
 def _profile_document() -> dict[str, Any]:
@@ -149,7 +141,7 @@ class DomainCatalogRestApi(ReviewBaseApi):
               $ref: '#/components/responses/403'
         """
         live_catalog()  # an empty store is seeded first
-        rows = DomainCatalogDAO.versions(_limit(100, MAX_LIST))
+        rows = DomainCatalogDAO.versions(query_limit(100, MAX_LIST))
         return self.reply(200, result=CatalogVersionSchema(many=True).dump(rows), count=len(rows))
 
     @expose("/profile", methods=("GET",))
@@ -209,7 +201,7 @@ class DomainCatalogRestApi(ReviewBaseApi):
                 Text("state must be one of %(states)s", states=", ".join([*DELTA_STATES, "all"])),
                 ErrorCode.INVALID_REQUEST,
             )
-        rows = DomainDeltaDAO.in_state(None if state == "all" else state, _limit(MAX_LIST, MAX_LIST))
+        rows = DomainDeltaDAO.in_state(None if state == "all" else state, query_limit(MAX_LIST, MAX_LIST))
         return self.reply(200, result=DeltaSchema(many=True).dump(rows), count=len(rows))
 
     @expose("/deltas", methods=("POST",))
@@ -378,5 +370,5 @@ class DomainCatalogRestApi(ReviewBaseApi):
         subject = request.args.get("subject") or None
         if subject is not None and len(subject) > MAX_SUBJECT:
             raise ReviewError(Text("subject is at most %(max)d characters", max=MAX_SUBJECT), ErrorCode.INVALID_REQUEST)
-        rows = DomainAuditDAO.entries(subject, _limit(100, MAX_AUDIT_ROWS))
+        rows = DomainAuditDAO.entries(subject, query_limit(100, MAX_AUDIT_ROWS))
         return self.reply(200, result=AuditEntrySchema(many=True).dump(rows), count=len(rows))

@@ -35,6 +35,15 @@ MAX_JSON_DEPTH = 32
 F = TypeVar("F", bound=Callable[..., Response])
 
 
+def query_limit(default: int, maximum: int) -> int:
+    """The ``limit`` query argument: an integer from 1 to ``maximum`` (``default`` when absent), else 400."""
+    raw = request.args.get("limit", str(default))
+    limit = int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 8 else 0
+    if not 1 <= limit <= maximum:
+        raise ReviewError(Text("limit must be an integer from 1 to %(max)d", max=maximum), ErrorCode.INVALID_REQUEST)
+    return limit
+
+
 class RequestBodyError(ReviewError):
     code = ErrorCode.INVALID_REQUEST
 

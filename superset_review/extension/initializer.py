@@ -63,6 +63,7 @@ class ReviewAppInitializer(SupersetAppInitializer):
         from superset_review.domains.dataset_api import DatasetDomainsRestApi
         from superset_review.extension.views import ReviewWorkspaceView
         from superset_review.health.api import HealthRestApi
+        from superset_review.journal.api import JournalRestApi
         from superset_review.llm.api import LlmLedgerRestApi
         from superset_review.pii.api import PiiRestApi
         from superset_review.policy.api import PolicyRestApi
@@ -79,6 +80,7 @@ class ReviewAppInitializer(SupersetAppInitializer):
         appbuilder.add_api(ExecutionRestApi)
         appbuilder.add_api(DatasetDomainsRestApi)
         appbuilder.add_api(DomainCatalogRestApi)
+        appbuilder.add_api(JournalRestApi)
         appbuilder.add_view(
             ReviewWorkspaceView,
             MENU_WORKSPACE,

@@ -148,6 +148,12 @@ def _name_list(value: Any) -> tuple[str, ...]:
     return tuple(item.strip() for item in value if item.strip())
 
 
+def _data_scope(value: Any) -> str:
+    if value not in ("ai_safe_views", "datasets"):
+        raise ValueError("ai_safe_views or datasets")
+    return str(value)
+
+
 def _embedding_source(value: Any) -> str:
     if value not in ("offline", "gateway"):
         raise ValueError("offline or gateway")
@@ -268,6 +274,14 @@ SETTINGS: tuple[Setting, ...] = (
         "offline or gateway",
         "Where domaining's embeddings come from: the model inside the wordllama package (offline), or the gateway's "
         "embedding models in REVIEW_LLM_MODELS (budget, retries, fallback and ledger as completions).",
+    ),
+    Setting(
+        "REVIEW_LLM_DATA_SCOPE",
+        "ai_safe_views",
+        _data_scope,
+        "ai_safe_views or datasets",
+        "Where LLM features may read rows from: only AI-safe views (the default; a raw dataset is refused with "
+        "POLICY_BLOCK in the ledger), or any dataset the user may read. Metadata-only features are unchanged.",
     ),
     Setting(
         "REVIEW_PII_HASH_SALT",

@@ -73,9 +73,13 @@ def test_models_match_the_migrations(app: Any) -> None:
     from alembic.runtime.migration import MigrationContext
     from superset.extensions import db
 
+    import superset_review.domains.models
+    import superset_review.journal.models
     import superset_review.llm.models
+    import superset_review.safe_views.models
     import superset_review.sessions.models
-    import superset_review.tasks.models  # noqa: F401
+    import superset_review.tasks.models
+    import superset_review.tools.models  # noqa: F401
     from superset_review.extension.models import ReviewModel
 
     ours = set(ReviewModel.metadata.tables)
