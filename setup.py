@@ -30,7 +30,8 @@ setup(
     },
     include_package_data=True,
     install_requires=[
-        "apache-superset==6.1.0",
+        # The fastmcp extra: Superset's own MCP service, which serves the extension's governed tools too.
+        "apache-superset[fastmcp]==6.1.0",
         # Repairs the 6.1.0 wheel needs (see docs: the CLI and every page fail without them).
         "rich",
         "cachetools",
@@ -61,6 +62,9 @@ setup(
         # Offline embeddings for domaining (MIT, 256-dim static vectors in the wheel, no torch). 0.3.6 and later
         # need numpy 2, which Superset 6.1's pandas (<2.2) refuses.
         "wordllama>=0.3.3,<0.3.6",
+        # DuckDB: a second SQL engine the view compiler (and later the transform DSL) is checked against.
+        "duckdb>=1.1",
+        "duckdb-engine>=0.13",
     ],
     extras_require={
         "dev": [
