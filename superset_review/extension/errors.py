@@ -94,6 +94,18 @@ class ErrorCode(StrEnum):
     DELTA_NOT_STAGED = "DELTA_NOT_STAGED"
     CURATE_REQUIRED = "CURATE_REQUIRED"
     NOTHING_STAGED = "NOTHING_STAGED"
+    # AI-safe views
+    SAFE_VIEW_NOT_FOUND = "SAFE_VIEW_NOT_FOUND"
+    SAFE_VIEW_STALE = "SAFE_VIEW_STALE"
+    SAFE_VIEW_ARCHIVED = "SAFE_VIEW_ARCHIVED"
+    SAFE_VIEW_CHANGED = "SAFE_VIEW_CHANGED"
+    BAD_VIEW_DEFINITION = "BAD_VIEW_DEFINITION"
+    BAD_ROW_FILTER = "BAD_ROW_FILTER"
+    # Governed tools
+    TOOL_NOT_FOUND = "TOOL_NOT_FOUND"
+    TOOL_PARAMS_INVALID = "TOOL_PARAMS_INVALID"
+    TOOL_CAP_EXCEEDED = "TOOL_CAP_EXCEEDED"
+    TOOL_FORBIDDEN = "TOOL_FORBIDDEN"
 
 
 # The gateway's codes keep their own statuses (superset_review.llm.errors.ERROR_CLASSES): see status_of().
@@ -172,6 +184,16 @@ STATUS_OF: dict[ErrorCode, int] = {
     ErrorCode.DELTA_NOT_STAGED: 409,
     ErrorCode.CURATE_REQUIRED: 403,
     ErrorCode.NOTHING_STAGED: 422,
+    ErrorCode.SAFE_VIEW_NOT_FOUND: 404,
+    ErrorCode.SAFE_VIEW_STALE: 409,
+    ErrorCode.SAFE_VIEW_ARCHIVED: 409,
+    ErrorCode.SAFE_VIEW_CHANGED: 409,
+    ErrorCode.BAD_VIEW_DEFINITION: 422,
+    ErrorCode.BAD_ROW_FILTER: 422,
+    ErrorCode.TOOL_NOT_FOUND: 404,
+    ErrorCode.TOOL_PARAMS_INVALID: 422,
+    ErrorCode.TOOL_CAP_EXCEEDED: 422,
+    ErrorCode.TOOL_FORBIDDEN: 403,
 }
 
 # The code of an error that comes with an HTTP status only.
