@@ -1,0 +1,220 @@
+"""The row filter of an AI-safe view: what it accepts (and the SQL it becomes), what it refuses and where.
+
+Every refused filter is checked for its code, its 0-based position and its fragment; every accepted one is also run
+on DuckDB against a table of the same columns, so that what is accepted is SQL an engine reads.
+"""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+
+from superset_review.extension.errors import ErrorCode
+from superset_review.safe_views.filters import MAX_DEPTH, RowFilterError, filter_sql, parse_row_filter
+
+COLUMNS = {
+    "id": "BIGINT",
+    "name": "VARCHAR(255)",
+    "email": "VARCHAR(255)",
+    "created_at": "TIMESTAMP WITHOUT TIME ZONE",
+    "birth_date": "DATE",
+    "Amount": "NUMERIC(10,2)",
+    "active": "BOOLEAN",
+    "score": "DOUBLE PRECISION",
+    "region code": "TEXT",
+}
+
+ACCEPTED = [
+    ("id = 1", '"id" = 1'),
+    ("id <> 1", '"id" <> 1'),
+    ("id != 1", '"id" <> 1'),
+    ("id < 10", '"id" < 10'),
+    ("id <= 10", '"id" <= 10'),
+    ("id > 10", '"id" > 10'),
+    ("id >= 10", '"id" >= 10'),
+    ("name = 'O''Brien'", "\"name\" = 'O''Brien'"),
+    ("id = 1 AND name = 'a'", '"id" = 1 AND "name" = \'a\''),
+    ("id = 1 OR id = 2", '"id" = 1 OR "id" = 2'),
+    ("NOT id = 1", 'NOT "id" = 1'),
+    ("NOT (id = 1 OR id = 2)", 'NOT ("id" = 1 OR "id" = 2)'),
+    ("id IN (1, 2, 3)", '"id" IN (1, 2, 3)'),
+    ("id NOT IN (1, 2)", 'NOT "id" IN (1, 2)'),
+    ("id BETWEEN 1 AND 10", '"id" BETWEEN 1 AND 10'),
+    ("id NOT BETWEEN 1 AND 10", 'NOT "id" BETWEEN 1 AND 10'),
+    ("email IS NULL", '"email" IS NULL'),
+    ("email IS NOT NULL", 'NOT "email" IS NULL'),
+    ("active IS TRUE", '"active" IS TRUE'),
+    ("active = FALSE", '"active" = FALSE'),
+    ("name LIKE 'A%'", "\"name\" LIKE 'A%'"),
+    ("name ILIKE 'a%'", "\"name\" ILIKE 'a%'"),
+    ("name NOT LIKE '%x%'", "NOT \"name\" LIKE '%x%'"),
+    ("lower(email) LIKE '%@example.com'", "LOWER(\"email\") LIKE '%@example.com'"),
+    ("upper(trim(name)) = 'BOB'", "UPPER(TRIM(\"name\")) = 'BOB'"),
+    ("length(name) > 3", 'LENGTH("name") > 3'),
+    ("coalesce(name, 'n/a') <> 'n/a'", "COALESCE(\"name\", 'n/a') <> 'n/a'"),
+    ("abs(score) < 1.5", 'ABS("score") < 1.5'),
+    ("round(amount, 1) = 2.5", 'ROUND("Amount", 1) = 2.5'),
+    ("birth_date >= DATE '2000-01-01'", "\"birth_date\" >= CAST('2000-01-01' AS DATE)"),
+    ("created_at < TIMESTAMP '2024-01-01 00:00:00'", "\"created_at\" < CAST('2024-01-01 00:00:00' AS TIMESTAMP)"),
+    ("created_at > now() - INTERVAL '30 days'", "\"created_at\" > CURRENT_TIMESTAMP - INTERVAL '30 DAYS'"),
+    ("birth_date < current_date", '"birth_date" < CURRENT_DATE'),
+    ("extract(year from birth_date) = 1990", 'EXTRACT(YEAR FROM "birth_date") = 1990'),
+    (
+        "date_trunc('month', created_at) = TIMESTAMP '2024-05-01 00:00:00'",
+        "DATE_TRUNC('MONTH', \"created_at\") = CAST('2024-05-01 00:00:00' AS TIMESTAMP)",
+    ),
+    ("CAST(id AS TEXT) = '7'", "CAST(\"id\" AS TEXT) = '7'"),
+    ("id::text = '7'", "CAST(\"id\" AS TEXT) = '7'"),
+    ("amount * 2 > 10", '"Amount" * 2 > 10'),  # an unquoted name matches whatever its case, then named exactly
+    ("id % 2 = 0", '"id" % 2 = 0'),
+    ("score > -1", '"score" > -1'),
+    ("\"region code\" = 'EU'", "\"region code\" = 'EU'"),
+    ("ID = 1", '"id" = 1'),
+    ("name IS DISTINCT FROM 'x'", "\"name\" IS DISTINCT FROM 'x'"),
+    ("((id = 1))", '(("id" = 1))'),
+]
+
+HINT = "use comparisons, AND/OR/NOT, IN"
+DEEP = "(" * 200 + "id = 1" + ")" * 200
+LONG = "id = 1 OR " * 500
+NOTS = "NOT " * 100 + "id = 1"
+
+REFUSED = [
+    # (filter, position, fragment, words of the message)
+    ("1=1; DROP TABLE x", 3, "; DROP TABLE x", "a second statement"),
+    ("id = 1 -- c", 7, "-- c", "a comment"),
+    ("id = 1 /* c */", 7, "/* c */", "a comment"),
+    ("/* c */ id = 1", 0, "/* c */ id = 1", "a comment"),
+    ("id IN (SELECT id FROM t)", 7, "SELECT id FROM t)", "a subquery"),
+    ("id = (SELECT 1)", 6, "SELECT 1)", "a subquery"),
+    ("EXISTS (SELECT 1)", 0, "EXISTS (SELECT 1)", "a subquery"),
+    ("id = 1 UNION SELECT 1", 7, "UNION SELECT 1", "a subquery"),
+    ("id IN (VALUES (1))", 7, "VALUES (1))", "a subquery"),
+    ("other.col = 1", 0, "other.col = 1", "a qualified name (another table)"),
+    ("id = 1 AND public.t.id = 1", 11, "public.t.id = 1", "a qualified name (another table)"),
+    ("pg_sleep(10) = 1", 0, "pg_sleep(10) = 1", "the function pg_sleep"),
+    ("version() = 'x'", 0, "version() = 'x'", "the function version"),
+    ("id = ANY(ARRAY[1])", 5, "ANY(ARRAY[1])", "ANY"),
+    ("{{ 7*7 }}", 0, "{{ 7*7 }}", "a template (Jinja)"),
+    ("id = {{ user }}", 5, "{{ user }}", "a template (Jinja)"),
+    ("{% if 1 %}id = 1{% endif %}", 0, "{% if 1 %}id = 1{% endif %}", "a template (Jinja)"),
+    ("id", 0, "id", "not a condition"),
+    ("1", 0, "1", "not a condition"),
+    ("TRUE", 0, "TRUE", "not a condition"),
+    ("id = 1 AND 5", 11, "5", "not a condition, as an operand of AND"),
+    ("count(*) > 1", 0, "count(*) > 1", "an aggregate function (count)"),
+    ("sum(id) OVER () > 1", 8, "OVER () > 1", "a window function"),
+    ("zz = 1", 0, "zz", "the column 'zz', which the base dataset does not have"),
+    ('"ID" = 1', 0, '"ID"', "the column 'ID'"),  # quoted: the exact name only
+    ("id = $1", 5, "$1", "a parameter"),
+    ("id = :x", 5, ":x", "a parameter"),
+    ("id = ?", 5, "?", "a parameter"),
+    ("name || 'a' = 'b'", 5, "|| 'a' = 'b'", "string concatenation"),
+    ("id\u202e = 1", 2, "\u202e = 1", "U+202E"),  # a bidirectional override (Trojan Source)
+    ("id\u200b = 1", 2, "\u200b = 1", "U+200B"),  # a zero-width space
+    ("id = 1\x00", 6, "\x00", "U+0000"),
+    ("id = 1\u00a0", 6, "\u00a0", "U+00A0"),
+    ("id\uff1b= 1", 0, "id\uff1b", "the column 'id\uff1b'"),  # a fullwidth semicolon is no statement separator
+    (DEEP, MAX_DEPTH, DEEP[MAX_DEPTH : MAX_DEPTH + 60], "nesting deeper than 64 levels"),
+    (NOTS, 0, NOTS[:60], "nesting deeper than 64 levels"),
+    ("x" * 5000, 4000, "x" * 60, "longer than 4000 characters"),
+    (LONG, 4000, LONG[4000:4060], "longer than 4000 characters"),
+    ("id = 'abc", 5, "'abc", "an unterminated string"),
+    ("id = 1 b", 7, "b", "does not read as SQL"),
+    ("CAST(id AS INT[]) = 1", 0, "CAST(id AS INT[]) = 1", "a cast to this type"),
+    ("", 0, "", "an empty filter"),
+    ("   ", 0, "   ", "an empty filter"),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), ACCEPTED, ids=[text for text, _ in ACCEPTED])
+def test_accepted_filter_is_sql_of_the_base_columns(text: str, expected: str) -> None:
+    assert filter_sql(text, COLUMNS, "postgresql") == expected
+
+
+@pytest.fixture(scope="module")
+def people() -> duckdb.DuckDBPyConnection:
+    connection = duckdb.connect()
+    connection.execute(
+        "CREATE TABLE people (id BIGINT, name VARCHAR, email VARCHAR, created_at TIMESTAMP, birth_date DATE, "
+        '"Amount" DECIMAL(10,2), active BOOLEAN, score DOUBLE, "region code" VARCHAR)'
+    )
+    connection.execute(
+        "INSERT INTO people VALUES (1, 'bob', 'bob@example.com', now(), DATE '1990-02-03', 5, TRUE, 0.5, 'EU'), "
+        "(2, 'O''Brien', NULL, TIMESTAMP '2020-01-01', DATE '2001-01-01', 1.25, FALSE, -2, 'US')"
+    )
+    return connection
+
+
+@pytest.mark.parametrize(("text", "_expected"), ACCEPTED, ids=[text for text, _ in ACCEPTED])
+def test_accepted_filter_runs_on_duckdb(people: duckdb.DuckDBPyConnection, text: str, _expected: str) -> None:
+    where = filter_sql(text, COLUMNS, "duckdb")
+    rows = people.execute(f"SELECT id FROM people WHERE {where}").fetchall()
+    assert {row[0] for row in rows} <= {1, 2}
+
+
+@pytest.mark.parametrize(("text", "position", "fragment", "words"), REFUSED, ids=[t[:40] for t, *_ in REFUSED])
+def test_refused_filter_says_where_and_what(text: str, position: int, fragment: str, words: str) -> None:
+    with pytest.raises(RowFilterError) as raised:
+        parse_row_filter(text, COLUMNS, "postgresql")
+    error = raised.value
+    assert error.code == ErrorCode.BAD_ROW_FILTER
+    assert error.status == 422
+    assert (error.position, error.fragment) == (position, fragment[:60])
+    assert error.details == {"field": "row_filter", "position": position, "fragment": fragment[:60]}
+    assert words in error.message
+    assert error.message.startswith("row_filter: ")
+    assert f"at position {position} " in error.message
+
+
+def test_refusal_hint_lists_what_is_allowed() -> None:
+    with pytest.raises(RowFilterError) as raised:
+        parse_row_filter("pg_sleep(10) = 1", COLUMNS, "postgresql")
+    assert HINT in raised.value.message
+    assert "lower, upper, trim" in raised.value.message
+
+
+def test_unknown_column_lists_known_ones() -> None:
+    with pytest.raises(RowFilterError) as raised:
+        parse_row_filter("salary > 1", COLUMNS, "postgresql")
+    assert "use one of its columns: Amount, active, birth_date" in raised.value.message
+
+
+def test_a_name_two_columns_share_whatever_the_case_must_be_quoted() -> None:
+    columns = {"code": "TEXT", "CODE": "TEXT"}
+    assert filter_sql("code = 'a'", columns, "postgres") == "\"code\" = 'a'"  # the exact name first
+    assert filter_sql("\"CODE\" = 'a'", columns, "postgres") == "\"CODE\" = 'a'"
+    with pytest.raises(RowFilterError) as raised:
+        parse_row_filter("Code = 'a'", columns, "postgres")
+    assert raised.value.fragment == "Code"
+
+
+@pytest.mark.parametrize(
+    ("dialect", "expected"),
+    [
+        ("postgresql", '"created_at" > CURRENT_TIMESTAMP AND "name" ILIKE \'a%\''),
+        ("duckdb", '"created_at" > CURRENT_TIMESTAMP AND "name" ILIKE \'a%\''),
+        ("sqlite", '"created_at" > CURRENT_TIMESTAMP AND LOWER("name") LIKE LOWER(\'a%\')'),
+    ],
+)
+def test_filter_is_written_for_the_dialect(dialect: str, expected: str) -> None:
+    assert filter_sql("created_at > now() AND name ILIKE 'a%'", COLUMNS, dialect) == expected
+
+
+def test_a_long_flat_chain_of_conditions_is_not_nesting() -> None:
+    text = " OR ".join(f"id = {n}" for n in range(300))
+    assert filter_sql(text, COLUMNS, "postgres").count(" OR ") == 299
+
+
+def test_checks_stay_linear_on_the_largest_filters() -> None:
+    import time
+
+    texts = [
+        " OR ".join(f"id = {n}" for n in range(400))[:4000].rsplit(" OR ", 1)[0],
+        "id IN (" + ", ".join(str(n) for n in range(700)) + ")",
+        "'" + "a" * 3990 + "' = name",
+    ]
+    started = time.perf_counter()
+    for text in texts:
+        parse_row_filter(text, COLUMNS, "postgres")
+    assert time.perf_counter() - started < 2.0
