@@ -26,6 +26,7 @@ from superset_review.safe_views.redactions import redaction_sql
 from superset_review.safe_views.types import resolve_dialect
 
 BASE_ALIAS = "base"
+JINJA_MARKERS = ("{{", "{%", "{#")  # what Superset's template processor reads in a virtual dataset's SQL
 MAX_NAMED = 10  # columns a message names before "..."
 
 
@@ -59,6 +60,7 @@ def compile_view(
     column not in the view, an empty whitelist; BAD_ROW_FILTER (RowFilterError) for a filter that is not allowed."""
     name = resolve_dialect(dialect)
     _check(definition, columns)
+    _check_names(definition, source)
     projections: list[exp.Expression] = []
     for column in definition.columns:
         redaction = definition.redactions.get(column)
@@ -70,8 +72,15 @@ def compile_view(
     select = exp.select(*projections).from_(_source(source, name))
     if definition.row_filter:
         select = select.where(parse_row_filter(definition.row_filter, columns, name))
+    sql = select.sql(dialect=name, pretty=True)
+    if any(marker in sql for marker in JINJA_MARKERS):  # a last guard: every part was checked above
+        raise ReviewError(
+            Text("columns: the view's SQL would hold a Jinja marker, which Superset would render as a template"),
+            ErrorCode.BAD_VIEW_DEFINITION,
+            details={"field": "columns"},
+        )
     return CompiledView(
-        sql=select.sql(dialect=name, pretty=True),
+        sql=sql,
         columns=list(definition.columns),
         removed=[column for column in columns if column not in set(definition.columns)],
         redacted={
@@ -120,6 +129,25 @@ def _check(definition: ViewDefinition, columns: Mapping[str, str]) -> None:
             )
 
 
+def _check_names(definition: ViewDefinition, source: ViewSource) -> None:
+    """No name the view's SQL quotes may carry a Jinja marker: Superset renders a virtual dataset's SQL as a Jinja
+    template before it runs it, quoted names and string literals included."""
+    for column in definition.columns:
+        if any(marker in column for marker in JINJA_MARKERS):
+            raise ReviewError(
+                Text(
+                    "columns: the column %(column)s has a Jinja marker ({{, {%% or {#) in its name, which Superset "
+                    "would render as a template; rename the column in the base dataset or leave it out",
+                    column=column,
+                ),
+                ErrorCode.BAD_VIEW_DEFINITION,
+                details={"field": "columns", "column": column},
+            )
+    for part in (source.catalog, source.schema, source.table):
+        if part and any(marker in part for marker in JINJA_MARKERS):
+            raise _bad_source(Text("its table's name has a Jinja marker, which Superset would render as a template"))
+
+
 def _source(source: ViewSource, dialect: str) -> exp.Expression:
     alias = exp.TableAlias(this=exp.to_identifier(BASE_ALIAS, quoted=True))
     if source.table is not None:
@@ -134,7 +162,7 @@ def _source(source: ViewSource, dialect: str) -> exp.Expression:
 
 def _query(sql: str, dialect: str) -> exp.Expression:
     """A virtual dataset's SQL, read by sqlglot: one query (SELECT, WITH, UNION...), nothing else."""
-    if "{{" in sql or "{%" in sql:
+    if any(marker in sql for marker in JINJA_MARKERS):
         raise _bad_source(Text("it is a Jinja template; a view needs a base dataset whose SQL is plain"))
     try:
         statements = [statement for statement in Dialect.get_or_raise(dialect).parse(sql) if statement is not None]

@@ -362,24 +362,12 @@ def _walk_with_depth(tree: exp.Expression) -> Iterator[tuple[exp.Expression, int
 
 
 def _check_tree(read: _Read, tree: exp.Expression, columns: Mapping[str, str], dialect: Dialect) -> None:
+    """Every node whitelisted (and its columns named exactly), then the filter and each operand of AND / OR / NOT a
+    condition."""
+    _check_nodes(read, tree, columns)
     if not isinstance(_unparen(tree), PREDICATES):
-        raise _refuse(
-            read,
-            tree,
-            NOT_A_CONDITION,
-            WRITE_A_CONDITION,
-        )
-    by_lower: dict[str, list[str]] = {}
-    for name in columns:
-        by_lower.setdefault(name.lower(), []).append(name)
-    for node, depth in list(_walk_with_depth(tree)):
-        if isinstance(node, exp.Anonymous) and node.name.lower() == "now" and not node.expressions:
-            node = node.replace(exp.CurrentTimestamp())  # now() is current_timestamp (read so by PostgreSQL)
-            continue
-        if depth > MAX_DEPTH * 2:
-            raise _refuse(read, node, TOO_DEEP)
-        if not isinstance(node, ALLOWED):
-            raise _refuse(read, node, _what(node))
+        raise _refuse(read, tree, NOT_A_CONDITION, WRITE_A_CONDITION)
+    for node in tree.walk():
         if isinstance(node, CONNECTORS):
             for operand in node.iter_expressions():
                 if not isinstance(_unparen(operand), PREDICATES):
@@ -389,7 +377,27 @@ def _check_tree(read: _Read, tree: exp.Expression, columns: Mapping[str, str], d
                         Text("a value that is not a condition, as an operand of %(op)s", op=node.key.upper()),
                         WRITE_A_CONDITION,
                     )
-        elif isinstance(node, exp.In):
+    try:
+        tree.sql(dialect=dialect)
+    except RecursionError:
+        raise RowFilterError(TOO_DEEP, 0, read.text) from None
+
+
+def _check_nodes(read: _Read, tree: exp.Expression, columns: Mapping[str, str]) -> None:
+    by_lower: dict[str, list[str]] = {}
+    for name in columns:
+        by_lower.setdefault(name.lower(), []).append(name)
+    for node, depth in list(_walk_with_depth(tree)):
+        if isinstance(node, exp.Anonymous) and node.name.lower() == "now" and not node.expressions:
+            node = node.replace(exp.CurrentTimestamp())  # now() is current_timestamp (read so by PostgreSQL)
+            continue
+        if depth > MAX_DEPTH * 2:
+            raise _refuse(read, node, TOO_DEEP)
+        if isinstance(node, exp.Alias) and isinstance(node.args.get("alias"), exp.Identifier):
+            raise _refuse(read, node.args["alias"], Text("an alias (a name after a value)"))
+        if not isinstance(node, ALLOWED):
+            raise _refuse(read, node, _what(node))
+        if isinstance(node, exp.In):
             if node.args.get("query") or node.args.get("unnest") or node.args.get("field"):
                 raise _refuse(read, node, SUBQUERY)
             if len(node.expressions) > MAX_IN_VALUES:
@@ -415,10 +423,6 @@ def _check_tree(read: _Read, tree: exp.Expression, columns: Mapping[str, str], d
                 raise _refuse(read, node, Text("an interval that is not a literal"), Text("write INTERVAL '30 days'"))
         elif isinstance(node, exp.Identifier) and not isinstance(node.parent, exp.Column):
             raise _refuse(read, node, Text("the name '%(name)s'", name=node.name[:60]))
-    try:
-        tree.sql(dialect=dialect)
-    except RecursionError:
-        raise RowFilterError(TOO_DEEP, 0, read.text) from None
 
 
 def _check_column(read: _Read, node: exp.Column, columns: Mapping[str, str], by_lower: dict[str, list[str]]) -> None:

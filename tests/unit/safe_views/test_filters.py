@@ -218,3 +218,19 @@ def test_checks_stay_linear_on_the_largest_filters() -> None:
     for text in texts:
         parse_row_filter(text, COLUMNS, "postgres")
     assert time.perf_counter() - started < 2.0
+
+
+@pytest.mark.parametrize(
+    ("text", "position", "fragment"),
+    [
+        ("id = 1\nAND zz = 2", 11, "zz"),
+        ("id = 1\r\nOR\r\n  other.x = 1", 14, "other.x = 1"),
+        ("id = 1\nAND\n(name = 'a' b)", 23, "b"),  # an alias
+        ("name = 'x'\n-- drop", 11, "-- drop"),
+    ],
+)
+def test_positions_count_characters_across_lines(text: str, position: int, fragment: str) -> None:
+    with pytest.raises(RowFilterError) as raised:
+        parse_row_filter(text, COLUMNS, "postgresql")
+    assert (raised.value.position, raised.value.fragment) == (position, fragment)
+    assert text[position:].startswith(fragment)

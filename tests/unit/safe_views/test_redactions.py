@@ -5,49 +5,19 @@ refused with the field named."""
 
 from __future__ import annotations
 
-import datetime
-import decimal
 import hashlib
 import sqlite3
-from pathlib import Path
 from typing import Any
 
 import duckdb
 import pytest
-import yaml
 
 from superset_review.extension.errors import ErrorCode, ReviewError
 from superset_review.safe_views.compiler import CompiledView, ViewSource, compile_view, describe_removed
 from superset_review.safe_views.definition import Grain, Operator, Redaction, ViewDefinition
 from superset_review.safe_views.redactions import redaction_sql
 from superset_review.safe_views.types import TypeClass, column_class
-
-FIXTURES = Path(__file__).parent / "fixtures" / "views.yaml"
-CASES: list[dict[str, Any]] = yaml.safe_load(FIXTURES.read_text(encoding="utf-8"))
-SALT = "fixture-salt"
-
-
-def definition_of(case: dict[str, Any]) -> ViewDefinition:
-    return ViewDefinition.from_dict({"base_dataset_id": 1, "name": case["title"][:40], **case["definition"]})
-
-
-def source_of(case: dict[str, Any]) -> ViewSource:
-    return ViewSource(**case.get("source", {"table": "people"}))
-
-
-def normalized(value: Any) -> Any:
-    """A value as the fixtures write it: dates and timestamps as ISO text, decimals as numbers."""
-    if isinstance(value, datetime.datetime):
-        return value.isoformat(sep=" ")
-    if isinstance(value, datetime.date):
-        return value.isoformat()
-    if isinstance(value, decimal.Decimal):
-        return float(value)
-    return value
-
-
-def create_sql(columns: dict[str, str]) -> str:
-    return "CREATE TABLE people (" + ", ".join(f'"{name}" {type_}' for name, type_ in columns.items()) + ")"
+from tests.unit.safe_views.cases import CASES, SALT, create_sql, definition_of, normalized, source_of
 
 
 def run_duckdb(case: dict[str, Any], sql: str) -> list[tuple[Any, ...]]:
@@ -386,3 +356,27 @@ def test_description_says_what_is_removed_and_redacted_and_why() -> None:
     ]
     plain = describe_removed(CompiledView("SELECT 1", ["a"], [], {}), {})
     assert plain.splitlines()[1] == "Every column of the base dataset is in the view, as it is."
+
+
+@pytest.mark.parametrize("name", ["{{ config }}", "a{%b", "x{#y"])
+def test_a_column_named_like_a_template_is_refused(name: str) -> None:
+    with pytest.raises(ReviewError) as raised:
+        compile_view(
+            ViewDefinition(1, "v", ("id", name)),
+            ViewSource(table="t"),
+            {"id": "INT", name: "TEXT"},
+            dialect="postgresql",
+            salt=SALT,
+        )
+    assert raised.value.code == ErrorCode.BAD_VIEW_DEFINITION
+    assert raised.value.details == {"field": "columns", "column": name}
+    assert "Jinja marker ({{, {% or {#)" in raised.value.message
+
+
+def test_a_table_named_like_a_template_is_refused() -> None:
+    with pytest.raises(ReviewError) as raised:
+        compile_view(
+            ViewDefinition(1, "v", ("id",)), ViewSource(table="t{{x}}"), {"id": "INT"}, dialect="duckdb", salt=SALT
+        )
+    assert raised.value.details == {"field": "base_dataset_id"}
+    assert "Jinja marker" in raised.value.message
