@@ -7,6 +7,8 @@ import { pageLanguage } from './locale';
 export const WORKSPACE = '/dataset_review/';
 /** A dataset's Domain Studio page (superset_review/extension/views.py). */
 export const domainStudioUrl = (datasetId: string) => `${WORKSPACE}domains/${encodeURIComponent(datasetId)}`;
+/** The AI-safe view builder on a dataset. */
+export const safeViewUrl = (datasetId: string) => `${WORKSPACE}safe_views/new/${encodeURIComponent(datasetId)}`;
 const MARK = 'data-dataset-review';
 
 function reviewUrl(source: string): string {
@@ -14,13 +16,13 @@ function reviewUrl(source: string): string {
 }
 
 const WORDS = {
-  en: { dataset: 'Review dataset', dashboard: 'Review', domains: 'Domains' },
-  ru: { dataset: 'Ревью датасета', dashboard: 'Ревью', domains: 'Домены' },
+  en: { dataset: 'Review dataset', dashboard: 'Review', domains: 'Domains', safeView: 'AI-safe view' },
+  ru: { dataset: 'Ревью датасета', dashboard: 'Ревью', domains: 'Домены', safeView: 'AI-безопасное представление' },
 } as const;
 
 let language: keyof typeof WORDS | undefined; // read once: the bootstrap data does not change under a page
 
-function label(what: 'dataset' | 'dashboard' | 'domains' = 'dataset'): string {
+function label(what: 'dataset' | 'dashboard' | 'domains' | 'safeView' = 'dataset'): string {
   language ??= pageLanguage(['en', 'ru'] as const, 'en');
   return WORDS[language][what];
 }
@@ -37,8 +39,8 @@ function link(href: string, text: string, kind: string): HTMLAnchorElement {
   return anchor;
 }
 
-/** Dataset list: a "Review dataset" link and a "Domains" link (its Domain Studio) beside each dataset's name (rows
- * link to Explore with datasource_id). */
+/** Dataset list: a "Review dataset" link, a "Domains" link (its Domain Studio) and an "AI-safe view" link (the view
+ * builder) beside each dataset's name (rows link to Explore with datasource_id). */
 export function decorateDatasetList(root: ParentNode): number {
   let added = 0;
   root.querySelectorAll<HTMLAnchorElement>('a[href*="datasource_id="]').forEach((anchor) => {
@@ -48,6 +50,7 @@ export function decorateDatasetList(root: ParentNode): number {
     if (!id || !/^\d+$/.test(id)) return;
     parent.appendChild(link(reviewUrl(id), label(), 'dataset-row'));
     parent.appendChild(link(domainStudioUrl(id), label('domains'), 'dataset-domains'));
+    parent.appendChild(link(safeViewUrl(id), label('safeView'), 'dataset-safe-view'));
     added += 1;
   });
   return added;

@@ -1,27 +1,67 @@
 import { StrictMode } from 'react';
 import { createRoot, type Root } from 'react-dom/client';
+import { JournalPage, ToolAuditPage } from './admin/AdminPages';
 import { DomainStudioPage } from './domains/DomainStudioPage';
+import { NewSafeViewPage, SafeViewPageFrame } from './safe_views/SafeViewPages';
 import { Workspace } from './workspace/Workspace';
 
 export const ROOT_ID = 'dataset-review-root';
 
 /** What the server says about the page on the root element (views.py): which page, and what the user may do. */
+export type Page = 'workspace' | 'domains' | 'safe_view_new' | 'safe_view' | 'admin_tools' | 'admin_journal';
+
 export interface PageInfo {
-  page: 'workspace' | 'domains';
+  page: Page;
   datasetId: number | null;
   datasetName: string | null;
   canCurate: boolean;
+  canAdmin?: boolean;
+  viewId?: number | null;
+  viewName?: string | null;
+}
+
+const idOf = (value: string | undefined) => (value && /^\d+$/.test(value) ? Number(value) : null);
+
+/** The page named on the root element, when what it needs is there (a dataset, a view); the workspace otherwise. */
+function pageOf(page: string | undefined, datasetId: number | null, viewId: number | null): Page {
+  if ((page === 'domains' || page === 'safe_view_new') && datasetId !== null) return page;
+  if (page === 'safe_view' && viewId !== null) return page;
+  if (page === 'admin_tools' || page === 'admin_journal') return page;
+  return 'workspace';
 }
 
 export function pageInfo(element: HTMLElement | null): PageInfo {
   const data = element?.dataset ?? {};
-  const id = data.datasetId && /^\d+$/.test(data.datasetId) ? Number(data.datasetId) : null;
-  return {
-    page: data.page === 'domains' && id !== null ? 'domains' : 'workspace',
+  const id = idOf(data.datasetId);
+  const info: PageInfo = {
+    page: pageOf(data.page, id, idOf(data.viewId)),
     datasetId: id,
     datasetName: data.datasetName ?? null,
     canCurate: data.canCurate === 'true',
   };
+  if (data.canAdmin !== undefined) info.canAdmin = data.canAdmin === 'true';
+  if (data.viewId !== undefined) {
+    info.viewId = idOf(data.viewId);
+    info.viewName = data.viewName ?? null;
+  }
+  return info;
+}
+
+function PageOf({ info }: { info: PageInfo }) {
+  switch (info.page) {
+    case 'domains':
+      return <DomainStudioPage datasetId={info.datasetId ?? 0} datasetName={info.datasetName} canCurate={info.canCurate} />;
+    case 'safe_view_new':
+      return <NewSafeViewPage datasetId={info.datasetId ?? 0} datasetName={info.datasetName} />;
+    case 'safe_view':
+      return <SafeViewPageFrame viewId={info.viewId ?? 0} viewName={info.viewName ?? null} datasetName={info.datasetName} />;
+    case 'admin_tools':
+      return <ToolAuditPage />;
+    case 'admin_journal':
+      return <JournalPage />;
+    default:
+      return <Workspace canCurate={info.canCurate} canAdmin={info.canAdmin ?? false} />;
+  }
 }
 
 /**
@@ -46,7 +86,7 @@ export function keepNavigationWhole(win: Window = window): void {
   };
 }
 
-/** Render the workspace (or a dataset's Domain Studio page) into #dataset-review-root; a page without that element
+/** Render the workspace (or the page the root element names: Domain Studio, a safe view, an admin page) into #dataset-review-root; a page without that element
  * is left alone. */
 export function mount(doc: Document = document): Root | null {
   const element = doc.getElementById(ROOT_ID);
@@ -56,11 +96,7 @@ export function mount(doc: Document = document): Root | null {
   const root = createRoot(element);
   root.render(
     <StrictMode>
-      {info.page === 'domains' && info.datasetId !== null ? (
-        <DomainStudioPage datasetId={info.datasetId} datasetName={info.datasetName} canCurate={info.canCurate} />
-      ) : (
-        <Workspace canCurate={info.canCurate} />
-      )}
+      <PageOf info={info} />
     </StrictMode>,
   );
   return root;

@@ -1,4 +1,5 @@
-"""Pages of the extension: the review workspace and a dataset's Domain Studio, both inside Superset's navbar."""
+"""Pages of the extension, all inside Superset's navbar: the review workspace, a dataset's Domain Studio, the AI-safe
+view builder (a new view of a dataset, or an existing view), and the admins' tool audit and journal."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from superset.views.base import BaseSupersetView, get_spa_template_context
 
 from superset_review.adapters.datasets import DatasetAccessError, DatasetNotFoundError, get_dataset
 from superset_review.extension.blueprint import WORKSPACE_BUNDLE as BUNDLE
-from superset_review.extension.constants import READ, VIEW_MENU
+from superset_review.extension.constants import ADMIN, READ, VIEW_MENU
 from superset_review.extension.flags import extension_enabled
 from superset_review.extension.i18n import Text
 
@@ -27,10 +28,34 @@ def _may_curate() -> bool:
     return user_id is not None and may_curate(user_id)
 
 
+def _may_admin() -> bool:
+    """Whether the user holds can_admin on DatasetReview: the workspace links the admin pages only then."""
+    from superset.extensions import security_manager
+
+    return bool(security_manager.can_access(f"can_{ADMIN}", VIEW_MENU))
+
+
+def _readable_dataset(dataset_id: int) -> Any:
+    """The Superset dataset, as Superset's dataset access lets the user read it: 404 when missing, 403 otherwise."""
+    try:
+        return get_dataset(dataset_id)
+    except DatasetNotFoundError:
+        abort(404)
+    except DatasetAccessError:
+        abort(403)
+
+
 class ReviewWorkspaceView(BaseSupersetView):
     route_base = "/dataset_review"
     class_permission_name = VIEW_MENU
-    method_permission_name: ClassVar[dict[str, str]] = {"workspace": READ, "domains": READ}
+    method_permission_name: ClassVar[dict[str, str]] = {
+        "workspace": READ,
+        "domains": READ,
+        "safe_view_new": READ,
+        "safe_view": READ,
+        "admin_tools": ADMIN,
+        "admin_journal": ADMIN,
+    }
 
     def _page(self, title: Any = None, **root_data: Any) -> FlaskResponse:
         if not extension_enabled():
@@ -43,7 +68,11 @@ class ReviewWorkspaceView(BaseSupersetView):
             bundle_built=BUNDLE.exists(),
             bundle_version=int(BUNDLE.stat().st_mtime) if BUNDLE.exists() else 0,
             page_title=title.translated() if isinstance(title, Text) else None,
-            root_data={"can-curate": "true" if _may_curate() else "false", **root_data},
+            root_data={
+                "can-curate": "true" if _may_curate() else "false",
+                "can-admin": "true" if _may_admin() else "false",
+                **root_data,
+            },
             **context,
         )
 
@@ -56,11 +85,48 @@ class ReviewWorkspaceView(BaseSupersetView):
     @has_access
     def domains(self, dataset_id: int) -> FlaskResponse:
         """Domain Studio of one dataset: the page follows Superset's dataset access (404 or 403 otherwise)."""
-        try:
-            dataset = get_dataset(dataset_id)
-        except DatasetNotFoundError:
-            abort(404)
-        except DatasetAccessError:
-            abort(403)
+        dataset = _readable_dataset(dataset_id)
         title = Text("Domain Studio: %(dataset)s", dataset=dataset.table_name)
         return self._page(title, page="domains", **{"dataset-id": dataset.id, "dataset-name": dataset.table_name})
+
+    @expose("/safe_views/new/<int:base_dataset_id>")
+    @has_access
+    def safe_view_new(self, base_dataset_id: int) -> FlaskResponse:
+        """The AI-safe view builder on a dataset: its columns with the proposals of their domains (404 or 403 when the
+        user may not read the dataset, as Superset decides)."""
+        dataset = _readable_dataset(base_dataset_id)
+        title = Text("New AI-safe view of %(dataset)s", dataset=dataset.table_name)
+        return self._page(
+            title, page="safe_view_new", **{"dataset-id": dataset.id, "dataset-name": dataset.table_name}
+        )
+
+    @expose("/safe_views/<int:view_id>")
+    @has_access
+    def safe_view(self, view_id: int) -> FlaskResponse:
+        """An AI-safe view: its state, versions and definition, for those who may read its base dataset."""
+        from superset.extensions import db
+
+        from superset_review.safe_views.models import SafeView
+
+        view = db.session.get(SafeView, view_id) if view_id < 2**31 else None
+        if view is None:
+            abort(404)
+        dataset = _readable_dataset(int(view.base_dataset_id))
+        title = Text("AI-safe view: %(name)s", name=view.name)
+        return self._page(
+            title,
+            page="safe_view",
+            **{"view-id": view.id, "view-name": view.name, "dataset-id": dataset.id, "dataset-name": dataset.table_name},
+        )
+
+    @expose("/admin/tools")
+    @has_access
+    def admin_tools(self) -> FlaskResponse:
+        """The audit of every tool call (admins: can_admin on DatasetReview)."""
+        return self._page(Text("Tool audit"), page="admin_tools")
+
+    @expose("/admin/journal")
+    @has_access
+    def admin_journal(self) -> FlaskResponse:
+        """The journal of changes to catalog-level objects (admins: can_admin on DatasetReview)."""
+        return self._page(Text("Journal"), page="admin_journal")

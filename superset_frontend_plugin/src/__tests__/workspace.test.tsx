@@ -89,7 +89,7 @@ describe('StartForm', () => {
 });
 
 describe('entry points', () => {
-  it('adds one Review link and one Domains link per dataset row, idempotently', () => {
+  it('adds one Review link, one Domains link and one AI-safe view link per dataset row, idempotently', () => {
     document.body.innerHTML = `
       <div><a href="/explore/?datasource_type=table&datasource_id=3">orders</a></div>
       <div><a href="/explore/?datasource_type=table&datasource_id=4">customers</a></div>
@@ -98,9 +98,11 @@ describe('entry points', () => {
     expect(decorateDatasetList(document)).toBe(0);
     const links = [...document.querySelectorAll('a[data-dataset-review]')].map((a) => a.getAttribute('href'));
     expect(links).toEqual([
-      '/dataset_review/?source=3', '/dataset_review/domains/3', '/dataset_review/?source=4', '/dataset_review/domains/4',
+      '/dataset_review/?source=3', '/dataset_review/domains/3', '/dataset_review/safe_views/new/3',
+      '/dataset_review/?source=4', '/dataset_review/domains/4', '/dataset_review/safe_views/new/4',
     ]);  // prettier-ignore
     expect(document.querySelector('[data-dataset-review="dataset-domains"]')?.textContent).toBe('Domains');
+    expect(document.querySelector('[data-dataset-review="dataset-safe-view"]')?.textContent).toBe('AI-safe view');
   });
 });
 

@@ -359,7 +359,10 @@ export function DomainStudio({ datasetId, canCurate, pageLink = true }: { datase
             </Typography.Text>
           )}
         </Space>
-        {pageLink && <Button href={`/dataset_review/domains/${datasetId}`}>{t('domains.openPage')}</Button>}
+        <Space wrap>
+          <Button href={`/dataset_review/safe_views/new/${datasetId}`}>{t('views.fromStudio')}</Button>
+          {pageLink && <Button href={`/dataset_review/domains/${datasetId}`}>{t('domains.openPage')}</Button>}
+        </Space>
       </Space>
       {task && (running(task) || task.state === 'failed') && <TaskProgress task={task} />}
       {error && <Alert type="error" showIcon closable onClose={() => setError(null)} role="alert" message={error} />}

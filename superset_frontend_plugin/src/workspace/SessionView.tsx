@@ -304,7 +304,10 @@ export function SessionView({ id, onBack, canCurate = false }: { id: number; onB
     <Space direction="vertical" size="middle" style={{ width: '100%' }}>
       <Space style={{ justifyContent: 'space-between', width: '100%' }} wrap>
         <Button onClick={onBack}>← {t('session.back')}</Button>
-        <Space>
+        <Space wrap>
+          {session.dataset_id !== null && (
+            <Button href={`/dataset_review/safe_views/new/${session.dataset_id}`}>{t('views.fromReview')}</Button>
+          )}
           <Button href={api.exportUrl(session, 'md')}>{t('export.md')}</Button>
           <Button href={api.exportUrl(session, 'json')}>{t('export.json')}</Button>
         </Space>

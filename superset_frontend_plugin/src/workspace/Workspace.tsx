@@ -141,7 +141,7 @@ export function SessionList({ onOpen }: { onOpen: (id: number) => void }) {
   );
 }
 
-export function Workspace({ canCurate = false }: { canCurate?: boolean } = {}) {
+export function Workspace({ canCurate = false, canAdmin = false }: { canCurate?: boolean; canAdmin?: boolean } = {}) {
   const [sessionId, setSessionId] = useState<number | null>(sessionFromUrl);
   useEffect(() => {
     const onPop = () => setSessionId(sessionFromUrl());
@@ -156,9 +156,19 @@ export function Workspace({ canCurate = false }: { canCurate?: boolean } = {}) {
         <div style={{ maxWidth: 1240, margin: '0 auto', padding: '16px 20px', minWidth: 0 }}>
           {sessionId === null ? (
             <Space direction="vertical" size="large" style={{ width: '100%' }}>
-              <Typography.Title level={1} style={{ margin: 0, fontSize: 26 }}>
-                {t('app.title')}
-              </Typography.Title>
+              <Space style={{ justifyContent: 'space-between', width: '100%' }} wrap>
+                <Typography.Title level={1} style={{ margin: 0, fontSize: 26 }}>
+                  {t('app.title')}
+                </Typography.Title>
+                {canAdmin && (
+                  <nav aria-label={t('admin.nav')}>
+                    <Space>
+                      <Button href="/dataset_review/admin/tools">{t('audit.title')}</Button>
+                      <Button href="/dataset_review/admin/journal">{t('journal.title')}</Button>
+                    </Space>
+                  </nav>
+                )}
+              </Space>
               <StartForm onStarted={(id) => go(id)} />
               <Typography.Title level={4} style={{ margin: 0 }}>
                 {t('nav.sessions')}
