@@ -96,9 +96,7 @@ class ReviewWorkspaceView(BaseSupersetView):
         user may not read the dataset, as Superset decides)."""
         dataset = _readable_dataset(base_dataset_id)
         title = Text("New AI-safe view of %(dataset)s", dataset=dataset.table_name)
-        return self._page(
-            title, page="safe_view_new", **{"dataset-id": dataset.id, "dataset-name": dataset.table_name}
-        )
+        return self._page(title, page="safe_view_new", **{"dataset-id": dataset.id, "dataset-name": dataset.table_name})
 
     @expose("/safe_views/<int:view_id>")
     @has_access
@@ -116,7 +114,12 @@ class ReviewWorkspaceView(BaseSupersetView):
         return self._page(
             title,
             page="safe_view",
-            **{"view-id": view.id, "view-name": view.name, "dataset-id": dataset.id, "dataset-name": dataset.table_name},
+            **{
+                "view-id": view.id,
+                "view-name": view.name,
+                "dataset-id": dataset.id,
+                "dataset-name": dataset.table_name,
+            },
         )
 
     @expose("/admin/tools")

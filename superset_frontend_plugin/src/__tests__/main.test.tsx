@@ -8,7 +8,8 @@ describe('main', () => {
     vi.resetModules();
   });
 
-  it('does nothing when #dataset-review-root is missing', async () => {
+  // Its import is the first of the whole app (workspace, Domain Studio, safe views, admin pages): seconds when busy.
+  it('does nothing when #dataset-review-root is missing', { timeout: 30_000 }, async () => {
     const fetchMock = vi.fn<typeof fetch>();
     vi.stubGlobal('fetch', fetchMock);
     const main = await import('../main');

@@ -63,7 +63,8 @@ describe('call', () => {
 });
 
 describe('StartForm', () => {
-  it('validates as you type and keeps the link when the server refuses it', async () => {
+  // The file's first antd render: seconds on a machine shared with other test runs.
+  it('validates as you type and keeps the link when the server refuses it', { timeout: 20_000 }, async () => {
     window.history.pushState({}, '', '/dataset_review/?source=not-a-link');
     vi.stubGlobal(
       'fetch',
