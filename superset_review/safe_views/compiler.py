@@ -68,10 +68,10 @@ def compile_view(
             projections.append(exp.column(exp.to_identifier(column, quoted=True)))
             continue
         expression = redaction_sql(column, columns[column], redaction, salt=salt, dialect=name)
-        projections.append(exp.alias_(expression, exp.to_identifier(column, quoted=True)))
-    select = exp.select(*projections).from_(_source(source, name))
+        projections.append(exp.alias_(expression, exp.to_identifier(column, quoted=True), copy=False))
+    select = exp.Select(expressions=projections).from_(_source(source, name), copy=False)
     if definition.row_filter:
-        select = select.where(parse_row_filter(definition.row_filter, columns, name))
+        select = select.where(parse_row_filter(definition.row_filter, columns, name), copy=False)
     sql = select.sql(dialect=name, pretty=True)
     if any(marker in sql for marker in JINJA_MARKERS):  # a last guard: every part was checked above
         raise ReviewError(

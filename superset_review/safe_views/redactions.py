@@ -17,6 +17,10 @@ can; the unit tests run DuckDB and SQLite, an integration test PostgreSQL.
   bucket stays an integer, as a BIGINT). A grain on a column that is not a date, or a bucket on one that is not a
   number, is refused (BAD_VIEW_DEFINITION naming the column and what fits it).
 
+Engines: PostgreSQL, DuckDB and SQLite are the ones tested (SQLite's ``floor`` needs its math functions, built in
+since 3.35). Another engine gets sqlglot's translation of the same expressions, untested. A timestamp with a time
+zone hashes as its text in the session's time zone: keep the sessions of views that join on such a column in one.
+
 The salt is the caller's, derived per database (``HMAC(installation salt, "safe_view:<database uuid>")``): it is
 written into the view's SQL as a string literal. That SQL is the Superset dataset's, which its owners and admins can
 read; it is never shown to an LLM or returned by a tool, which read the view's rows only. A reader of the SQL who has
@@ -26,6 +30,7 @@ read the base dataset.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 
 from sqlglot import exp
@@ -48,6 +53,12 @@ HASHES: dict[str, tuple[str, str]] = {
         "CAST('0x' || SUBSTR(__h__, 1, 15) AS BIGINT)",
     ),
 }
+
+
+def _text() -> exp.DataType:
+    return exp.DataType(this=exp.DataType.Type.TEXT)
+
+
 _TIMESTAMP_TRUNC: Callable[..., exp.Expression] = exp.TimestampTrunc  # its __init__ is not typed in sqlglot
 TEMPORAL = frozenset({TypeClass.DATE, TypeClass.TIMESTAMP})
 NUMBERS = frozenset({TypeClass.INTEGER, TypeClass.NUMERIC})
@@ -84,7 +95,7 @@ def _hash(
         )
     hex_template, bigint_template = HASHES[dialect]
     digest = _template(
-        hex_template, dialect, __salt__=exp.Literal.string(salt), __v__=exp.cast(value, exp.DataType.build("TEXT"))
+        hex_template, dialect, __salt__=exp.Literal.string(salt), __v__=exp.cast(value, _text(), copy=False)
     )
     if kind is not TypeClass.INTEGER:
         return digest
@@ -95,7 +106,7 @@ def _mask(
     column: str, value: exp.Expression, column_type: str, kind: TypeClass, redaction: Redaction, salt: str, dialect: str
 ) -> exp.Expression:
     prefix, suffix = redaction.keep_prefix, redaction.keep_suffix
-    text = value if kind is TypeClass.TEXT else exp.cast(value, exp.DataType.build("TEXT"))
+    text = value if kind is TypeClass.TEXT else exp.cast(value, _text(), copy=False)
     length = exp.Length(this=text.copy())
     kept = prefix + suffix
     parts: list[exp.Expression] = []
@@ -110,12 +121,12 @@ def _mask(
     masked = parts[0]
     for part in parts[1:]:
         masked = exp.DPipe(this=masked, expression=part, safe=True)
-    case = exp.Case().when(exp.Is(this=text.copy(), expression=exp.null()), exp.null())
+    case = exp.Case().when(exp.Is(this=text.copy(), expression=exp.null()), exp.null(), copy=False)
     if kept:
         case = case.when(
-            exp.LTE(this=length.copy(), expression=exp.Literal.number(kept)), _stars(length.copy(), dialect)
+            exp.LTE(this=length.copy(), expression=exp.Literal.number(kept)), _stars(length.copy(), dialect), copy=False
         )
-    return case.else_(masked)
+    return case.else_(masked, copy=False)
 
 
 def _stars(count: exp.Expression, dialect: str) -> exp.Expression:
@@ -177,15 +188,20 @@ def _misfit(column: str, column_type: str, what_fits: str) -> ReviewError:
 def _template(template: str, dialect: str, **values: exp.Expression) -> exp.Expression:
     """``template`` read in ``dialect``, each column named like a key of ``values`` replaced by that value (a tree,
     never text: a salt or a column name cannot change the SQL's shape)."""
-    tree = Dialect.get_or_raise(dialect).parse(template)[0]
-    assert tree is not None
 
     def put(node: exp.Expression) -> exp.Expression:
         if isinstance(node, exp.Column) and not node.table and node.name in values:
             return values[node.name].copy()
         return node
 
-    return tree.transform(put)
+    return _parsed(template, dialect).transform(put)  # transform works on a copy: the cached tree stays as read
+
+
+@functools.lru_cache(maxsize=64)
+def _parsed(template: str, dialect: str) -> exp.Expression:
+    tree = Dialect.get_or_raise(dialect).parse(template)[0]
+    assert tree is not None
+    return tree
 
 
 _Builder = Callable[[str, exp.Expression, str, TypeClass, Redaction, str, str], exp.Expression]

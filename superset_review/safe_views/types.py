@@ -7,6 +7,7 @@ A column's type is the string Superset keeps (``VARCHAR(255)``, ``BIGINT``, ``TI
 
 from __future__ import annotations
 
+import functools
 import sys
 from enum import StrEnum
 
@@ -97,6 +98,11 @@ def resolve_dialect(name: str) -> str:
 
 def data_type(type_string: str, dialect: str) -> exp.DataType:
     """The column's type as sqlglot reads it in ``dialect``; TEXT when sqlglot cannot read it."""
+    return _data_type(type_string, dialect).copy()
+
+
+@functools.lru_cache(maxsize=1024)
+def _data_type(type_string: str, dialect: str) -> exp.DataType:
     try:
         built = exp.DataType.build(type_string or "TEXT", dialect=Dialect.get_or_raise(dialect), udt=False)
     except (SqlglotError, ValueError, TypeError, RecursionError):
@@ -106,7 +112,7 @@ def data_type(type_string: str, dialect: str) -> exp.DataType:
 
 def column_class(type_: str | exp.DataType, dialect: str = "postgres") -> TypeClass:
     """The class of a Superset type string (read in ``dialect``) or of a sqlglot type."""
-    built = type_ if isinstance(type_, exp.DataType) else data_type(type_, dialect)
+    built = type_ if isinstance(type_, exp.DataType) else _data_type(type_, dialect)
     if isinstance(type_, str) and not type_.strip():
         return TypeClass.TEXT
     kind = built.this
