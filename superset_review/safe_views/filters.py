@@ -264,9 +264,11 @@ def _check_tokens(text: str, tokens: list[Token]) -> None:
             raise RowFilterError(COMMENT, at, text[at:], hint=Text("remove the comment"))
         previous_end = token.end
         what = _REFUSED_TOKENS.get(token.token_type)
+        if token.token_type is TokenType.DOT and _starts_a_number(tokens, index):
+            what = None
         if what:
             at = token.start
-            if token.token_type is TokenType.DOT and index > 0:
+            if token.token_type is TokenType.DOT and index > 0 and tokens[index - 1].token_type in _QUALIFIERS:
                 at = tokens[index - 1].start  # the qualifier: 't' of 't.x'
             raise RowFilterError(what, at, text[at:])
         if token.token_type in (TokenType.L_PAREN, TokenType.L_BRACKET):
@@ -284,6 +286,18 @@ def _check_tokens(text: str, tokens: list[Token]) -> None:
     if tail.strip():
         at = previous_end + 1 + (len(tail) - len(tail.lstrip()))
         raise RowFilterError(COMMENT, at, text[at:], hint=Text("remove the comment"))
+
+
+_QUALIFIERS = frozenset({TokenType.VAR, TokenType.IDENTIFIER})
+_NAMES = frozenset({TokenType.VAR, TokenType.IDENTIFIER, TokenType.R_PAREN, TokenType.R_BRACKET})
+
+
+def _starts_a_number(tokens: list[Token], index: int) -> bool:
+    """A dot that begins a number (``.5``), not one between two names."""
+    following = tokens[index + 1] if index + 1 < len(tokens) else None
+    if following is None or following.token_type is not TokenType.NUMBER or following.start != tokens[index].end + 1:
+        return False
+    return index == 0 or tokens[index - 1].token_type not in _NAMES
 
 
 def _parse_error_position(text: str, ex: ParseError) -> int:

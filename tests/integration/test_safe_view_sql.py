@@ -1,4 +1,4 @@
-"""AI-safe views on the suite's real PostgreSQL: the fixture cases of ``tests/unit/safe_views/fixtures/views.yaml``
+"""AI-safe views on the suite's real PostgreSQL: every accepted row filter run, the fixture cases of ``tests/unit/safe_views/fixtures/views.yaml``
 compiled for PostgreSQL and run (the same rows as DuckDB and SQLite return), a view's column types as PostgreSQL
 reports them, hashed keys joinable across two views, and PostgreSQL and DuckDB agreeing on every hash."""
 
@@ -13,9 +13,10 @@ import pytest
 
 from superset_review.safe_views.compiler import ViewSource, compile_view
 from superset_review.safe_views.definition import Operator, Redaction, ViewDefinition
+from superset_review.safe_views.filters import filter_sql
 from superset_review.safe_views.redactions import redaction_sql
 from tests.services import Services
-from tests.unit.safe_views.cases import CASES, SALT, create_sql, definition_of, normalized, source_of
+from tests.unit.safe_views.cases import ACCEPTED, CASES, COLUMNS, SALT, create_sql, definition_of, normalized, source_of
 
 SCHEMA = "safe_view_sql"
 
@@ -166,3 +167,24 @@ def test_postgresql_and_duckdb_hash_equal_values_equally(
     on_duckdb = redaction_sql("v", type_, redaction, salt=SALT, dialect="duckdb").sql("duckdb")
     assert [row[0] for row in duck.execute(f"SELECT {on_duckdb} FROM hashed ORDER BY n").fetchall()] == postgres
     assert postgres[-1] is None and len(set(postgres[:-1])) == len(values) - 1
+
+
+@pytest.fixture(scope="module")
+def filtered(cursor: Any) -> Any:
+    cursor.execute(f"SET search_path TO {SCHEMA}")
+    cursor.execute("DROP TABLE IF EXISTS filtered")
+    cursor.execute("CREATE TABLE filtered (" + ", ".join(f'"{name}" {type_}' for name, type_ in COLUMNS.items()) + ")")
+    cursor.execute(
+        "INSERT INTO filtered VALUES (1, 'bob', 'bob@example.com', now(), DATE '1990-02-03', 5, TRUE, 0.5, 'EU'), "
+        "(2, 'O''Brien', NULL, TIMESTAMP '2020-01-01', DATE '2001-01-01', 1.25, FALSE, -2, 'US')"
+    )
+    return cursor
+
+
+@pytest.mark.parametrize(("text", "expected"), ACCEPTED, ids=[text for text, _ in ACCEPTED])
+def test_accepted_filter_runs_on_postgresql(filtered: Any, text: str, expected: str) -> None:
+    where = filter_sql(text, COLUMNS, "postgresql")
+    assert where == expected
+    filtered.execute(f"SET search_path TO {SCHEMA}")
+    filtered.execute(f"SELECT id FROM filtered WHERE {where}")
+    assert {row[0] for row in filtered.fetchall()} <= {1, 2}
