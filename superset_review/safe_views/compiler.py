@@ -4,6 +4,9 @@ or a virtual dataset's SQL inlined as a subquery), where the row filter holds.
 
     SELECT "id", <redaction of "email"> AS "email", ... FROM "schema"."table" AS "base" WHERE <filter>
 
+The row filter may use any column of the base dataset, one the view leaves out too: which rows the view keeps is its
+owner's choice, and the left-out column's values never reach the view's output.
+
 Pure: no database, no Flask. The caller (the view's commands) gives the base dataset's columns and types, the
 dialect and the per-database salt (see :mod:`superset_review.safe_views.redactions`).
 """

@@ -93,6 +93,8 @@ def _hash(
             ErrorCode.BAD_VIEW_DEFINITION,
             details={"field": f"redactions.{column}", "engine": dialect},
         )
+    if not salt:  # the caller's bug, not the user's: a hash without a salt is undone by hashing a dictionary
+        raise ValueError("a hash redaction needs the database's salt (see safe_views.redactions)")
     hex_template, bigint_template = HASHES[dialect]
     digest = _template(
         hex_template, dialect, __salt__=exp.Literal.string(salt), __v__=exp.cast(value, _text(), copy=False)

@@ -380,3 +380,22 @@ def test_a_table_named_like_a_template_is_refused() -> None:
         )
     assert raised.value.details == {"field": "base_dataset_id"}
     assert "Jinja marker" in raised.value.message
+
+
+def test_a_hash_without_a_salt_is_the_callers_bug() -> None:
+    with pytest.raises(ValueError, match="needs the database's salt"):
+        redaction_sql("v", "TEXT", Redaction(Operator.HASH), salt="", dialect="postgresql")
+
+
+@pytest.mark.parametrize(
+    ("hostile", "expected"),
+    [
+        ("INT); DROP TABLE t; --", "CAST(NULL AS INT)"),  # sqlglot reads the type it starts with, nothing more
+        ('VARCHAR(10) COLLATE "C"', "CAST(NULL AS VARCHAR(10))"),
+        ("tstzrange(", "CAST(NULL AS TEXT)"),  # unreadable: text
+        ("", "CAST(NULL AS TEXT)"),
+    ],
+)
+def test_only_a_type_reaches_the_sql_from_a_type_string(hostile: str, expected: str) -> None:
+    expression = redaction_sql("v", hostile, Redaction(Operator.NULL), salt=SALT, dialect="postgresql")
+    assert expression.sql("postgres") == expected
