@@ -220,10 +220,10 @@ def _check_text(text: str) -> None:
         )
     if not text.strip():
         raise RowFilterError(EMPTY, 0, text, hint=WRITE_OR_OMIT)
-    for marker in _JINJA:
-        at = text.find(marker)
-        if at >= 0:
-            raise RowFilterError(Text("a template (Jinja)"), at, text[at:])
+    found = [at for at in (text.find(marker) for marker in _JINJA) if at >= 0]
+    if found:
+        at = min(found)
+        raise RowFilterError(Text("a template (Jinja)"), at, text[at:])
     for at, char in enumerate(text):
         if char in "\t\n\r":
             continue

@@ -40,6 +40,7 @@ REFUSED = [
     ("id = ANY(ARRAY[1])", 5, "ANY(ARRAY[1])", "ANY"),
     ("{{ 7*7 }}", 0, "{{ 7*7 }}", "a template (Jinja)"),
     ("id = {{ user }}", 5, "{{ user }}", "a template (Jinja)"),
+    ("id = 1 {# a #} OR {{ x }}", 7, "{# a #} OR {{ x }}", "a template (Jinja)"),  # the first marker
     ("{% if 1 %}id = 1{% endif %}", 0, "{% if 1 %}id = 1{% endif %}", "a template (Jinja)"),
     ("id", 0, "id", "not a condition"),
     ("1", 0, "1", "not a condition"),
@@ -178,6 +179,7 @@ def test_checks_stay_linear_in_the_filters_length() -> None:
         ("id = 1\r\nOR\r\n  other.x = 1", 14, "other.x = 1"),
         ("id = 1\nAND\n(name = 'a' b)", 23, "b"),  # an alias
         ("name = 'x'\n-- drop", 11, "-- drop"),
+        ("id = 1\nOR іd = 2", 10, "іd"),  # a Cyrillic і: another name, not the column id
     ],
 )
 def test_positions_count_characters_across_lines(text: str, position: int, fragment: str) -> None:
