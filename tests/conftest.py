@@ -12,9 +12,38 @@ from typing import Any
 
 import pytest
 
+from tests.leaks import SENSITIVE, SENT, find_leaks
 from tests.services import REPO, Services, running_services, running_worker
 
 ARTIFACTS = REPO / "test-artifacts"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "raw_values_allowed(reason): the test sends raw values to a model on purpose; the leak check leaves its "
+        "requests out",
+    )
+
+
+@pytest.fixture(autouse=True)
+def _leak_record_names_the_test(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Each prompt a stub receives is recorded with the test that was running (and whether it allows raw values)."""
+    marker = request.node.get_closest_marker("raw_values_allowed")
+    SENT.running(request.node.nodeid, str(marker.args[0]) if marker and marker.args else None)
+    yield
+    SENT.running("(between tests)", None)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_redacted_value_reached_a_model() -> Iterator[None]:
+    """At the end of the session: no raw value of a personal-data column of the tables the tests created reached any
+    LLM stub, in any test (see ``tests/leaks.py``)."""
+    yield
+    leaks = find_leaks(SENT, SENSITIVE)
+    assert not leaks, f"{len(leaks)} raw value(s) of redacted columns reached an LLM stub:\n" + "\n".join(
+        str(leak) for leak in leaks[:50]
+    )
 
 
 @pytest.fixture(scope="session")
@@ -78,7 +107,10 @@ def worker(services: Services, service_env: dict[str, str], app: Any, worker_llm
                "api_key_env": "WORKER_STUB_LLM_KEY"}]  # fmt: skip
     env = {**service_env, "REVIEW_LLM_MODELS": json.dumps(models), "WORKER_STUB_LLM_KEY": "sk-worker-stub",
            "REVIEW_POLICY": json.dumps({"mode": "data_mode", "sample_caps": {"rows": 5}}),
-           "REVIEW_TASK_HEARTBEAT_SECONDS": "0.5"}  # fmt: skip
+           "REVIEW_TASK_HEARTBEAT_SECONDS": "0.5",
+           # The worker's tests (domaining's LLM step with samples) predate the data scope and keep what they test;
+           # the scope itself (ai_safe_views, the default) is tested in-process by test_data_scope.
+           "REVIEW_LLM_DATA_SCOPE": "datasets"}  # fmt: skip
     with running_worker(env, services.root / "logs" / "worker.log") as process:
         yield process
 

@@ -42,12 +42,16 @@ class JournalDAO:
         entity_id: str | int,
         changes: Mapping[str, tuple[Any, Any]],
         *,
-        source: str,
+        source: str | None = None,
         actor_id: int | None = None,
     ) -> list[JournalEntry]:
         """One entry per field whose value changed (``changes`` maps field -> (old, new)); fields left as they were
-        are not written. Flushed, not committed: the caller's unit of work commits it with the change."""
+        are not written. Flushed, not committed: the caller's unit of work commits it with the change. ``source``
+        defaults to where this runs (``journal.source.current_source``: api, worker or cli)."""
+        from superset_review.journal.source import current_source
+
         actor = actor_id if actor_id is not None else _current_actor()
+        source = source if source is not None else current_source()
         entries = [
             JournalEntry(
                 entity_type=entity_type.value,

@@ -28,6 +28,7 @@ from superset_review.llm.registry import ModelSpec
 from superset_review.llm.routing import RoutingProfile, fallback_chain, parse_profile
 from superset_review.policy.engine import PolicyDecision, PolicyRequest, decide
 from superset_review.policy.manifest import PolicyManifest
+from superset_review.policy.scope import DataScope, DataSource, resolve
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +48,7 @@ class GatewaySettings:
     max_retries: int
     cache_ttls: Mapping[str, int]
     policy: PolicyManifest
+    data_scope: DataScope = DataScope.AI_SAFE_VIEWS
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> GatewaySettings:
@@ -57,6 +59,7 @@ class GatewaySettings:
             max_retries=int(config["REVIEW_LLM_MAX_RETRIES"]),
             cache_ttls=config["REVIEW_LLM_CACHE_TTL_SECONDS"],
             policy=config["REVIEW_POLICY"],
+            data_scope=DataScope(config.get("REVIEW_LLM_DATA_SCOPE", DataScope.AI_SAFE_VIEWS.value)),
         )
 
 
@@ -77,6 +80,7 @@ class CompletionRequest:
     lane: str = "default"
     schema: Schema | None = None  # validate the answer as JSON with this schema (one repair retry)
     contains_data: bool = False  # the prompt carries row values
+    data_source: DataSource | None = None  # where those rows came from (REVIEW_LLM_DATA_SCOPE judges it)
     sample_rows: int = 0
     artifact_hashes: Sequence[str] = ()  # hashes of what the prompt was built from (dataset version, ...)
     profile: str | None = None
@@ -94,6 +98,7 @@ class EmbeddingRequest:
     stage: str = "default"
     lane: str = "default"
     contains_data: bool = False
+    data_source: DataSource | None = None
     artifact_hashes: Sequence[str] = ()
     profile: str | None = None
     fresh: bool = False
@@ -684,6 +689,7 @@ class LlmGateway:
                 sample_bytes=sample_bytes,
                 local_only_override=request.local_only_override,
                 is_admin=self.caller.is_admin,
+                scope=resolve(self.settings.data_scope, request.data_source, request.contains_data),
             ),
             chain,
         )

@@ -10,6 +10,7 @@ from superset_review.extension.i18n import Text
 from superset_review.llm.errors import ErrorCode
 from superset_review.llm.registry import ModelSpec
 from superset_review.policy.manifest import Mode, PolicyManifest
+from superset_review.policy.scope import DataScope, ScopeCheck
 
 
 @dataclass(frozen=True)
@@ -21,6 +22,8 @@ class PolicyRequest:
     sample_bytes: int = 0
     local_only_override: bool = False
     is_admin: bool = False  # holds can_admin on DatasetReview
+    # REVIEW_LLM_DATA_SCOPE and the call's source, resolved by the gateway (``policy.scope.resolve``)
+    scope: ScopeCheck = field(default_factory=lambda: ScopeCheck(DataScope.DATASETS))
 
 
 @dataclass(frozen=True)
@@ -33,9 +36,11 @@ class PolicyDecision:
     local_only_override: bool = False
     code: ErrorCode | None = None
     reasons: tuple[str, ...] = field(default_factory=tuple)  # a refusal's reason is a Text (said to the user)
+    scope: ScopeCheck | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
+            "data_scope": self.scope.to_dict() if self.scope else None,
             "allowed": self.allowed,
             "policy_version": self.policy_version,
             "mode": self.mode.value,
@@ -62,6 +67,7 @@ def decide(manifest: PolicyManifest, request: PolicyRequest, chain: Sequence[Mod
             code=ErrorCode.POLICY_BLOCK,
             reasons=(reason,),
             local_only_override=request.local_only_override,
+            scope=request.scope,
         )
 
     reasons: list[str] = []
@@ -84,6 +90,16 @@ def decide(manifest: PolicyManifest, request: PolicyRequest, chain: Sequence[Mod
     if request.contains_data:
         if manifest.mode is Mode.METADATA_ONLY and not local_only:
             return block(Text("policy mode metadata_only: no row values may reach a model"))
+        # Row values under ai_safe_views: only from a usable AI-safe view, whatever the model (local ones too).
+        scope = request.scope
+        if scope.scope is DataScope.AI_SAFE_VIEWS and not (
+            scope.source is not None and scope.source.kind == "safe_view" and scope.usable_view
+        ):
+            return block(
+                scope.refusal or Text("REVIEW_LLM_DATA_SCOPE is ai_safe_views: read the rows through an AI-safe view")
+            )
+        if scope.scope is DataScope.AI_SAFE_VIEWS:
+            reasons.append(f"rows from AI-safe view {scope.source.id}" if scope.source else "rows from an AI-safe view")
         caps = manifest.sample_caps
         if request.sample_rows > caps.rows:
             return block(
@@ -112,4 +128,5 @@ def decide(manifest: PolicyManifest, request: PolicyRequest, chain: Sequence[Mod
         mask_pii=mask,
         local_only_override=local_only,
         reasons=tuple(reasons),
+        scope=request.scope,
     )

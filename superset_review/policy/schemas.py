@@ -12,12 +12,20 @@ class MessageSchema(Schema):
     content = fields.String(required=True, validate=validate.Length(max=MAX_MESSAGE_CHARS))
 
 
+class DataSourceSchema(Schema):
+    """Where the described call's rows would come from: an AI-safe view (its id) or a raw dataset (its id)."""
+
+    kind = fields.String(required=True, validate=validate.OneOf(["safe_view", "dataset"]))
+    id = bounded_integer(1, required=True)
+
+
 class PolicyCheckSchema(Schema):
     """A call described without being made: what the policy would decide, mask and estimate."""
 
     feature = fields.String(required=True, validate=validate.Length(min=1, max=100))
     stage = fields.String(load_default="default", validate=validate.Length(min=1, max=100))
     contains_data = fields.Boolean(load_default=False)
+    data_source = fields.Nested(DataSourceSchema, load_default=None, allow_none=True)
     sample_rows = bounded_integer(0, 1_000_000, load_default=0)
     local_only_override = fields.Boolean(load_default=False)
     profile = fields.String(

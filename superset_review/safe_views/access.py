@@ -84,6 +84,28 @@ def find_view(view_id: int | None = None, *, dataset_id: int | None = None) -> S
     return None
 
 
+def find_views_of(base_dataset_id: int) -> list[SafeView]:
+    """The views projecting a dataset that are not archived, newest first."""
+    views: list[SafeView] = (
+        db.session.query(SafeView)
+        .filter(SafeView.base_dataset_id == base_dataset_id, SafeView.state != ViewState.ARCHIVED.value)
+        .order_by(SafeView.id.desc())
+        .all()
+    )
+    return views
+
+
+def usable_view_of(base_dataset_id: int) -> SafeView | None:
+    """The newest view of a dataset that an LLM feature may read now (``require_usable_view`` of each, newest first:
+    a drifted one is marked stale on the way), or None."""
+    for view in find_views_of(base_dataset_id):
+        try:
+            return require_usable_view(view.id)
+        except SafeViewUnusable:
+            continue
+    return None
+
+
 def require_usable_view(view_id: int | None = None, *, dataset_id: int | None = None) -> SafeView:
     """The view, when the current user may read it and an LLM feature may use it; else SafeViewUnusable saying why
     and what to do (404 for a view that does not exist or is not the user's to read: ids are not probed)."""

@@ -12,6 +12,7 @@ import psycopg2
 import pytest
 
 from tests.datasets import CUSTOMERS, create_customers_table, register_dataset
+from tests.leaks import register_sensitive
 from tests.services import Services
 from tests.users import ADMIN, login
 
@@ -96,6 +97,7 @@ REMARKS = ["ann.lee@example.com", "bo.chen@example.org", "cy.park@example.net", 
 def remarks(app: Any, services: Services) -> int:
     """A column the scanner scores 0.57 (six e-mails in ten values, a name that says nothing): between the
     scanner's 0.5 and the 0.6 the profile used to mask from."""
+    register_sensitive("review_remarks", {"remarks": [value for value in REMARKS if "@" in value]})
     connection = psycopg2.connect(services.postgres.dsn("examples"))
     connection.autocommit = True
     with connection.cursor() as cursor:

@@ -18,6 +18,7 @@ from superset_review.llm.gateway import Caller, CompletionRequest, EmbeddingRequ
 from superset_review.llm.registry import parse_registry
 from superset_review.llm.routing import RoutingProfile
 from superset_review.policy.manifest import parse_policy
+from superset_review.policy.scope import DataScope
 from tests.llm_stub import LLMStub, delay, error, garbage, reply, reply_json
 from tests.services import Services
 
@@ -55,6 +56,7 @@ def make_gateway(
         timeout: float = 5.0,
         retries: int = 1,
         profile: RoutingProfile = RoutingProfile.QUALITY_FIRST,
+        data_scope: DataScope = DataScope.DATASETS,
     ) -> LlmGateway:
         settings = GatewaySettings(
             models=tuple(parse_registry(models if models is not None else [model_entry(llm_stub, "gpt-stub")])),
@@ -63,6 +65,7 @@ def make_gateway(
             max_retries=retries,
             cache_ttls={"default": 600},
             policy=parse_policy(policy or {}),
+            data_scope=data_scope,  # these tests describe calls with no source; test_data_scope tests the scope
         )
         return LlmGateway(settings, AnswerCache(client, settings.cache_ttls), caller or Caller(1, "review_admin", True))
 
@@ -240,6 +243,7 @@ def test_metadata_only_blocks_row_values(app: Any, make_gateway: MakeGateway, ll
     assert ledger_row(app)["outcome"] == "refused"
 
 
+@pytest.mark.raw_values_allowed("an admin's local_only_override sends unmasked rows to a local model, by design")
 def test_local_only_override_is_admin_only_and_recorded(
     app: Any, make_gateway: MakeGateway, llm_stub: LLMStub, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -457,6 +461,13 @@ def test_domaining_embeds_through_the_gateway_when_the_settings_say_so(
     assert not index.raw_value_similarity([["ann@example.com", "pear"]]).any()
     assert len(llm_stub.requests) == sent and ledger_row(app)["error_code"] == "POLICY_BLOCK"
     monkeypatch.setitem(app.config, "REVIEW_POLICY", parse_policy({"mode": "data_mode"}))
+    # Under the default data scope (ai_safe_views) a dataset's raw values are no AI-safe view: refused, in the ledger.
+    sent = len(llm_stub.requests)
+    assert not index.raw_value_similarity([["apple", "pear"]]).any()
+    refused = ledger_row(app)
+    assert len(llm_stub.requests) == sent and refused["error_code"] == "POLICY_BLOCK"
+    assert "ai_safe_views" in refused["error_message"]
+    monkeypatch.setitem(app.config, "REVIEW_LLM_DATA_SCOPE", "datasets")
     similarity = index.raw_value_similarity([["apple", "pear"]])
     assert similarity.shape == (1, 1) and similarity[0, 0] > 0.99  # the centroid of the same two texts
     index.raw_value_similarity([["ann@example.com", "pear"]])

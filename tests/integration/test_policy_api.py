@@ -34,7 +34,9 @@ def with_models(app: Any) -> Any:
     from superset_review.llm.registry import parse_registry
     from superset_review.policy.manifest import parse_policy
 
-    saved = app.config["REVIEW_LLM_MODELS"], app.config["REVIEW_POLICY"]
+    saved = app.config["REVIEW_LLM_MODELS"], app.config["REVIEW_POLICY"], app.config["REVIEW_LLM_DATA_SCOPE"]
+    # Calls described with rows and no source: the data scope's own decisions are in test_data_scope.
+    app.config["REVIEW_LLM_DATA_SCOPE"] = "datasets"
     app.config["REVIEW_LLM_MODELS"] = parse_registry(
         [
             {"name": "cloud", "model": "openai/gpt-x", "api_key_env": "OPENAI_KEY", "input_cost_per_mtok": 5},
@@ -43,7 +45,7 @@ def with_models(app: Any) -> Any:
     )
     app.config["REVIEW_POLICY"] = parse_policy({"version": "2026-11.a", "mode": "data_mode"})
     yield
-    app.config["REVIEW_LLM_MODELS"], app.config["REVIEW_POLICY"] = saved
+    app.config["REVIEW_LLM_MODELS"], app.config["REVIEW_POLICY"], app.config["REVIEW_LLM_DATA_SCOPE"] = saved
 
 
 def test_registry_is_shown_without_secrets(client: Any, with_models: Any, monkeypatch: pytest.MonkeyPatch) -> None:

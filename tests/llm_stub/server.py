@@ -28,6 +28,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Literal, TypeAlias, cast
 from urllib.parse import urlsplit
 
+from tests.leaks import SENT, SentRecord
+
 Format: TypeAlias = Literal["openai", "anthropic", "ollama"]
 Endpoint: TypeAlias = Literal["chat", "generate", "embedding", "models", "show"]
 
@@ -234,9 +236,11 @@ class _Server(ThreadingHTTPServer):
 class LLMStub:
     """Records requests and answers them per the per-model script; see the module docstring."""
 
-    def __init__(self) -> None:
+    def __init__(self, record: SentRecord | None = None) -> None:
         self._lock = threading.Lock()
         self._requests: list[RecordedRequest] = []
+        # Every request's texts also go to one process-wide record, which the suite's leak check reads at the end.
+        self._record_to = record if record is not None else SENT
         self._scripts: dict[str | None, deque[Behaviour]] = {}
         self._defaults: dict[str | None, Behaviour] = {}
         self._closing = threading.Event()
@@ -347,6 +351,7 @@ class LLMStub:
     def _record(self, request: RecordedRequest) -> None:
         with self._lock:
             self._requests.append(request)
+        self._record_to.add(request.texts())
 
     def _unmatched(self, text: str) -> None:
         with self._lock:

@@ -28,6 +28,7 @@ from superset_review.domains.assignments import ColumnDomainDAO, database_subjec
 from superset_review.domains.borderline import settle_borderline
 from superset_review.domains.classify import Band, ColumnDomain
 from superset_review.domains.domaining import classify_sample, current_catalog, read_sample
+from superset_review.domains.llm_samples import borderline_samples
 from superset_review.domains.models import DomainAuditEntry
 from superset_review.extension.i18n import Text, message_of
 from superset_review.extension.transaction import reraise_as_is
@@ -104,7 +105,8 @@ class ClassifyDatasetCommand(BaseCommand):
         db.session.rollback()  # nothing written yet: no snapshot is held across what follows (an LLM call)
         types = {column.column_name: str(column.type or "") for column in dataset.columns}
         results, _ = classify_sample(catalog, frame, columns, types)
-        return settle_borderline(dataset.table_name, results, types, catalog, contains_data=frame is not None)
+        samples = borderline_samples(dataset, results, frame, current_app.config["REVIEW_LLM_DATA_SCOPE"], policy)
+        return settle_borderline(dataset.table_name, results, types, catalog, samples)
 
     @transaction(on_error=reraise_as_is)
     def _save(self, database_id: int | None, columns: Sequence[str], results: Sequence[ColumnDomain]) -> dict[str, Any]:

@@ -27,6 +27,8 @@ from superset_review.domains.models import AssignmentStatus, ColumnDomainAssignm
 from superset_review.extension.errors import ErrorCode, ReviewError
 from superset_review.extension.i18n import Text
 from superset_review.extension.transaction import reraise_as_is
+from superset_review.journal.dao import JournalDAO
+from superset_review.journal.models import EntityType
 from superset_review.tasks.models import now
 
 # The key of a column's ``extra`` that carries its domain in Superset.
@@ -136,11 +138,14 @@ class DecideColumnDomainCommand(BaseCommand):
             else {"domain": row.domain, "pii": row.pii, "status": row.status, "catalog_version": row.catalog_version}
         )
         try:
-            _, after = update_column_extra(self._dataset_id, self._column, EXTRA_KEY, value)
+            before, after = update_column_extra(self._dataset_id, self._column, EXTRA_KEY, value)
         except CommandException as ex:
             status = int(getattr(ex, "status", 422) or 422)
             code = ErrorCode.WRITE_BACK_REFUSED if status == 403 else ErrorCode.WRITE_BACK_INVALID
             raise ReviewError(Text("Superset refused the update: %(error)s", error=f"{ex.message}"), code) from ex
+        JournalDAO.record(
+            EntityType.DATASET_COLUMN, f"{self._dataset_id}:{self._column}", {f"extra.{EXTRA_KEY}": (before, after)}
+        )
         return after
 
     def _feedback(self, row: ColumnDomainAssignment, before: dict[str, Any] | None) -> list[dict[str, Any]]:

@@ -17,6 +17,7 @@ from superset_review.domains.commands.base import may_curate, unit_of_work, vers
 from superset_review.domains.commands.promote import catalog_of, live_for_update, refresh_vectors
 from superset_review.domains.dao import DomainCatalogDAO
 from superset_review.domains.exceptions import CatalogChangedError, CatalogRefusedError, CurateRequiredError
+from superset_review.domains.journal import record_catalog_change
 from superset_review.domains.live import invalidate_catalog_caches
 from superset_review.domains.models import DomainCatalogVersion
 from superset_review.domains.staging import auto_test
@@ -92,6 +93,7 @@ class ImportCatalogCommand(BaseCommand):
         )  # fmt: skip
         provenance["vectors_refreshed"] = refresh_vectors(imported)
         version.provenance = dict(provenance)
+        record_catalog_change(current, live, imported, version, self._actor_id)
         after = {**(version_json(version) or {}), "mode": provenance["mode"], "domains": provenance["domains"]}
         audit.record("import", f"catalog:{version.version}", self._actor_id, before, after)
         self.changed = True

@@ -27,6 +27,7 @@ from superset_review.domains.exceptions import (
     CurateRequiredError,
     NothingStagedError,
 )
+from superset_review.domains.journal import record_catalog_change
 from superset_review.domains.live import invalidate_catalog_caches, live_catalog
 from superset_review.domains.models import CatalogState, DeltaState, DomainCatalogVersion
 from superset_review.domains.staging import run_staged_test
@@ -113,7 +114,8 @@ class PromoteCatalogCommand(BaseCommand):
         deltas = DomainDeltaDAO.staged_for_update()
         if not deltas:
             raise NothingStagedError()
-        result = run_staged_test(catalog_of(live), changes_of(deltas))
+        current = catalog_of(live)
+        result = run_staged_test(current, changes_of(deltas))
         if not result.passed:
             raise CatalogTestFailedError(result.failures, result.per_change)
         test = summary(result, live.version)
@@ -139,6 +141,7 @@ class PromoteCatalogCommand(BaseCommand):
             delta.test = {**result.per_change[delta.uuid], "catalog_passed": True, "base_version": live.version}
         provenance["vectors_refreshed"] = refresh_vectors(result.catalog)
         promoted.provenance = provenance
+        record_catalog_change(current, live, result.catalog, promoted, self._actor_id)
         audit.record("promote", f"catalog:{promoted.version}", self._actor_id, before,
                      {**(version_json(promoted) or {}), "deltas": [d.uuid for d in deltas], "test": test})  # fmt: skip
         return promoted

@@ -7,6 +7,7 @@ from typing import Any
 from superset.commands.base import BaseCommand
 
 from superset_review.llm.gateway import CompletionRequest, LlmGateway
+from superset_review.policy.scope import DataSource
 
 
 class PolicyCheckCommand(BaseCommand):
@@ -19,11 +20,13 @@ class PolicyCheckCommand(BaseCommand):
 
     def run(self) -> dict[str, Any]:
         self.validate()
+        source = self._payload.get("data_source")
         request = CompletionRequest(
             feature=self._payload["feature"],
             stage=self._payload["stage"],
             messages=self._payload["messages"] or [{"role": "user", "content": ""}],
             contains_data=self._payload["contains_data"],
+            data_source=DataSource(source["kind"], source["id"]) if source else None,
             sample_rows=self._payload["sample_rows"],
             local_only_override=self._payload["local_only_override"],
             profile=self._payload["profile"],

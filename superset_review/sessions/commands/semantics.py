@@ -20,6 +20,8 @@ from superset_review.adapters.datasets import (
     update_column_meanings,
 )
 from superset_review.extension.i18n import Text, message_of
+from superset_review.journal.dao import JournalDAO
+from superset_review.journal.models import EntityType
 from superset_review.semantics import (
     DecisionError,
     DictionaryEntry,
@@ -306,6 +308,13 @@ class ApplySemanticsCommand(_SemanticsCommand):
                 Text("Superset refused the update: %(error)s", error=f"{message}"),
                 "WRITE_BACK_REFUSED" if refused else "WRITE_BACK_INVALID",
             ) from ex
+        for column, values in after.items():
+            was = before.get(column, {})
+            JournalDAO.record(
+                EntityType.DATASET_COLUMN,
+                f"{session.dataset_id}:{column}",
+                {key: (was.get(key), value) for key, value in values.items()},
+            )
         # New objects, not the stored ones changed in place: a JSON column whose value compares equal to what was
         # loaded emits no UPDATE (and the review would lose what Superset now has).
         columns = [{**column, **after.get(column["column_name"], {})} for column in session.profile.get("columns", [])]
