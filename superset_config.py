@@ -81,3 +81,16 @@ LANGUAGES = {
     "en": {"flag": "us", "name": "English"},
     "ru": {"flag": "ru", "name": "Russian"},
 }
+
+# --- Superset's MCP service (`superset-review mcp`, `superset-review up --mcp`), with the extension's tools ----------
+# Superset verifies the bearer token at the transport; the token's `sub` is the Superset user every tool runs as.
+# HS256 with a shared secret, or RS256 with MCP_JWT_PUBLIC_KEY / MCP_JWKS_URI (set MCP_JWT_ALGORITHM = "RS256").
+MCP_AUTH_ENABLED = os.environ.get("SUPERSET_MCP_AUTH_ENABLED", "true").lower() == "true"
+MCP_JWT_ALGORITHM = os.environ.get("SUPERSET_MCP_JWT_ALGORITHM", "HS256")
+MCP_JWT_SECRET = os.environ.get("SUPERSET_MCP_JWT_SECRET") or None
+MCP_JWT_PUBLIC_KEY = os.environ.get("SUPERSET_MCP_JWT_PUBLIC_KEY") or None
+MCP_JWKS_URI = os.environ.get("SUPERSET_MCP_JWKS_URI") or None
+MCP_JWT_ISSUER = os.environ.get("SUPERSET_MCP_JWT_ISSUER") or None
+MCP_JWT_AUDIENCE = os.environ.get("SUPERSET_MCP_JWT_AUDIENCE") or None
+# Every tool is listed to the client (Superset's default hides them behind a search tool).
+MCP_TOOL_SEARCH_CONFIG = {"enabled": False}

@@ -85,14 +85,15 @@ def _query_object(columns: list[str], metrics: list[dict[str, Any]] | None, row_
     }  # fmt: skip
 
 
-def sample_rows(dataset: Any, limit: int) -> pl.DataFrame:
-    """Up to ``limit`` raw rows, through Superset's own query path for the dataset.
+def sample_rows(dataset: Any, limit: int, columns: list[str] | None = None) -> pl.DataFrame:
+    """Up to ``limit`` raw rows (of ``columns``, default every physical column), through Superset's own query path
+    for the dataset.
 
     Superset builds the SQL (virtual datasets and their Jinja included) and applies row-level security, so
     the sample is exactly what this user could see in a table chart; LIMIT is in the SQL, nothing more is read.
     """
     query_object = _query_object(
-        columns=[column.column_name for column in dataset.columns if not column.expression],
+        columns=columns or [column.column_name for column in dataset.columns if not column.expression],
         metrics=None,  # None, not []: an empty list makes Superset GROUP BY every column
         row_limit=limit,
     )

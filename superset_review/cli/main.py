@@ -52,8 +52,21 @@ def cli() -> None:
     "--admin-user", default=None, help="Admin created on the first start (default: REVIEW_ADMIN_USER or admin)."
 )
 @click.option("--admin-password", default=None, help="Its password (default: REVIEW_ADMIN_PASSWORD or admin).")
-def up(data_dir: Path | None, port: int, no_examples: bool, admin_user: str | None, admin_password: str | None) -> None:
-    """Start embedded PostgreSQL (pgvector), Redis, a Celery worker and Superset with the extension."""
+@click.option("--mcp", "with_mcp", is_flag=True, help="Also start Superset's MCP service with the extension's tools.")
+@click.option(
+    "--mcp-port", type=click.IntRange(1, 65535), default=5008, show_default=True, help="Port of the MCP service."
+)
+def up(
+    data_dir: Path | None,
+    port: int,
+    no_examples: bool,
+    admin_user: str | None,
+    admin_password: str | None,
+    with_mcp: bool,
+    mcp_port: int,
+) -> None:
+    """Start embedded PostgreSQL (pgvector), Redis, a Celery worker and Superset with the extension (and, with
+    --mcp, Superset's MCP service)."""
     from superset_review.embedded.stack import StackOptions, run_stack
 
     settings = _settings()
@@ -64,8 +77,29 @@ def up(data_dir: Path | None, port: int, no_examples: bool, admin_user: str | No
         admin_user=admin_user or str(settings["REVIEW_ADMIN_USER"]),
         admin_password=admin_password or str(settings["REVIEW_ADMIN_PASSWORD"]),
         worker_concurrency=int(str(settings["REVIEW_WORKER_CONCURRENCY"])),
+        mcp_port=mcp_port if with_mcp else None,
     )
     sys.exit(run_stack(options, out=lambda line: click.echo(line)))
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address the MCP service listens on.")
+@click.option("--port", type=click.IntRange(1, 65535), default=5008, show_default=True, help="Its port.")
+def mcp(host: str, port: int) -> None:
+    """Serve Superset's MCP service (streamable HTTP at /mcp) with the extension's governed tools beside Superset's.
+
+    Authentication is Superset's: MCP_AUTH_ENABLED with MCP_JWT_* in superset_config.py (see the README)."""
+    if not os.environ.get("SUPERSET_CONFIG_PATH") and not _importable("superset_config"):
+        _fail("no Superset configuration: set SUPERSET_CONFIG_PATH to a superset_config.py that wires the extension in")
+    from superset_review.embedded.stack import check_port_free
+
+    try:
+        check_port_free(port)
+    except StackError as ex:
+        _fail(str(ex))
+    from superset_review.adapters.mcp import serve
+
+    serve(host, port)
 
 
 def _create_app() -> Flask:

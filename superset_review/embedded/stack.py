@@ -46,6 +46,7 @@ class StackOptions:
     admin_password: str = "admin"  # noqa: S105 - the documented first-start default, printed on start
     worker_concurrency: int = 2
     startup_timeout: float = 180.0
+    mcp_port: int | None = None  # Superset's MCP service with the extension's tools (``up --mcp``)
 
 
 def superset_config_path() -> Path:
@@ -152,6 +153,8 @@ class Stack:
         data_dir = self.options.data_dir
         check_data_dir(data_dir)
         check_port_free(self.options.port)
+        if self.options.mcp_port is not None:
+            check_port_free(self.options.mcp_port)
         superset_config_path()
         try:
             self.out(f"Starting embedded PostgreSQL (pgvector) in {data_dir / 'postgres'}")
@@ -166,6 +169,9 @@ class Stack:
             self.out(f"Starting the Celery worker and Superset on {self.url}")
             self.children["worker"] = spawn(self._worker_command(), self.logs / "worker.log", env=env)
             self.children["web"] = spawn(self._web_command(), self.logs / "web.log", env=env)
+            if self.options.mcp_port is not None:
+                self.out(f"Starting Superset's MCP service with the extension's tools on {self.mcp_url}")
+                self.children["mcp"] = spawn(self._mcp_command(), self.logs / "mcp.log", env=env)
             report = self._wait_healthy(started)
         except BaseException:
             self.stop()
@@ -224,6 +230,14 @@ class Stack:
             "--without-mingle",
             "--loglevel=INFO",
         ]
+
+    @property
+    def mcp_url(self) -> str:
+        return f"http://{HOST}:{self.options.mcp_port}/mcp"
+
+    def _mcp_command(self) -> list[str]:
+        port = str(self.options.mcp_port)
+        return [sys.executable, "-m", "superset_review.cli.main", "mcp", "--host", HOST, "--port", port]
 
     def _web_command(self) -> list[str]:
         return [
@@ -288,7 +302,7 @@ class Stack:
 
     def stop(self) -> None:
         (self.options.data_dir / RUNTIME_FILE).unlink(missing_ok=True)
-        for name in ("web", "worker"):
+        for name in ("mcp", "web", "worker"):
             if process := self.children.pop(name, None):
                 stop_process(process)
         if self.redis is not None:
@@ -370,6 +384,8 @@ def run_stack(options: StackOptions, out: Callable[[str], None] = print) -> int:
         with handle_stop_signals():
             elapsed = stack.start()
             out(f"Superset with superset-review is up in {elapsed:.1f}s: {stack.url}")
+            if options.mcp_port is not None:
+                out(f"MCP (Superset's service, with the extension's tools): {stack.mcp_url}")
             out(f"Log in as {options.admin_user} / {options.admin_password}. Ctrl-C stops everything.")
             while True:
                 stack.raise_if_child_died()

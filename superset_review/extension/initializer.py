@@ -69,6 +69,7 @@ class ReviewAppInitializer(SupersetAppInitializer):
         from superset_review.policy.api import PolicyRestApi
         from superset_review.sessions.api import ReviewSessionRestApi
         from superset_review.sessions.flow_api import ClarificationRestApi, ExecutionRestApi, MappingRestApi
+        from superset_review.tools.api import ToolRestApi
 
         appbuilder.add_api(HealthRestApi)
         appbuilder.add_api(PolicyRestApi)
@@ -81,6 +82,7 @@ class ReviewAppInitializer(SupersetAppInitializer):
         appbuilder.add_api(DatasetDomainsRestApi)
         appbuilder.add_api(DomainCatalogRestApi)
         appbuilder.add_api(JournalRestApi)
+        appbuilder.add_api(ToolRestApi)
         appbuilder.add_view(
             ReviewWorkspaceView,
             MENU_WORKSPACE,
