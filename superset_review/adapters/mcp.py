@@ -131,9 +131,10 @@ class TokenUserMiddleware(Middleware):
             name = getattr(context.message, "name", "")
             arguments = dict(getattr(context.message, "arguments", None) or {})
             tool = _ours(name)
-            if tool is not None and set(arguments) - set(tool.params._declared_fields):
-                # Arguments the function does not declare: FastMCP would refuse them before the tool runs, unaudited.
-                # invoke refuses them too (422 naming the fields) and audits the attempt.
+            if tool is not None and await anyio.to_thread.run_sync(_refused_before_the_tool, tool, arguments):
+                # Arguments the function does not declare (FastMCP would refuse them), or a permission the user lacks
+                # (Superset's auth hook would): refused before the tool runs, unaudited. invoke refuses them too
+                # (422 naming the fields, 403 naming the permission) and audits the attempt.
                 return await anyio.to_thread.run_sync(_refused_call, tool.name, arguments)
             return await call_next(context)
 
@@ -146,9 +147,15 @@ def _subject_claim(token: Any) -> str | None:
     return str(subject) if subject else None
 
 
+def _refused_before_the_tool(tool: Tool, arguments: dict[str, Any]) -> bool:
+    from superset_review.tools.registry import may_call
+
+    return bool(set(arguments) - set(tool.params._declared_fields)) or not may_call(tool)
+
+
 def _refused_call(name: str, arguments: dict[str, Any]) -> Any:
-    call_tool(name, arguments)  # raises: the schema refuses undeclared fields
-    raise AssertionError("unreachable: undeclared arguments are refused by the schema")
+    call_tool(name, arguments)  # raises: the schema refuses undeclared fields, invoke a missing permission
+    raise AssertionError("unreachable: invoke refuses undeclared arguments and missing permissions")
 
 
 def serve(host: str, port: int) -> None:

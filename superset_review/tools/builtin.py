@@ -197,6 +197,27 @@ def _json_value(value: Any) -> Any:
     return str(value)
 
 
+# Between the values of one column masked in one pass: a control character no PII pattern matches, on its own line.
+_SEPARATOR = "\n\x1f\n"
+
+
+def _masked_texts(values: list[str]) -> tuple[list[str], int]:
+    """The values with every PII span redacted (``mask_text``, the gateway's free-text masking) and the number of
+    spans. One pass over the column's values joined, which costs what one value does; when a span would reach across
+    two values (or a value holds the separator), each value is masked on its own."""
+    from superset_review.pii.masking import RedactOperator, mask_text
+
+    operator = RedactOperator()
+    if not any("\x1f" in value for value in values):
+        result = mask_text(_SEPARATOR.join(values), operator)
+        if not any("\x1f" in replacement.original_span.text for replacement in result.replacements):
+            parts = result.text.split(_SEPARATOR)
+            if len(parts) == len(values):
+                return parts, len(result.replacements)
+    results = [mask_text(value, operator) for value in values]
+    return [result.text for result in results], sum(len(result.replacements) for result in results)
+
+
 def _target_view(params: dict[str, Any]) -> Any:
     from superset_review.safe_views.access import find_view, require_usable_view
 
@@ -219,7 +240,6 @@ def _target_view(params: dict[str, Any]) -> Any:
 
 def sample_safe_view(params: dict[str, Any]) -> ToolResult:
     from superset_review.adapters.datasets import get_dataset, sample_rows
-    from superset_review.pii.masking import RedactOperator, mask_text
 
     policy_rows = int(current_app.config["REVIEW_POLICY"].sample_caps.rows)
     if params["rows"] > min(SAMPLE_CAP_ROWS, policy_rows):
@@ -246,20 +266,18 @@ def sample_safe_view(params: dict[str, Any]) -> ToolResult:
         )  # fmt: skip
     dataset = get_dataset(view.dataset_id)
     frame = sample_rows(dataset, params["rows"], columns=wanted)
-    operator = RedactOperator()
+    records = [{column: _json_value(record.get(column)) for column in wanted} for record in frame.to_dicts()]
     masked: dict[str, int] = {}
-    rows = []
-    for record in frame.to_dicts():
-        row = {}
-        for column in wanted:
-            value = _json_value(record.get(column))
-            if isinstance(value, str):
-                result = mask_text(value, operator)
-                if result.replacements:
-                    masked[column] = masked.get(column, 0) + len(result.replacements)
-                    value = result.text
-            row[column] = value
-        rows.append(row)
+    for column in wanted:
+        texts = [(index, row[column]) for index, row in enumerate(records) if isinstance(row[column], str)]
+        if not texts:
+            continue
+        values, found = _masked_texts([text for _, text in texts])
+        if found:
+            masked[column] = found
+            for (index, _), value in zip(texts, values, strict=True):
+                records[index][column] = value
+    rows = records
     redactions = (view.definition or {}).get("redactions") or {}
     masking = {
         "view_id": view.id,

@@ -192,12 +192,13 @@ def test_broken_parameters_and_missing_permissions_are_refused_and_audited(
                                       raise_on_error=False)  # fmt: skip
 
     forbidden = run(mcp_url, READER, review)
-    assert failed(forbidden) and "can_manage" in error_text(forbidden), "Superset's RBAC hook: can_manage needed"
+    assert failed(forbidden) and "TOOL_FORBIDDEN" in error_text(forbidden) and "can_manage" in error_text(forbidden)
     rows = audit_since(app, since)
-    assert [row[3:5] for row in rows[:3]] == [("refused", "TOOL_PARAMS_INVALID")] * 2 + [
-        ("refused", "TOOL_CAP_EXCEEDED")
+    assert [row[3:5] for row in rows] == [("refused", "TOOL_PARAMS_INVALID")] * 2 + [
+        ("refused", "TOOL_CAP_EXCEEDED"),
+        ("refused", "TOOL_FORBIDDEN"),
     ]
-    assert all(row[2] == "mcp" and row[1] == ADMIN for row in rows[:3])
+    assert [row[1] for row in rows] == [ADMIN] * 3 + [READER] and {row[2] for row in rows} == {"mcp"}
     with app.app_context():
         from superset.extensions import db
 

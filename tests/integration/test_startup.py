@@ -34,10 +34,12 @@ def test_wrong_value_in_superset_config_stops_create_app(tmp_path: Path, service
 
 
 def test_create_app_leaves_heavy_libraries_for_first_use(service_env: dict[str, str]) -> None:
-    """Polars, litellm, openpyxl and the pandas-free PII code load on first use, not in every web worker's start."""
+    """Polars, litellm, openpyxl and the pandas-free PII code load on first use, not in every web worker's start; the
+    extension's MCP adapter only in the MCP process (Superset itself imports fastmcp at start-up, for its own
+    ``superset_core.mcp`` injection)."""
     code = (
         "import sys; from superset.app import create_app; create_app(); "
-        "print(sorted(m for m in ('polars', 'litellm', 'openpyxl') if m in sys.modules))"
+        "print(sorted(m for m in ('polars', 'litellm', 'openpyxl', 'superset_review.adapters.mcp') if m in sys.modules))"
     )
     config = Path(__file__).resolve().parents[1] / "superset_test_config.py"
     result = subprocess.run(
