@@ -148,6 +148,16 @@ def bench_with_services(root: Path) -> list[Row]:
         )
         if tools.returncode != 0:
             raise RuntimeError(f"bench/tools.py failed:\n{tools.stderr[-3000:]}")
+        print("Measuring AI-safe view creation (20 views through the REST API) ...")
+        views = subprocess.run(
+            [sys.executable, str(REPO / "bench" / "view_creation.py")],
+            env={**os.environ, **env, "BENCH_EXAMPLES_DSN": services.postgres.dsn("examples")},
+            capture_output=True,
+            text=True,
+            timeout=900,
+        )
+        if views.returncode != 0:
+            raise RuntimeError(f"bench/view_creation.py failed:\n{views.stderr[-3000:]}")
     # One create_app() varies by +-0.5 s on a 2-core machine: runs alternate, and the figure is the median of the
     # differences of each pair, so that a slow moment of the machine hits both sides of a pair.
     added = statistics.median(w - wo for w, wo in zip(with_extension, without, strict=True))
@@ -162,6 +172,7 @@ def bench_with_services(root: Path) -> list[Row]:
     rows += [Row(**row) for row in json.loads(execution.stdout.strip().splitlines()[-1])]
     rows += [Row(**row) for row in json.loads(catalog.stdout.strip().splitlines()[-1])]
     rows += [Row(**row) for row in json.loads(tools.stdout.strip().splitlines()[-1])]
+    rows += [Row(**row) for row in json.loads(views.stdout.strip().splitlines()[-1])]
     return rows
 
 

@@ -67,6 +67,7 @@ class ReviewAppInitializer(SupersetAppInitializer):
         from superset_review.llm.api import LlmLedgerRestApi
         from superset_review.pii.api import PiiRestApi
         from superset_review.policy.api import PolicyRestApi
+        from superset_review.safe_views.api import SafeViewRestApi
         from superset_review.sessions.api import ReviewSessionRestApi
         from superset_review.sessions.flow_api import ClarificationRestApi, ExecutionRestApi, MappingRestApi
         from superset_review.tools.api import ToolRestApi
@@ -83,6 +84,7 @@ class ReviewAppInitializer(SupersetAppInitializer):
         appbuilder.add_api(DomainCatalogRestApi)
         appbuilder.add_api(JournalRestApi)
         appbuilder.add_api(ToolRestApi)
+        appbuilder.add_api(SafeViewRestApi)
         appbuilder.add_view(
             ReviewWorkspaceView,
             MENU_WORKSPACE,
