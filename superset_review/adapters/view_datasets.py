@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
 from superset.commands.exceptions import CommandException
 from superset.exceptions import SupersetException
 
@@ -35,6 +36,15 @@ def _extra(current: str | None, view_id: int, version: int, base_dataset_id: int
     extra = extra if isinstance(extra, dict) else {}
     extra["certification"] = certification(view_id, version, base_dataset_id)
     return json.dumps(extra, sort_keys=True)
+
+
+def _name_taken(name: str, schema: str | None) -> ReviewError:
+    return ReviewError(
+        Text("a dataset named %(name)s exists in schema %(schema)s already: choose another name for the view",
+             name=repr(name[:250]), schema=schema or "(default)"),
+        ErrorCode.BAD_VIEW_DEFINITION,
+        details={"field": "name"},
+    )  # fmt: skip
 
 
 def _refused(error: Exception) -> ReviewError:
@@ -73,10 +83,11 @@ def create_view_dataset(
     """A new virtual dataset (Superset's ``CreateDatasetCommand``, which computes its columns from ``sql``)."""
     from superset.commands.dataset.create import CreateDatasetCommand
 
+    schema = base.schema  # read before the session may fail (a refused flush expires nothing, but forbids loads)
     properties = {
         "database": base.database_id,
         "catalog": base.catalog,
-        "schema": base.schema,
+        "schema": schema,
         "table_name": name,
         "sql": sql,
         "owners": [owner_id],
@@ -87,6 +98,12 @@ def create_view_dataset(
         return CreateDatasetCommand(properties).run()
     except (CommandException, SupersetException) as error:
         raise _refused(error) from error
+    except IntegrityError as error:
+        # Superset checks a name's uniqueness in the database's default catalog; a dataset registered without a
+        # catalog escapes that check and the table's unique key (database, schema, name) refuses it instead.
+        if "table_name" not in str(error.orig):
+            raise
+        raise _name_taken(name, schema) from error
 
 
 def update_view_dataset(

@@ -104,17 +104,17 @@ def propose_column(
 
 
 def propose(dataset: Any) -> dict[str, Any]:
-    """The proposed view of a Superset dataset (its physical columns, in order), from its domain assignments."""
+    """The proposed view of a Superset dataset (its physical columns, in the order Superset read them), from its
+    domain assignments."""
     from superset_review.domains.assignments import ColumnDomainDAO
     from superset_review.domains.live import live_catalog
-    from superset_review.safe_views.access import base_columns
-
     catalog = live_catalog().catalog
     pii_of = {domain.name: (domain.pii.value if domain.pii else None) for domain in catalog.domains}
     assignments = {row.column_name: row for row in ColumnDomainDAO.of_dataset(int(dataset.id))}
+    physical = sorted((column for column in dataset.columns if not column.expression), key=lambda c: c.id or 0)
     columns = [
-        propose_column(column["name"], column["type"], assignments.get(column["name"]), pii_of)
-        for column in base_columns(dataset)
+        propose_column(str(column.column_name), str(column.type or ""), assignments.get(column.column_name), pii_of)
+        for column in physical
     ]
     return {
         "name": f"{dataset.table_name}_ai_safe"[:250],
