@@ -108,6 +108,7 @@ def propose(dataset: Any) -> dict[str, Any]:
     domain assignments."""
     from superset_review.domains.assignments import ColumnDomainDAO
     from superset_review.domains.live import live_catalog
+
     catalog = live_catalog().catalog
     pii_of = {domain.name: (domain.pii.value if domain.pii else None) for domain in catalog.domains}
     assignments = {row.column_name: row for row in ColumnDomainDAO.of_dataset(int(dataset.id))}

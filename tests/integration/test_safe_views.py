@@ -6,8 +6,8 @@ field named and nothing created, stale on drift until reviewed, versioned and jo
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import psycopg2
