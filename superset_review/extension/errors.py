@@ -99,6 +99,7 @@ class ErrorCode(StrEnum):
     SAFE_VIEW_STALE = "SAFE_VIEW_STALE"
     SAFE_VIEW_ARCHIVED = "SAFE_VIEW_ARCHIVED"
     SAFE_VIEW_CHANGED = "SAFE_VIEW_CHANGED"
+    SAFE_VIEW_FORBIDDEN = "SAFE_VIEW_FORBIDDEN"  # changing a view needs being its author or an admin
     BAD_VIEW_DEFINITION = "BAD_VIEW_DEFINITION"
     BAD_ROW_FILTER = "BAD_ROW_FILTER"
     # Governed tools
@@ -188,6 +189,7 @@ STATUS_OF: dict[ErrorCode, int] = {
     ErrorCode.SAFE_VIEW_STALE: 409,
     ErrorCode.SAFE_VIEW_ARCHIVED: 409,
     ErrorCode.SAFE_VIEW_CHANGED: 409,
+    ErrorCode.SAFE_VIEW_FORBIDDEN: 403,
     ErrorCode.BAD_VIEW_DEFINITION: 422,
     ErrorCode.BAD_ROW_FILTER: 422,
     ErrorCode.TOOL_NOT_FOUND: 404,

@@ -420,7 +420,7 @@ def test_changes_need_the_version_read_and_the_author_or_an_admin(app: Any, clie
     assert rows and not {row["email"] for row in rows} & {c[2] for c in CUSTOMERS}, "the new column, hashed"
     login(client, RUNNER)  # may manage and read every dataset, but is not the author
     others = client.post(f"{VIEWS}{view['id']}/archive")
-    assert others.status_code == 403 and others.json["error_code"] == "FORBIDDEN", others.json
+    assert others.status_code == 403 and others.json["error_code"] == "SAFE_VIEW_FORBIDDEN", others.json
     login(client, MANAGER)
     archived = client.post(f"{VIEWS}{view['id']}/archive")
     assert archived.status_code == 200 and archived.json == {"id": view["id"], "state": "archived"}

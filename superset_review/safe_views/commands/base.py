@@ -66,7 +66,7 @@ def changeable_view(view_id: int, version: int | None) -> SafeView:
     if view.created_by != current_user_id() and not is_review_admin():
         raise ReviewError(
             Text("only the author of AI-safe view %(view)s or an admin may change it", view=view_id),
-            ErrorCode.FORBIDDEN,
+            ErrorCode.SAFE_VIEW_FORBIDDEN,
         )
     if view.state == ViewState.ARCHIVED.value:
         raise ReviewError(
