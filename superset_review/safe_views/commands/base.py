@@ -19,9 +19,6 @@ from superset_review.safe_views.definition import ViewDefinition
 from superset_review.safe_views.models import SafeView, SafeViewVersion, ViewState
 from superset_review.safe_views.proposals import propose
 
-SOURCE = "api"
-
-
 def current_user_id() -> int | None:
     user = getattr(g, "user", None)
     return getattr(user, "id", None)
@@ -134,4 +131,5 @@ def apply_build(view: SafeView, build: BuiltView) -> dict[str, tuple[Any, Any]]:
 
 
 def record(view: SafeView, changes: dict[str, tuple[Any, Any]]) -> None:
-    JournalDAO.record(EntityType.SAFE_VIEW, view.id, changes, source=SOURCE)
+    """The changes in the journal (its source: where this runs, api, worker or cli)."""
+    JournalDAO.record(EntityType.SAFE_VIEW, view.id, changes)
