@@ -19,6 +19,7 @@ from superset_review.safe_views.definition import ViewDefinition
 from superset_review.safe_views.models import SafeView, SafeViewVersion, ViewState
 from superset_review.safe_views.proposals import propose
 
+
 def current_user_id() -> int | None:
     user = getattr(g, "user", None)
     return getattr(user, "id", None)
