@@ -16,7 +16,7 @@ import yaml
 REPO_ROOT = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = REPO_ROOT / "docker-compose.yml"
 DOCKERFILE = REPO_ROOT / "docker" / "Dockerfile"
-SUPERSET_SERVICES = ("superset-init", "superset", "superset-worker", "superset-beat")
+SUPERSET_SERVICES = ("superset-init", "superset", "superset-worker", "superset-beat", "superset-mcp")
 ALL_SERVICES = ("db", "redis", *SUPERSET_SERVICES)
 
 
@@ -127,3 +127,15 @@ def test_dockerfile_builds_on_superset_6_1_0() -> None:
     stages = [line for line in instructions if line.startswith("FROM ")]
     assert stages[-1] == "FROM apache/superset:6.1.0", "the final image is Superset 6.1.0"
     assert any(line.startswith("COPY --from=frontend") for line in instructions), "the bundle is built in the image"
+
+
+def test_mcp_service_serves_the_extensions_tools_with_token_auth() -> None:
+    """Superset's MCP service with the extension's tools, its tokens verified (HS256 secret from the environment)."""
+    service = _resolved_config()["services"]["superset-mcp"]
+    command = service["command"]
+    command = command if isinstance(command, list) else str(command).split()
+    assert command[:2] == ["superset-review", "mcp"]
+    assert "0.0.0.0" in command
+    assert service["environment"]["SUPERSET_MCP_AUTH_ENABLED"] == "true"
+    assert "SUPERSET_MCP_JWT_SECRET" in service["environment"]
+    assert service["depends_on"]["superset-init"]["condition"] == "service_completed_successfully"
