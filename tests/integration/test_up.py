@@ -136,10 +136,25 @@ def test_up_cold_then_warm_and_ctrl_c_leaves_nothing(tmp_path: Path) -> None:
     assert {f["name"] for f in body["context"]["filters"]} >= {"Country"}
     assert alive(processes_on(data_dir)) == [], "the review stopped what it started"
 
-    warm = start_up(data_dir, port, "--admin-user", "boss", "--admin-password", "s3cret-pw")
+    # Warm, with Superset's MCP service beside the web server: it answers (401 without a token) and stops with the rest.
+    mcp_port = free_port()
+    warm = start_up(data_dir, port, "--admin-user", "boss", "--admin-password", "s3cret-pw", "--mcp", "--mcp-port",
+                    str(mcp_port), env={"SUPERSET_MCP_JWT_SECRET": "up-test-secret-0123456789abcdefghijklmnop"})  # fmt: skip
     try:
         lines = wait_for_line(warm, "is up in")
         assert any("Reusing the data directory" in line for line in lines), lines
+        assert (
+            f"MCP (Superset's service, with the extension's tools): http://127.0.0.1:{mcp_port}/mcp"
+            in (wait_for_line(warm, "MCP (Superset's service")[-1])
+        )
+        deadline, answer = time.monotonic() + 120, None
+        while answer is None and time.monotonic() < deadline:
+            try:
+                answer = requests.post(f"http://127.0.0.1:{mcp_port}/mcp", json={"jsonrpc": "2.0", "id": 1,
+                                       "method": "tools/list"}, timeout=5)  # fmt: skip
+            except requests.ConnectionError:
+                time.sleep(0.5)
+        assert answer is not None and answer.status_code == 401, "the MCP service is up and wants a bearer token"
         stop_and_check_nothing_left(warm, data_dir, signal.SIGTERM)
     finally:
         terminate(warm, data_dir)
