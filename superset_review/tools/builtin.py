@@ -266,10 +266,12 @@ def sample_safe_view(params: dict[str, Any]) -> ToolResult:
         )  # fmt: skip
     dataset = get_dataset(view.dataset_id)
     frame = sample_rows(dataset, params["rows"], columns=wanted)
-    records = [{column: _json_value(record.get(column)) for column in wanted} for record in frame.to_dicts()]
+    raw = frame.to_dicts()
+    records = [{column: _json_value(record.get(column)) for column in wanted} for record in raw]
     masked: dict[str, int] = {}
     for column in wanted:
-        texts = [(index, row[column]) for index, row in enumerate(records) if isinstance(row[column], str)]
+        # Text as the database gave it; a date, a number or a decimal written out as text holds no free text.
+        texts = [(index, row[column]) for index, row in enumerate(records) if isinstance(raw[index].get(column), str)]
         if not texts:
             continue
         values, found = _masked_texts([text for _, text in texts])
