@@ -280,3 +280,22 @@ def test_the_audit_is_for_admins_and_filters(client: Any, app: Any, views: dict[
     assert refused and len(refused) <= 5 and {row["outcome"] for row in refused} == {"refused"}
     assert client.get(f"{TOOLS}/audit", query_string={"outcome": "maybe"}).status_code == 400
     assert client.get(f"{TOOLS}/audit", query_string={"user_id": "-1"}).status_code == 400
+
+
+def test_a_view_made_by_the_create_command_is_sampled_with_its_redactions(
+    client: Any, app: Any, views: dict[str, int]
+) -> None:
+    """The same tool on a view created the product's way (POST /safe_views/, CreateSafeViewCommand)."""
+    login(client, ADMIN)
+    body = {"base_dataset_id": views["customers"], "name": "Customers with hashed emails (tools test)",
+            "columns": ["customer_id", "email", "order_date"], "row_filter": None,
+            "redactions": {"email": {"operator": "hash"}}}  # fmt: skip
+    created = client.post("/api/v1/dataset_review/safe_views/", json=body)
+    assert created.status_code == 201, created.json
+    response, audit = call(client, app, "sample_safe_view", {"view_id": created.json["id"], "rows": 4})
+    assert response.status_code == 200, response.json
+    result = response.json["result"]
+    assert result["columns"] == ["customer_id", "email", "order_date"] and len(result["rows"]) == 4
+    assert not any(customer[2] in json.dumps(result) for customer in CUSTOMERS), "emails hashed by the view"
+    assert response.json["call"]["masking"]["redacted"] == {"email": "hash"}
+    assert audit["outcome"] == "ok" and audit["rows"] == 4 and audit["masking"]["view_id"] == created.json["id"]
