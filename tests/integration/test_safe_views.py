@@ -281,22 +281,28 @@ def test_the_filter_is_validated_as_it_is_typed(client: Any, customers: int, mak
 
 
 @pytest.fixture(scope="module")
-def domained(app: Any, customers: int) -> None:
-    """The customers' columns domained by a person's decisions (Superset's write-back included), order_date left."""
+def people(app: Any, services: Services, customers: int) -> int:
+    """A copy of the customers of this module only, domained by a person's decisions (Superset's write-back
+    included) except order_date: other modules domain review_customers whole."""
+    examples_sql(services, "DROP TABLE IF EXISTS review_view_people")
+    examples_sql(services, "CREATE TABLE review_view_people AS SELECT * FROM review_customers")
+    with app.app_context():
+        dataset = register_dataset(services, "review_view_people")
     client = app.test_client()
     login(client, ADMIN)
     decisions = {"customer_id": "identifier.customer_id", "contact_name": "person.full_name",
                  "email": "contact.email", "phone": "contact.phone", "card_number": "money.credit_card"}  # fmt: skip
     for column, domain in decisions.items():
-        decided = client.post(f"{DOMAINS}/{customers}/columns/{column}/decision",
+        decided = client.post(f"{DOMAINS}/{dataset}/columns/{column}/decision",
                               json={"action": "override", "domain": domain})  # fmt: skip
         assert decided.status_code == 200, decided.json
+    return dataset
 
 
-def test_a_view_is_proposed_from_the_domains(client: Any, customers: int, orders: int, domained: None) -> None:
+def test_a_view_is_proposed_from_the_domains(client: Any, people: int, orders: int) -> None:
     login(client, ADMIN)
-    proposal = client.get(f"{VIEWS}propose/{customers}").json["result"]
-    assert proposal["name"] == "review_customers_ai_safe" and proposal["domained"] is False
+    proposal = client.get(f"{VIEWS}propose/{people}").json["result"]
+    assert proposal["name"] == "review_view_people_ai_safe" and proposal["domained"] is False
     columns = {column["name"]: column for column in proposal["columns"]}
     assert list(columns) == ["customer_id", "contact_name", "email", "phone", "card_number", "order_date"]
     assert columns["card_number"]["included"] is False and "high-risk" in columns["card_number"]["reason"]
@@ -311,17 +317,17 @@ def test_a_view_is_proposed_from_the_domains(client: Any, customers: int, orders
     assert untouched["domained"] is False and all(c["included"] for c in untouched["columns"])
     assert client.get(f"{VIEWS}propose/987654").status_code == 404
     login(client, READER)  # may read reviews, not the dataset
-    assert client.get(f"{VIEWS}propose/{customers}").status_code == 403
-    assert client.get(f"{VIEWS}?base_dataset_id={customers}").json == {"result": [], "count": 0}
+    assert client.get(f"{VIEWS}propose/{people}").status_code == 403
+    assert client.get(f"{VIEWS}?base_dataset_id={people}").json == {"result": [], "count": 0}
     assert client.get(f"{VIEWS}987654").status_code == 404
 
 
-def test_a_confirmed_proposal_is_a_view_described_by_its_reasons(client: Any, customers: int, domained: None) -> None:
+def test_a_confirmed_proposal_is_a_view_described_by_its_reasons(client: Any, people: int) -> None:
     login(client, ADMIN)
-    proposal = client.get(f"{VIEWS}propose/{customers}").json["result"]
+    proposal = client.get(f"{VIEWS}propose/{people}").json["result"]
     columns = {column["name"]: column for column in proposal["columns"]}
     # The proposal, as the author confirms it, is a definition the API takes.
-    body = {"base_dataset_id": customers, "name": "customers_proposed",
+    body = {"base_dataset_id": people, "name": "customers_proposed",
             "columns": [name for name, column in columns.items() if column["included"]],
             "redactions": {name: column["redaction"] for name, column in columns.items() if column["redaction"]}}  # fmt: skip
     view = created(client, body)
