@@ -56,9 +56,10 @@ def measure() -> list[dict[str, object]]:
     client.post("/login/", data={"username": ADMIN, "password": PASSWORD})
     stamp = int(time.time())
     seconds: list[float] = []
-    for index in range(VIEWS):
+    first = 0.0
+    for index in range(-1, VIEWS):  # -1: the warm-up (the first request loads the catalog and Superset's caches)
         body = {
-            "base_dataset_id": base, "name": f"bench_view_{stamp}_{index}",
+            "base_dataset_id": base, "name": f"bench_view_{stamp}_{index + 1}",
             "columns": ["customer_id", "contact_name", "phone", "order_date"],
             "row_filter": f"customer_id > {index}",
             "redactions": {"customer_id": {"operator": "hash"}, "contact_name": {"operator": "hash"},
@@ -67,14 +68,20 @@ def measure() -> list[dict[str, object]]:
         }  # fmt: skip
         started = time.perf_counter()
         created = client.post("/api/v1/dataset_review/safe_views/", json=body)
-        seconds.append(time.perf_counter() - started)
+        elapsed = time.perf_counter() - started
         assert created.status_code == 201, created.json
+        if index < 0:
+            first = elapsed
+        else:
+            seconds.append(elapsed)
+    print("runs (ms):", [round(s * 1000) for s in seconds], file=sys.stderr)
     worst = p95(seconds)
     return [
         {"name": f"safe views: creation p95 ({VIEWS} views of a 6-column dataset)", "value": worst, "unit": "s",
          "target": "< 0.5 s", "met": worst < TARGET_SECONDS,
-         "note": f"median {statistics.median(seconds) * 1000:.0f} ms through the REST API, Superset's "
-                 "CreateDatasetCommand computing the columns from the view's SQL on PostgreSQL"},
+         "note": f"median {statistics.median(seconds) * 1000:.0f} ms through the REST API after one warm-up "
+                 f"creation ({first * 1000:.0f} ms), Superset's CreateDatasetCommand computing the columns from "
+                 "the view's SQL on PostgreSQL"},
     ]  # fmt: skip
 
 
