@@ -227,6 +227,8 @@ describe('domain studio', { timeout: 30_000 }, () => {
     await waitFor(() => expect(screen.getByTestId('catalog-version').textContent).toBe('Live version 4'));
     expect(screen.getByRole('img', { name: /Reliability of the confidence/ })).toBeTruthy();
     expect(screen.getByText('Threshold profile tp_default_v1: high from 0.75, low below 0.45')).toBeTruthy();
+    // From the dataset's domains to its AI-safe view builder.
+    expect(screen.getByRole('link', { name: 'Build an AI-safe view' }).getAttribute('href')).toBe('/dataset_review/safe_views/new/3');
   });
 
   it('approves a column through the decision endpoint and reloads', async () => {
