@@ -114,7 +114,21 @@ def test_build_a_view_from_the_dataset_list_and_open_it_in_superset(
     assert "Not found" not in page.locator("body").inner_text()[:2000]
 
 
-def test_the_admin_pages_show_what_was_done(page: Any, live_server: str, customers: int, artifacts: Path) -> None:
+def test_the_admin_pages_show_what_was_done(
+    page: Any, live_server: str, customers: int, client: Any, artifacts: Path
+) -> None:
+    # Tool calls as the admin: a sample of the view built above, and a refused one of the raw dataset.
+    login(client, ADMIN)
+    views = client.get(f"/api/v1/dataset_review/safe_views/?base_dataset_id={customers}")
+    assert views.status_code == 200, views.json
+    view = next(v for v in views.json["result"] if v["name"] == VIEW_NAME)
+    sampled = client.post(
+        "/api/v1/dataset_review/tools/sample_safe_view/invoke", json={"view_id": view["id"], "rows": 3}
+    )
+    assert sampled.status_code == 200, sampled.json
+    raw = client.post("/api/v1/dataset_review/tools/sample_safe_view/invoke", json={"dataset_id": customers, "rows": 3})
+    assert raw.status_code >= 400, raw.json
+
     log_in(page, live_server, ADMIN)
     page.goto(f"{live_server}/dataset_review/admin/journal")
     page.get_by_role("heading", name="Journal").wait_for(timeout=60_000)
@@ -135,9 +149,22 @@ def test_the_admin_pages_show_what_was_done(page: Any, live_server: str, custome
     page.get_by_role("heading", name="Tool audit").wait_for(timeout=60_000)
     calls = page.get_by_role("table", name="Tool calls")
     calls.locator("tbody tr[data-call]").first.wait_for(timeout=30_000)
-    assert calls.get_by_text(ADMIN).count() >= 1
+    assert calls.get_by_text(ADMIN).count() >= 2
+    assert calls.locator('[data-outcome="ok"]').count() >= 1
+    assert calls.locator('[data-outcome="refused"]').count() >= 1
     chart = page.get_by_role("img", name="Calls per tool and outcome")
-    assert chart.get_by_test_id("calls-bar").count() >= 1
+    bar = chart.locator('[data-testid="calls-bar"][data-tool="sample_safe_view"]')
+    assert bar.count() == 1
+    assert int(bar.locator('[data-outcome="ok"]').get_attribute("data-count") or 0) >= 1
+    assert int(bar.locator('[data-outcome="refused"]').get_attribute("data-count") or 0) >= 1
+    # The outcome filter asks the API again: only the refused calls remain.
+    page.get_by_role("combobox", name="Filter by outcome").click()
+    page.get_by_role("option", name="refused").click()
+    page.wait_for_function(
+        """() => { const rows = document.querySelectorAll('table[aria-label="Tool calls"] tbody tr[data-call]');
+                   return rows.length > 0 && [...rows].every((r) => r.querySelector('[data-outcome="refused"]')); }""",
+        timeout=30_000,
+    )
     assert audit(page) == []
     shot(page, artifacts, AUDIT_SHOT)
 
