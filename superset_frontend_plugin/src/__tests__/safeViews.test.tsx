@@ -140,7 +140,8 @@ describe('safe view definitions', () => {
   });
 });
 
-describe('safe view builder', { timeout: 30_000 }, () => {
+// The first test renders antd's table, selects and inputs for the first time: slow on a shared machine, not stuck.
+describe('safe view builder', { timeout: 60_000 }, () => {
   it('loads the proposal: proposed columns pre-ticked, the domain and PII, the reason, the redaction, the chart', async () => {
     server();
     builder();
