@@ -16,9 +16,10 @@ def log_in(page: Any, live_server: str, username: str) -> None:
     page.get_by_label(re.compile("username", re.I)).fill(username)
     page.get_by_label(re.compile("password", re.I)).fill(PASSWORD)
     page.get_by_role("button", name=re.compile("sign in|log in", re.I)).click()
-    # Wherever Superset lands the user (welcome page, dashboard list), it is no longer the login page.
+    # Wherever Superset lands the user (welcome page, dashboard list), it is no longer the login page. "commit": the
+    # redirect is what logging in is; waiting for the landing page's every asset ("load") only measured the machine.
     try:
-        page.wait_for_url(lambda url: "/login" not in url, timeout=90_000)
+        page.wait_for_url(lambda url: "/login" not in url, timeout=90_000, wait_until="commit")
     except Exception as ex:  # re-raised with what the page said, so a failed login can be told apart
         said = page.locator(".alert, [role=alert]").all_inner_texts()
         cookies = sorted(cookie["name"] for cookie in page.context.cookies())
