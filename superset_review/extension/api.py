@@ -35,11 +35,18 @@ MAX_JSON_DEPTH = 32
 F = TypeVar("F", bound=Callable[..., Response])
 
 
+def whole_number(raw: str, maximum: int) -> int | None:
+    """``raw`` as an integer from 1 to ``maximum``, or None: ASCII digits only, at most 10 of them (an id's), so a
+    long text never reaches int()."""
+    if raw.isascii() and raw.isdigit() and len(raw) <= 10 and 1 <= int(raw) <= maximum:
+        return int(raw)
+    return None
+
+
 def query_limit(default: int, maximum: int) -> int:
     """The ``limit`` query argument: an integer from 1 to ``maximum`` (``default`` when absent), else 400."""
-    raw = request.args.get("limit", str(default))
-    limit = int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 8 else 0
-    if not 1 <= limit <= maximum:
+    limit = whole_number(request.args.get("limit", str(default)), maximum)
+    if limit is None:
         raise ReviewError(Text("limit must be an integer from 1 to %(max)d", max=maximum), ErrorCode.INVALID_REQUEST)
     return limit
 

@@ -10,7 +10,7 @@ from flask_appbuilder.api import expose, protect
 from superset.extensions import db
 
 from superset_review.adapters.datasets import get_dataset
-from superset_review.extension.api import ReviewBaseApi, query_limit, safe
+from superset_review.extension.api import ReviewBaseApi, query_limit, safe, whole_number
 from superset_review.extension.constants import API_ROUTE_BASE, MANAGE, READ
 from superset_review.extension.errors import ErrorCode, ReviewError
 from superset_review.extension.fields import MAX_ID
@@ -77,8 +77,8 @@ def _base_dataset_arg() -> int | None:
     raw = request.args.get("base_dataset_id")
     if raw is None:
         return None
-    value = int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 11 else 0
-    if not 1 <= value <= MAX_ID:
+    value = whole_number(raw, MAX_ID)
+    if value is None:
         raise ReviewError(
             Text("base_dataset_id must be a dataset id (an integer from 1 to %(max)d)", max=MAX_ID),
             ErrorCode.INVALID_REQUEST,

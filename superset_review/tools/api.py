@@ -9,7 +9,7 @@ from flask import Response, request
 from flask_appbuilder.api import expose, protect
 from marshmallow import INCLUDE, Schema
 
-from superset_review.extension.api import ReviewBaseApi, query_limit, safe
+from superset_review.extension.api import ReviewBaseApi, query_limit, safe, whole_number
 from superset_review.extension.constants import ADMIN, API_ROUTE_BASE, READ
 from superset_review.extension.errors import ErrorCode, ReviewError
 from superset_review.extension.fields import MAX_ID
@@ -46,10 +46,11 @@ def _user_id_arg() -> int | None:
     raw = request.args.get("user_id")
     if raw is None:
         return None
-    if not (raw.isascii() and raw.isdigit() and len(raw) < 11 and 1 <= int(raw) <= MAX_ID):
+    user_id = whole_number(raw, MAX_ID)
+    if user_id is None:
         raise ReviewError(Text("user_id must be a positive integer (got '%(got)s')", got=raw[:20]),
                           ErrorCode.INVALID_REQUEST)  # fmt: skip
-    return int(raw)
+    return user_id
 
 
 class ToolRestApi(ReviewBaseApi):
