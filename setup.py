@@ -65,6 +65,8 @@ setup(
         # DuckDB: a second SQL engine the view compiler (and later the transform DSL) is checked against.
         "duckdb>=1.1",
         "duckdb-engine>=0.13",
+        # Onboarding runs: run ids are ULIDs (sortable by time, 128 bits).
+        "python-ulid>=3",
     ],
     extras_require={
         "dev": [

@@ -107,6 +107,21 @@ class ErrorCode(StrEnum):
     TOOL_PARAMS_INVALID = "TOOL_PARAMS_INVALID"
     TOOL_CAP_EXCEEDED = "TOOL_CAP_EXCEEDED"
     TOOL_FORBIDDEN = "TOOL_FORBIDDEN"
+    # Onboarding runs
+    RUN_NOT_FOUND = "RUN_NOT_FOUND"
+    RUN_STOPPED = "RUN_STOPPED"  # a stopped or failed run takes no more stages
+    RUN_CHANGED = "RUN_CHANGED"  # If-Match named another version of the run or artifact
+    STAGE_GATED = "STAGE_GATED"  # the stage before has not passed (Ingest -> Domains -> Mapping -> Analysis)
+    CONTRACT_INVALID = "CONTRACT_INVALID"
+    MODE_IMMUTABLE = "MODE_IMMUTABLE"  # the mode of a started run: a new contract version instead
+    PROFILE_NOT_FOUND = "PROFILE_NOT_FOUND"
+    PROFILE_INVALID = "PROFILE_INVALID"
+    DSL_REJECT = "DSL_REJECT"  # an operation outside DSL 1.0.0, or parameters it refuses
+    FILE_UNREADABLE = "FILE_UNREADABLE"  # not what its extension says, ragged, a header mid-file: the line is named
+    FILE_TOO_LARGE = "FILE_TOO_LARGE"
+    TARGET_INVALID = "TARGET_INVALID"  # a target schema (YAML) that breaks its schema
+    TARGET_FORBIDDEN = "TARGET_FORBIDDEN"  # the target dataset is not one the user may write
+    MAPPING_NOT_FOUND = "MAPPING_NOT_FOUND"
 
 
 # The gateway's codes keep their own statuses (superset_review.llm.errors.ERROR_CLASSES): see status_of().
@@ -196,6 +211,20 @@ STATUS_OF: dict[ErrorCode, int] = {
     ErrorCode.TOOL_PARAMS_INVALID: 422,
     ErrorCode.TOOL_CAP_EXCEEDED: 422,
     ErrorCode.TOOL_FORBIDDEN: 403,
+    ErrorCode.RUN_NOT_FOUND: 404,
+    ErrorCode.RUN_STOPPED: 409,
+    ErrorCode.RUN_CHANGED: 412,
+    ErrorCode.STAGE_GATED: 409,
+    ErrorCode.CONTRACT_INVALID: 422,
+    ErrorCode.MODE_IMMUTABLE: 409,
+    ErrorCode.PROFILE_NOT_FOUND: 404,
+    ErrorCode.PROFILE_INVALID: 422,
+    ErrorCode.DSL_REJECT: 422,
+    ErrorCode.FILE_UNREADABLE: 422,
+    ErrorCode.FILE_TOO_LARGE: 413,
+    ErrorCode.TARGET_INVALID: 422,
+    ErrorCode.TARGET_FORBIDDEN: 403,
+    ErrorCode.MAPPING_NOT_FOUND: 404,
 }
 
 # The code of an error that comes with an HTTP status only.

@@ -160,6 +160,14 @@ def _embedding_source(value: Any) -> str:
     return str(value)
 
 
+def _optional_path(value: Any) -> str | None:
+    if value in (None, ""):
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError
+    return value.strip()
+
+
 SETTINGS: tuple[Setting, ...] = (
     Setting(
         "REVIEW_DATA_DIR",
@@ -282,6 +290,20 @@ SETTINGS: tuple[Setting, ...] = (
         "ai_safe_views or datasets",
         "Where LLM features may read rows from: only AI-safe views (the default; a raw dataset is refused with "
         "POLICY_BLOCK in the ledger), or any dataset the user may read. Metadata-only features are unchanged.",
+    ),
+    Setting(
+        "REVIEW_ONBOARDING_DIR",
+        None,
+        _optional_path,
+        "a directory path, or empty for <REVIEW_DATA_DIR>/onboarding",
+        "Where onboarding runs keep uploaded files and their Sample Packs (server-side; never served raw).",
+    ),
+    Setting(
+        "REVIEW_ONBOARDING_MAX_FILE_BYTES",
+        2 * 1024**3,
+        _int_between(1024, 1024**4),
+        "a number of bytes from 1024 to 1 TiB",
+        "The largest file an onboarding run ingests (uploaded or given to the CLI); a larger one is refused with 413.",
     ),
     Setting(
         "REVIEW_PII_HASH_SALT",

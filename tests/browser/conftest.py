@@ -34,6 +34,7 @@ def live_server(services: Services, service_env: dict[str, str], app: Any, worke
     port = free_port()
     env = {**os.environ, **service_env, "SUPERSET_CONFIG_PATH": str(REPO / "superset_config.py")}
     log = services.root / "logs" / "web.log"
+    os.environ["REVIEW_TEST_WEB_LOG"] = str(log)  # read by log_in when a login fails
     process = spawn(
         [
             sys.executable,
@@ -44,6 +45,9 @@ def live_server(services: Services, service_env: dict[str, str], app: Any, worke
             "--worker-class=gthread",
             "--threads=4",
             "--timeout=120",
+            # Every request with its status and duration in web.log: a slow or refused login can be read there.
+            "--access-logfile=-",
+            '--access-logformat=%(t)s "%(r)s" %(s)s %(D)sus',
             "superset.app:create_app()",
         ],
         log,

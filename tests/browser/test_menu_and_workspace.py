@@ -4,6 +4,7 @@ such menu."""
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -21,9 +22,22 @@ def log_in(page: Any, live_server: str, username: str) -> None:
     try:
         page.wait_for_url(lambda url: "/login" not in url, timeout=90_000, wait_until="commit")
     except Exception as ex:  # re-raised with what the page said, so a failed login can be told apart
-        said = page.locator(".alert, [role=alert]").all_inner_texts()
+        said = page.locator(".alert, [role=alert], .ant-message, [data-test=toast-container]").all_inner_texts()
+        body = page.locator("body").inner_text()[:400]
         cookies = sorted(cookie["name"] for cookie in page.context.cookies())
-        raise AssertionError(f"{username} is still at {page.url}: the page says {said}, cookies {cookies}") from ex
+        raise AssertionError(
+            f"{username} is still at {page.url}: the page says {said} / {body!r}, cookies {cookies}; "
+            f"the server's last login lines: {server_login_lines()}"
+        ) from ex
+
+
+def server_login_lines() -> list[str]:
+    """The live server's log lines about /login/ and errors (tests/browser/conftest.py names the log)."""
+    log = os.environ.get("REVIEW_TEST_WEB_LOG")
+    if not log or not Path(log).exists():
+        return []
+    lines = Path(log).read_text(encoding="utf-8", errors="replace").splitlines()
+    return [line[:300] for line in lines if "login" in line.lower() or "error" in line.lower()][-15:]
 
 
 def test_admin_opens_the_workspace_from_the_menu(page: Any, live_server: str, artifacts: Path) -> None:
