@@ -40,6 +40,7 @@ class RunContext:
     profile: dict[str, Any]  # the threshold profile's body (profiles.ThresholdProfileSchema)
     run_dir: Path  # this run's server-side storage (created by the command)
     source_path: Path | None = None  # lhs.source.type == "file": the upload's file
+    source_name: str | None = None  # its name as the user gave it (the upload's filename): the extension is checked
     user_id: int | None = None  # the run's owner: a stage reading Superset data runs with this user's rights
     # Called with 0..1 and a short step text; inside a task it is the task's progress and heartbeat.
     progress: Callable[[float, str], None] = _no_progress
