@@ -14,6 +14,7 @@ import requests
 
 from superset_review.embedded.processes import spawn, stop_process
 from superset_review.embedded.stack import free_port
+from tests.browser.live import WEB_LOG
 from tests.services import REPO, Services
 
 CHROMIUM = os.environ.get("REVIEW_TEST_CHROMIUM", "/usr/bin/chromium")
@@ -34,7 +35,7 @@ def live_server(services: Services, service_env: dict[str, str], app: Any, worke
     port = free_port()
     env = {**os.environ, **service_env, "SUPERSET_CONFIG_PATH": str(REPO / "superset_config.py")}
     log = services.root / "logs" / "web.log"
-    os.environ["REVIEW_TEST_WEB_LOG"] = str(log)  # read by log_in when a login fails
+    WEB_LOG[:] = [log]  # quoted by log_in when a login fails
     process = spawn(
         [
             sys.executable,
