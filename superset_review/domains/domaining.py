@@ -189,7 +189,7 @@ def _with_snippets(result: ColumnDomain, frame: pl.DataFrame, catalog: Catalog) 
     for value in values.to_list():
         text = str(value)[:SNIPPET_CHARS]
         if pii is not None or hint:
-            operator = _operator(catalog, result.domain)
+            operator = masking_operator(catalog, result.domain)
             snippets.append(mask_value(text, pii, operator) if pii is not None else "[REDACTED]")
         else:
             snippets.append(mask_text(text, RedactOperator()).text)
@@ -197,7 +197,7 @@ def _with_snippets(result: ColumnDomain, frame: pl.DataFrame, catalog: Catalog) 
     return ColumnDomain(result.column, result.domain, result.confidence, result.band, result.pii, evidence)
 
 
-def _operator(catalog: Catalog, domain: str | None) -> Any:
+def masking_operator(catalog: Catalog, domain: str | None) -> Any:
     """The domain's masking operator when it needs no secret or vault (mask, redact, null); else redaction."""
     from superset_review.pii.masking import MaskingConfigError, RedactOperator, parse_operator
 
