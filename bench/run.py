@@ -194,6 +194,13 @@ def bench_domains() -> list[Row]:
     ]
 
 
+def bench_mapping() -> list[Row]:
+    """Issue 14: mapping proposals for 200 target columns, rules only (in-process: no service is needed)."""
+    from bench import mapping
+
+    return [Row(**row) for row in mapping.rows()]  # type: ignore[arg-type]
+
+
 def start_up(data_dir: Path, port: int, *extra: str) -> tuple[subprocess.Popen[str], float]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SUPERSET", "REVIEW_"))}
     started = time.perf_counter()
@@ -276,6 +283,8 @@ def main() -> int:
         rows.extend(bench_pii())
         print("Measuring business domains (Sherlock and presidio development sets, a 200 x 100k table) ...")
         rows.extend(bench_domains())
+        print("Measuring mapping proposals (200 target columns, rules) ...")
+        rows.extend(bench_mapping())
         print("Measuring superset-review up (cold, warm) and idle memory ...")
         rows.extend(bench_up(root))
     print()
