@@ -277,7 +277,8 @@ class _Writer:
             return when([(guard, value.binary("*", -1.0))])
         if op.fn == "round":
             scale = float(10 ** (op.digits or 0))
-            return when([(guard, value.binary("*", scale).binary("+", 0.5).call("floor").binary("/", scale))])
+            rounded = value.binary("*", scale).binary("+", 0.5).call("floor")
+            return when([(guard, rounded.binary("/", _column_of(value, scale)))])
         conditions = [guard]
         operand: Any
         if isinstance(op.operand, ColumnRef):
@@ -288,8 +289,18 @@ class _Writer:
         else:
             assert op.operand is not None
             operand = float(op.operand)
+            if op.fn == "div":
+                operand = _column_of(value, operand)
         symbol = {"add": "+", "sub": "-", "mul": "*", "div": "/"}[op.fn]
         return when([(_all(*conditions), value.binary(symbol, operand))])
+
+
+def _column_of(value: Code, number: float) -> Code:
+    """``number`` as a column as long as ``value``: Polars divides by a scalar by multiplying with its reciprocal,
+    which is not IEEE division (23.0 / 10.0 gives 2.3000000000000003, and only in vectorized chunks), while a column
+    divisor is divided exactly, as PostgreSQL and DuckDB divide. ``value * 0.0 + number`` is ``number`` wherever the
+    guard lets ``value`` through (finite, in range)."""
+    return value.binary("*", 0.0).binary("+", number)
 
 
 def _reason_update(update: ReasonUpdate) -> Code:

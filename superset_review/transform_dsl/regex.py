@@ -418,11 +418,15 @@ class _Writer:
         return max(self.pattern.find(text), 0)
 
     def ambiguous(self, what: str) -> RegexRefused:
-        return RegexRefused(
+        return _Ambiguous(
             f"a pattern the engines would match differently ({what})",
             0,
-            "make each choice depend on the next character, e.g. 'ab|a' as 'ab?', '[0-9]*[0-9]' as '[0-9]+'",
+            "make each choice depend on the next character, e.g. '[0-9]*[0-9]' as '[0-9]+', '.*x' as '[^x]*x'",
         )
+
+
+class _Ambiguous(RegexRefused):
+    """Raised without a position (the parsed tree has none); :func:`portable_regex` finds it."""
 
 
 def portable_regex(pattern: str) -> PortableRegex:
@@ -437,7 +441,10 @@ def portable_regex(pattern: str) -> PortableRegex:
     if parsed.state.groupdict:
         raise RegexRefused("a named group", pattern.find("(?P<"), "")
     writer = _Writer(pattern)
-    text, analysis = writer.sequence(list(parsed.data), NOTHING)
+    try:
+        text, analysis = writer.sequence(list(parsed.data), NOTHING)
+    except _Ambiguous as refused:
+        raise RegexRefused(refused.construct, _ambiguity_position(pattern), refused.hint) from None
     return PortableRegex(
         text=text,
         groups=parsed.state.groups - 1,
@@ -445,6 +452,22 @@ def portable_regex(pattern: str) -> PortableRegex:
         unsteady_groups=frozenset(writer.unsteady_groups),
         literal=_plain_text(list(parsed.data)),
     )
+
+
+def _ambiguity_position(pattern: str) -> int:
+    """Where the ambiguity shows: the last character of the shortest prefix that is itself ambiguous (the parsed
+    tree keeps no positions). At most one parse per character of a pattern of at most 500."""
+    for end in range(1, len(pattern) + 1):
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", FutureWarning)
+                prefix = sre_parse.parse(pattern[:end], 0)
+            _Writer(pattern).sequence(list(prefix.data), NOTHING)
+        except _Ambiguous:
+            return end - 1
+        except (re.error, RegexRefused):
+            continue
+    return 0
 
 
 def _plain_text(items: list[tuple[Any, Any]]) -> str | None:

@@ -70,7 +70,8 @@ from superset_review.transform_dsl.tree import (
 Dialect = Literal["postgres", "duckdb"]
 DIALECTS: tuple[Dialect, ...] = ("postgres", "duckdb")
 TRIM_CHARS = " \t\n\r"
-WHITESPACE_RUN = "[\t\n\r ]+"
+# Regex escapes, not the characters: the generated SQL stays printable (and the three engines read \t \n \r alike).
+WHITESPACE_RUN = r"[\t\n\r ]+"
 LOWER = "abcdefghijklmnopqrstuvwxyz"
 UPPER = LOWER.upper()
 
@@ -84,6 +85,27 @@ def _number(value: float | int) -> exp.Expression:
     if text.startswith("-"):
         return exp.Neg(this=exp.Literal.number(text[1:]))
     return exp.Literal.number(text)
+
+
+def _printable(text: str) -> exp.Expression:
+    """A literal with its control characters as CHR(n) (folded to a constant by both engines), so that the SQL
+    shown to a user has no raw tab or carriage return in it."""
+    pieces: list[exp.Expression] = []
+    run = ""
+    for char in text:
+        if char.isprintable():
+            run += char
+            continue
+        if run:
+            pieces.append(_string(run))
+            run = ""
+        pieces.append(_func("CHR", exp.Literal.number(ord(char))))
+    if run:
+        pieces.append(_string(run))
+    result = pieces[0]
+    for piece in pieces[1:]:
+        result = exp.DPipe(this=result, expression=piece)
+    return result
 
 
 def _func(name: str, *args: exp.Expression) -> exp.Expression:
@@ -167,7 +189,7 @@ class _Writer:
         op = step.op
         if isinstance(op, Trim):
             name = {"both": "BTRIM" if self.pg else "TRIM", "left": "LTRIM", "right": "RTRIM"}[op.side]
-            return _func(name, x, _string(TRIM_CHARS))
+            return _func(name, x, _printable(TRIM_CHARS))
         if isinstance(op, Case):
             source, target = (LOWER, UPPER) if op.to == "upper" else (UPPER, LOWER)
             return _func("TRANSLATE", x, _string(source), _string(target))
