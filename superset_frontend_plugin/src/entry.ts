@@ -9,6 +9,8 @@ export const WORKSPACE = '/dataset_review/';
 export const domainStudioUrl = (datasetId: string) => `${WORKSPACE}domains/${encodeURIComponent(datasetId)}`;
 /** The AI-safe view builder on a dataset. */
 export const safeViewUrl = (datasetId: string) => `${WORKSPACE}safe_views/new/${encodeURIComponent(datasetId)}`;
+/** Start an onboarding run into a dataset (its target filled in). */
+export const onboardUrl = (datasetId: string) => `${WORKSPACE}onboarding/new/${encodeURIComponent(datasetId)}`;
 const MARK = 'data-dataset-review';
 
 function reviewUrl(source: string): string {
@@ -16,13 +18,16 @@ function reviewUrl(source: string): string {
 }
 
 const WORDS = {
-  en: { dataset: 'Review dataset', dashboard: 'Review', domains: 'Domains', safeView: 'AI-safe view' },
-  ru: { dataset: 'Ревью датасета', dashboard: 'Ревью', domains: 'Домены', safeView: 'AI-безопасное представление' },
+  en: { dataset: 'Review dataset', dashboard: 'Review', domains: 'Domains', safeView: 'AI-safe view', onboard: 'Onboard data' },
+  ru: {
+    dataset: 'Ревью датасета', dashboard: 'Ревью', domains: 'Домены', safeView: 'AI-безопасное представление',
+    onboard: 'Загрузить данные',
+  },
 } as const;
 
 let language: keyof typeof WORDS | undefined; // read once: the bootstrap data does not change under a page
 
-function label(what: 'dataset' | 'dashboard' | 'domains' | 'safeView' = 'dataset'): string {
+function label(what: keyof (typeof WORDS)['en'] = 'dataset'): string {
   language ??= pageLanguage(['en', 'ru'] as const, 'en');
   return WORDS[language][what];
 }
@@ -39,8 +44,9 @@ function link(href: string, text: string, kind: string): HTMLAnchorElement {
   return anchor;
 }
 
-/** Dataset list: a "Review dataset" link, a "Domains" link (its Domain Studio) and an "AI-safe view" link (the view
- * builder) beside each dataset's name (rows link to Explore with datasource_id). */
+/** Dataset list: a "Review dataset" link, a "Domains" link (its Domain Studio), an "AI-safe view" link (the view
+ * builder) and an "Onboard data" link (Start a run into it) beside each dataset's name (rows link to Explore with
+ * datasource_id). */
 export function decorateDatasetList(root: ParentNode): number {
   let added = 0;
   root.querySelectorAll<HTMLAnchorElement>('a[href*="datasource_id="]').forEach((anchor) => {
@@ -51,6 +57,7 @@ export function decorateDatasetList(root: ParentNode): number {
     parent.appendChild(link(reviewUrl(id), label(), 'dataset-row'));
     parent.appendChild(link(domainStudioUrl(id), label('domains'), 'dataset-domains'));
     parent.appendChild(link(safeViewUrl(id), label('safeView'), 'dataset-safe-view'));
+    parent.appendChild(link(onboardUrl(id), label('onboard'), 'dataset-onboard'));
     added += 1;
   });
   return added;

@@ -2,13 +2,15 @@ import { StrictMode } from 'react';
 import { createRoot, type Root } from 'react-dom/client';
 import { JournalPage, ToolAuditPage } from './admin/AdminPages';
 import { DomainStudioPage } from './domains/DomainStudioPage';
+import { RunPage, RunsPage } from './onboarding/OnboardingPages';
 import { NewSafeViewPage, SafeViewPageFrame } from './safe_views/SafeViewPages';
 import { Workspace } from './workspace/Workspace';
 
 export const ROOT_ID = 'dataset-review-root';
 
 /** What the server says about the page on the root element (views.py): which page, and what the user may do. */
-export type Page = 'workspace' | 'domains' | 'safe_view_new' | 'safe_view' | 'admin_tools' | 'admin_journal';
+export type Page =
+  | 'workspace' | 'domains' | 'safe_view_new' | 'safe_view' | 'admin_tools' | 'admin_journal' | 'onboarding' | 'onboarding_run';  // prettier-ignore
 
 export interface PageInfo {
   page: Page;
@@ -18,15 +20,20 @@ export interface PageInfo {
   canAdmin?: boolean;
   viewId?: number | null;
   viewName?: string | null;
+  /** An onboarding run's id (a ULID) and name. */
+  runId?: string | null;
+  runName?: string | null;
 }
 
 const idOf = (value: string | undefined) => (value && /^\d+$/.test(value) ? Number(value) : null);
+const ulidOf = (value: string | undefined) => (value && /^[0-9A-HJKMNP-TV-Z]{26}$/.test(value) ? value : null);
 
 /** The page named on the root element, when what it needs is there (a dataset, a view); the workspace otherwise. */
-function pageOf(page: string | undefined, datasetId: number | null, viewId: number | null): Page {
+function pageOf(page: string | undefined, datasetId: number | null, viewId: number | null, runId: string | null): Page {
   if ((page === 'domains' || page === 'safe_view_new') && datasetId !== null) return page;
   if (page === 'safe_view' && viewId !== null) return page;
-  if (page === 'admin_tools' || page === 'admin_journal') return page;
+  if (page === 'onboarding_run' && runId !== null) return page;
+  if (page === 'admin_tools' || page === 'admin_journal' || page === 'onboarding') return page;
   return 'workspace';
 }
 
@@ -34,7 +41,7 @@ export function pageInfo(element: HTMLElement | null): PageInfo {
   const data = element?.dataset ?? {};
   const id = idOf(data.datasetId);
   const info: PageInfo = {
-    page: pageOf(data.page, id, idOf(data.viewId)),
+    page: pageOf(data.page, id, idOf(data.viewId), ulidOf(data.runId)),
     datasetId: id,
     datasetName: data.datasetName ?? null,
     canCurate: data.canCurate === 'true',
@@ -43,6 +50,10 @@ export function pageInfo(element: HTMLElement | null): PageInfo {
   if (data.viewId !== undefined) {
     info.viewId = idOf(data.viewId);
     info.viewName = data.viewName ?? null;
+  }
+  if (data.runId !== undefined) {
+    info.runId = ulidOf(data.runId);
+    info.runName = data.runName ?? null;
   }
   return info;
 }
@@ -55,6 +66,10 @@ function PageOf({ info }: { info: PageInfo }) {
       return <NewSafeViewPage datasetId={info.datasetId ?? 0} datasetName={info.datasetName} />;
     case 'safe_view':
       return <SafeViewPageFrame viewId={info.viewId ?? 0} viewName={info.viewName ?? null} datasetName={info.datasetName} />;
+    case 'onboarding':
+      return <RunsPage targetDatasetId={info.datasetId} targetName={info.datasetName} />;
+    case 'onboarding_run':
+      return <RunPage runId={info.runId ?? ''} runName={info.runName ?? null} />;
     case 'admin_tools':
       return <ToolAuditPage />;
     case 'admin_journal':

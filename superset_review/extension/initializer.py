@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _
 from jinja2 import ChoiceLoader, FileSystemLoader
 from superset.initialization import SupersetAppInitializer
 
-from superset_review.extension.constants import CELERY_TASK_MODULES, MENU_CATEGORY, MENU_WORKSPACE
+from superset_review.extension.constants import CELERY_TASK_MODULES, MENU_CATEGORY, MENU_ONBOARDING, MENU_WORKSPACE
 from superset_review.extension.flags import apply_flag_defaults, extension_enabled
 from superset_review.extension.i18n import register_translations
 from superset_review.extension.settings import resolve_settings
@@ -95,6 +95,15 @@ class ReviewAppInitializer(SupersetAppInitializer):
             category_label=_("Dataset Review"),
             category_icon="fa-check-square-o",
             menu_cond=extension_enabled,
+        )
+        # Onboarding runs: the runs list and Start a run (pages of the same view, so the same can_read guards them).
+        appbuilder.add_link(
+            MENU_ONBOARDING,
+            href="/dataset_review/onboarding/",
+            icon="fa-upload",
+            label=_("Onboarding"),
+            category=MENU_CATEGORY,
+            cond=extension_enabled,
         )
         # FAB applies menu_cond to the item only; an empty category would still show in the navbar.
         if category := appbuilder.menu.find(MENU_CATEGORY):

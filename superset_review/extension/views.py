@@ -1,5 +1,6 @@
 """Pages of the extension, all inside Superset's navbar: the review workspace, a dataset's Domain Studio, the AI-safe
-view builder (a new view of a dataset, or an existing view), and the admins' tool audit and journal."""
+view builder (a new view of a dataset, or an existing view), the onboarding runs (the list with Start a run, and a
+run's page), and the admins' tool audit and journal."""
 
 from __future__ import annotations
 
@@ -16,6 +17,10 @@ from superset_review.extension.blueprint import WORKSPACE_BUNDLE as BUNDLE
 from superset_review.extension.constants import ADMIN, READ, VIEW_MENU
 from superset_review.extension.flags import extension_enabled
 from superset_review.extension.i18n import Text
+from superset_review.extension.linear_regex import compile_linear
+
+# A run id is the contract's ULID (Crockford's base 32, 26 characters), as the URL gives it.
+ULID_PATTERN = compile_linear(r"[0-9A-HJKMNP-TV-Z]{26}")
 
 
 def _may_curate() -> bool:
@@ -45,6 +50,23 @@ def _readable_dataset(dataset_id: int) -> Any:
         abort(403)
 
 
+def _own_run(run_id: str) -> Any:
+    """The onboarding run with this id when the user owns it or holds can_admin; 404 otherwise (also for an id that
+    is not a ULID: nothing is looked up for it)."""
+    from flask import g
+    from superset.extensions import db
+
+    from superset_review.onboarding.models import OnboardingRun
+
+    if not ULID_PATTERN.fullmatch(run_id):
+        abort(404)
+    run = db.session.query(OnboardingRun).filter_by(run_id=run_id).one_or_none()
+    user_id = getattr(getattr(g, "user", None), "id", None)
+    if run is None or (run.created_by != user_id and not _may_admin()):
+        abort(404)
+    return run
+
+
 class ReviewWorkspaceView(BaseSupersetView):
     route_base = "/dataset_review"
     class_permission_name = VIEW_MENU
@@ -53,6 +75,9 @@ class ReviewWorkspaceView(BaseSupersetView):
         "domains": READ,
         "safe_view_new": READ,
         "safe_view": READ,
+        "onboarding": READ,
+        "onboarding_new": READ,
+        "onboarding_run": READ,
         "admin_tools": ADMIN,
         "admin_journal": ADMIN,
     }
@@ -121,6 +146,29 @@ class ReviewWorkspaceView(BaseSupersetView):
                 "dataset-name": dataset.table_name,
             },
         )
+
+    @expose("/onboarding/")
+    @has_access
+    def onboarding(self) -> FlaskResponse:
+        """The user's onboarding runs (every run for admins, as the API lists them) and Start a run."""
+        return self._page(Text("Onboarding"), page="onboarding")
+
+    @expose("/onboarding/new/<int:dataset_id>")
+    @has_access
+    def onboarding_new(self, dataset_id: int) -> FlaskResponse:
+        """Start a run into a dataset ("Onboard data into this dataset"): the target filled in, for those who may read
+        the dataset (404 or 403 otherwise; whether they may write it is the run's own check when it is created)."""
+        dataset = _readable_dataset(dataset_id)
+        title = Text("Onboard data into %(dataset)s", dataset=dataset.table_name)
+        return self._page(title, page="onboarding", **{"dataset-id": dataset.id, "dataset-name": dataset.table_name})
+
+    @expose("/onboarding/runs/<run_id>")
+    @has_access
+    def onboarding_run(self, run_id: str) -> FlaskResponse:
+        """A run's page, for its owner and admins; anyone else gets 404, as from the API (run ids are not probed)."""
+        run = _own_run(run_id)
+        title = Text("Onboarding run: %(name)s", name=run.name)
+        return self._page(title, page="onboarding_run", **{"run-id": run.run_id, "run-name": run.name})
 
     @expose("/admin/tools")
     @has_access

@@ -95,7 +95,7 @@ def test_role_grant_survives_role_sync(app: Any) -> None:
 def test_menu_in_bootstrap_data(client: Any) -> None:
     login(client, ADMIN)
     menu = menu_labels(bootstrap_menu(client))
-    assert menu.get("Dataset Review") == ["Review Workspace"]
+    assert menu.get("Dataset Review") == ["Review Workspace", "Onboarding"]
     names = [item["name"] for item in bootstrap_menu(client) if isinstance(item, dict)]
     assert names.index("Dataset Review") > names.index("Dashboards"), "the extension's menu comes after Superset's"
 

@@ -90,7 +90,7 @@ describe('StartForm', () => {
 });
 
 describe('entry points', () => {
-  it('adds one Review link, one Domains link and one AI-safe view link per dataset row, idempotently', () => {
+  it('adds one Review, Domains, AI-safe view and Onboard data link per dataset row, idempotently', () => {
     document.body.innerHTML = `
       <div><a href="/explore/?datasource_type=table&datasource_id=3">orders</a></div>
       <div><a href="/explore/?datasource_type=table&datasource_id=4">customers</a></div>
@@ -99,11 +99,12 @@ describe('entry points', () => {
     expect(decorateDatasetList(document)).toBe(0);
     const links = [...document.querySelectorAll('a[data-dataset-review]')].map((a) => a.getAttribute('href'));
     expect(links).toEqual([
-      '/dataset_review/?source=3', '/dataset_review/domains/3', '/dataset_review/safe_views/new/3',
-      '/dataset_review/?source=4', '/dataset_review/domains/4', '/dataset_review/safe_views/new/4',
+      '/dataset_review/?source=3', '/dataset_review/domains/3', '/dataset_review/safe_views/new/3', '/dataset_review/onboarding/new/3',
+      '/dataset_review/?source=4', '/dataset_review/domains/4', '/dataset_review/safe_views/new/4', '/dataset_review/onboarding/new/4',
     ]);  // prettier-ignore
     expect(document.querySelector('[data-dataset-review="dataset-domains"]')?.textContent).toBe('Domains');
     expect(document.querySelector('[data-dataset-review="dataset-safe-view"]')?.textContent).toBe('AI-safe view');
+    expect(document.querySelector('[data-dataset-review="dataset-onboard"]')?.textContent).toBe('Onboard data');
   });
 });
 

@@ -5,6 +5,7 @@
 import { Alert, App, Button, Card, Dropdown, Form, Input, Modal, Select, Space, Table, Tag, Typography } from 'antd';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { label, t } from '../i18n';
+import { onboardUrl } from '../onboarding/client';
 import { ApiError, type Task } from '../workspace/client';
 import { TaskProgress } from '../workspace/parts';
 import {
@@ -361,6 +362,7 @@ export function DomainStudio({ datasetId, canCurate, pageLink = true }: { datase
         </Space>
         <Space wrap>
           <Button href={`/dataset_review/safe_views/new/${datasetId}`}>{t('views.fromStudio')}</Button>
+          <Button href={onboardUrl(datasetId)}>{t('onb.fromDataset')}</Button>
           {pageLink && <Button href={`/dataset_review/domains/${datasetId}`}>{t('domains.openPage')}</Button>}
         </Space>
       </Space>

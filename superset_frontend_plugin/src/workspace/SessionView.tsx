@@ -8,6 +8,7 @@ import { ApiError, api, type FieldState, type Finding, type Mapping, type Run, t
 import { SqlBlock, StateTag, TaskProgress, tasksToShow } from './parts';
 import { useSession } from './useSession';
 import { DomainStudio } from '../domains/DomainStudio';
+import { onboardUrl } from '../onboarding/client';
 
 type Act = (name: string, action: (session: Session) => Promise<Session>) => Promise<boolean>;
 
@@ -308,6 +309,7 @@ export function SessionView({ id, onBack, canCurate = false }: { id: number; onB
           {session.dataset_id !== null && (
             <Button href={`/dataset_review/safe_views/new/${session.dataset_id}`}>{t('views.fromReview')}</Button>
           )}
+          {session.dataset_id !== null && <Button href={onboardUrl(session.dataset_id)}>{t('onb.fromDataset')}</Button>}
           <Button href={api.exportUrl(session, 'md')}>{t('export.md')}</Button>
           <Button href={api.exportUrl(session, 'json')}>{t('export.json')}</Button>
         </Space>

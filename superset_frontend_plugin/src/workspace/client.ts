@@ -183,13 +183,23 @@ function messageOf(body: Record<string, unknown>, status: number): string {
   return `HTTP ${status}`;
 }
 
-export async function call<T>(
-  method: string,
-  path: string,
-  body?: unknown,
-  fetchImpl: typeof fetch = globalThis.fetch,
-): Promise<T> {
-  const headers: Record<string, string> = { Accept: 'application/json' };
+/** What a request may carry beyond its body: extra headers (If-Match) and the fetch to use (tests). */
+export interface RequestOptions {
+  headers?: Record<string, string>;
+  fetchImpl?: typeof fetch;
+}
+
+/** An answer of the API with the ETag it came with (a strong ETag versions what it answers: send it back as If-Match). */
+export interface Tagged<T> {
+  body: T;
+  etag: string | null;
+}
+
+/** One request to the extension's API: Superset's CSRF token on writes, the body as JSON (or a FormData as is), a
+ * failure as ApiError with the server's message and error_code. */
+export async function request<T>(method: string, path: string, body?: unknown, options: RequestOptions = {}): Promise<Tagged<T>> {
+  const { fetchImpl = globalThis.fetch } = options;
+  const headers: Record<string, string> = { Accept: 'application/json', ...(options.headers ?? {}) };
   let payload: BodyInit | null = null;
   if (body instanceof FormData) {
     payload = body;
@@ -208,7 +218,19 @@ export async function call<T>(
   if (!response.ok) {
     throw new ApiError(messageOf(parsed, response.status), response.status, parsed.error_code as string | undefined, parsed);
   }
-  return parsed as T;
+  return { body: parsed as T, etag: response.headers?.get?.('ETag') ?? null };
+}
+
+/** Superset's CSRF token (fetched once per page), for writes that do not go through `request` (an upload's XHR). */
+export const csrfTokenOf = (fetchImpl: typeof fetch = globalThis.fetch) => csrf(fetchImpl);
+
+export async function call<T>(
+  method: string,
+  path: string,
+  body?: unknown,
+  fetchImpl: typeof fetch = globalThis.fetch,
+): Promise<T> {
+  return (await request<T>(method, path, body, { fetchImpl })).body;
 }
 
 const at = (id: number, rest = '') => `${SESSIONS_URL}${id}${rest}`;
