@@ -565,6 +565,16 @@ describe('the run page', { timeout: 60_000 }, () => {
     await waitFor(() => expect(requests.find((r) => r.url.endsWith('/stages/analysis'))?.body).toEqual({ confirm: true }));
   });
 
+  it('starts a stage without a dialog when the contract asks no confirmation', async () => {
+    const { requests } = server({ [`GET /runs/${RUN_ID}`]: () => answer({ result: runOf({ contract: { ...runOf().contract, human_confirm_required: false } }) }) });
+    withApp(<RunView runId={RUN_ID} />);
+    const dialogs = () => document.querySelectorAll('[role="dialog"]').length; // antd keeps closed modals in the body
+    const before = dialogs();
+    fireEvent.click(await screen.findByRole('button', { name: 'Run Analysis' }));
+    await waitFor(() => expect(requests.find((r) => r.url.endsWith('/stages/analysis'))?.body).toEqual({ confirm: false }));
+    expect(dialogs()).toBe(before);
+  });
+
   it('shows a stopped run and a failed one with the error, without stage buttons', async () => {
     server({ [`GET /runs/${RUN_ID}`]: () => answer({ result: runOf({ status: 'stopped' }) }) });
     const { unmount } = withApp(<RunView runId={RUN_ID} />);

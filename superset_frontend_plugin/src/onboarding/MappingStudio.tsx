@@ -29,20 +29,17 @@ export function DecisionTag({ decision }: { decision: string }) {
   );
 }
 
-/** The compiled plan of the pipeline being edited: the mapping's own while unchanged, the server's answer (newest
- * wins) a moment after each edit; a DSL_REJECT keeps its message and the chip it names. */
+/** The compiled plan of the pipeline being edited: the mapping's own while unchanged (no request, no flicker), the
+ * server's answer (newest wins) a moment after each edit; a DSL_REJECT keeps its message and the chip it names. */
 function useCompiled(mapping: Mapping | null, draft: Pipeline | null, schema: Record<string, string>) {
   const [state, setState] = useState<{ compiled: Compiled | null; error: string | null; errorIndex: number | null; loading: boolean }>(
     { compiled: null, error: null, errorIndex: null, loading: false });  // prettier-ignore
   const asked = useRef(0);
   const schemaKey = JSON.stringify(schema);
+  const unchanged = mapping !== null && draft !== null && samePipeline(mapping.dsl, draft) && mapping.compiled !== null;
   useEffect(() => {
-    if (!mapping || !draft) return undefined;
-    if (samePipeline(mapping.dsl, draft) && mapping.compiled) {
-      asked.current += 1;
-      setState({ compiled: mapping.compiled, error: null, errorIndex: null, loading: false });
-      return undefined;
-    }
+    asked.current += 1; // an answer to an older draft is dropped
+    if (!mapping || !draft || unchanged) return undefined;
     setState((current) => ({ ...current, loading: true }));
     const timer = setTimeout(() => {
       const ask = (asked.current += 1);
@@ -56,7 +53,8 @@ function useCompiled(mapping: Mapping | null, draft: Pipeline | null, schema: Re
       );
     }, COMPILE_DEBOUNCE_MS);
     return () => clearTimeout(timer);
-  }, [mapping, draft, schemaKey]); // eslint-disable-line react-hooks/exhaustive-deps -- the schema by value
+  }, [mapping, draft, schemaKey, unchanged]); // eslint-disable-line react-hooks/exhaustive-deps -- the schema by value
+  if (unchanged) return { compiled: mapping.compiled, error: null, errorIndex: null, loading: false };
   return state;
 }
 

@@ -140,11 +140,12 @@ export function RunView({ runId }: { runId: string }) {
   }
 
   const startStage = (stage: Stage) => {
-    const go = async () => {
+    // confirm: true only when a person was asked (the ledger records who confirmed); otherwise the gate alone decides.
+    const go = async (confirmed: boolean) => {
       setBusy(stage);
       setActionError(null);
       try {
-        await onboardingApi.startStage(run.run_id, stage, true);
+        await onboardingApi.startStage(run.run_id, stage, confirmed);
         await reload();
       } catch (failure) {
         setActionError(failureText(failure));
@@ -157,10 +158,10 @@ export function RunView({ runId }: { runId: string }) {
         title: t('onb.confirmTitle', { stage: t(`onb.stage.${stage}` as MessageKey) }),
         content: t('onb.confirmBody', { hash: run.contract_hash.slice(0, 12) }),
         okText: t('onb.confirmOk'), cancelText: t('views.cancel'),
-        onOk: go,
+        onOk: () => go(true),
       });
     } else {
-      void go();
+      void go(false);
     }
   };
   const stop = async () => {
