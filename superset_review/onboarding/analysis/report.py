@@ -150,6 +150,12 @@ def _ops(mapping: Mapping[str, Any]) -> list[dict[str, Any]]:
     return [dict(op) for op in ops if isinstance(op, Mapping)]
 
 
+def pipeline_of(mapping: Mapping[str, Any]) -> dict[str, Any]:
+    """The mapping's pipeline named by its target (a stored ``dsl`` may leave the target out)."""
+    dsl = mapping.get("dsl") or {}
+    return {"target": mapping.get("target"), "source": dsl.get("source"), "ops": dsl.get("ops") or []}
+
+
 def _with_ops(mapping: Mapping[str, Any], ops: list[dict[str, Any]]) -> dict[str, Any]:
     dsl = mapping.get("dsl") or {}
     return {"dsl": {"target": mapping["target"], "source": dsl.get("source"), "ops": ops}}
@@ -168,6 +174,7 @@ class Report:
         self.stage = stage
         self.catalog: Catalog = stage.catalog
         self.mappings = [as_mapping(mapping) for mapping in mappings]
+        self.mappings = [mapping for mapping in self.mappings if isinstance(mapping.get("target"), str)]
         self.by_target = {mapping["target"]: mapping for mapping in self.mappings}
         self.targets: list[TargetColumn] = stage.targets
         self.sources: dict[str, SourceColumn] = {column.name: column for column in stage.sources}
@@ -181,8 +188,8 @@ class Report:
             if mapping.get("strategy") == "none":
                 continue
             try:
-                parsed = parse_pipeline(mapping["dsl"], self.schema)
-            except (DslError, KeyError, TypeError):
+                parsed = parse_pipeline(pipeline_of(mapping), self.schema)
+            except DslError:
                 continue
             self.output_types[mapping["target"]] = parsed.output_type
 
@@ -250,7 +257,7 @@ class Report:
             "unmapped": unmapped,
             "required_unmapped": required,
             "decisions": decisions,
-            "by_domain": sum(1 for t in self.targets if t.domain),
+            "with_domain": sum(1 for t in self.targets if t.domain),
             "pii": self._pii(),
         }
 
@@ -325,7 +332,7 @@ class Report:
 
     def transformed(self) -> pl.DataFrame | None:
         sample = self.stage.sample
-        pipelines = [m["dsl"] for m in self.mappings if m["target"] in self.output_types]
+        pipelines = [pipeline_of(m) for m in self.mappings if m.get("target") in self.output_types]
         if sample is None or not pipelines:
             return None
         plan = parse_plan({"dsl_version": DSL_VERSION, "pipelines": pipelines}, self.schema)

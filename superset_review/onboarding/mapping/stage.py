@@ -12,6 +12,7 @@ Nothing here writes a table: the run's command stores the mappings, the artifact
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -62,6 +63,9 @@ def read_sample(path: str | Path, sources: Sequence[SourceColumn]) -> pl.DataFra
     casts = []
     for column in sources:
         if column.name not in frame.columns:
+            # A column the catalog has and the sample lacks reads as NULLs: its pipelines count no row.
+            dtype = pl.Datetime("us") if column.dtype == "timestamp" else getattr(pl, _POLARS_TYPES[column.dtype])
+            casts.append(pl.lit(None, dtype=dtype).alias(column.name))
             continue
         dtype = frame.schema[column.name]
         if column.dtype == "timestamp":
@@ -86,15 +90,7 @@ def validated(candidate: Candidate, target: TargetColumn, schema: Mapping[str, s
             parsed = parse_pipeline({**candidate.pipeline, "ops": ops}, schema)
     except DslError as error:
         return f"{candidate.strategy} refused by the DSL: {error.message}"
-    return Candidate(
-        candidate.target,
-        candidate.strategy,
-        candidate.sources,
-        parsed.to_dict(),
-        candidate.confidence,
-        candidate.rationale,
-        candidate.origin,
-    )
+    return replace(candidate, pipeline=parsed.to_dict())
 
 
 def _none(target: TargetColumn, reasons: Sequence[str]) -> MappingOut:
@@ -168,7 +164,7 @@ def _with_alternatives(best: MappingOut, others: Sequence[MappingOut]) -> Mappin
         if other is not best
     ]
     rationale = [*best.rationale, *said][:MAX_RATIONALE]
-    return MappingOut(**{**best.__dict__, "rationale": rationale})
+    return replace(best, rationale=rationale)
 
 
 def _compiled_plan(mappings: Sequence[MappingOut], schema: Mapping[str, str], table: str) -> dict[str, Any]:
@@ -279,7 +275,7 @@ class MappingRun:
             checked = validated(proposed, target, self.schema)
             if isinstance(checked, Candidate):
                 strategy = strategy_of(checked.pipeline)
-                ranked[position].append(Candidate(**{**checked.__dict__, "strategy": strategy}))
+                ranked[position].append(replace(checked, strategy=strategy))
         return proposals
 
     def decide(self, ranked: list[list[Candidate]], dropped: Mapping[str, list[str]]) -> list[MappingOut]:

@@ -243,3 +243,11 @@ def test_an_unknown_fix() -> None:
     with pytest.raises(ReviewError) as raised:
         fix_to_mapping({"anomalies": [{"fix": {"id": "fx_1", "change": {}}}]}, "fx_2")
     assert raised.value.code == "MAPPING_NOT_FOUND" and raised.value.status == 404
+
+
+def test_a_stored_pipeline_without_its_target_is_read(tmp_path: Path) -> None:
+    stored = mapping("amount", "amount", [{"op": "trim"}, {"op": "type_cast", "to": "float"}])
+    del stored["dsl"]["target"]
+    report = data_run(tmp_path, [stored], {"amount": AMOUNTS}, [source("amount")], [target("amount", "float")])
+    assert report["consistency"][0]["consistent"] is True
+    assert report["data"]["nulls"][0]["null_rate"] == 0.3

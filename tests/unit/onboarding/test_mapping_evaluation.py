@@ -220,3 +220,12 @@ def test_a_refused_edit_names_what_was_wrong(
         assert raised.value.code == "DSL_REJECT"  # type: ignore[attr-defined]
     else:
         assert raised.value.code == "MAPPING_NOT_FOUND" and raised.value.status == 404  # type: ignore[attr-defined]
+
+
+def test_a_catalog_column_missing_from_the_sample_counts_no_row(tmp_path: Path) -> None:
+    path = sample_file(tmp_path, {"amount": ["1", "2"]})
+    body = catalog(source("amount"), source("ghost_count", "integer"))
+    schema = target_schema(target("amount", "float"), target("ghost_count", "integer"))
+    amount, ghost = run_mapping(context(tmp_path, RunMode.DATA_MODE), body, schema, path).mappings
+    assert amount.success_rate == 1.0
+    assert (ghost.success_rate, ghost.decision) == (None, "hold")
