@@ -653,6 +653,7 @@ class Report:
             )
         if self.target_sample_note:
             notes.append(self.target_sample_note)
+        body["columns"], body["duplicate_keys"] = _column_summary(self.targets, body["data"])
         for anomaly in self.anomalies:
             anomaly["id"] = "an_" + stable_hash([anomaly["kind"], anomaly["target"], anomaly["message"]])[:16]
         severities = [anomaly["severity"] for anomaly in self.anomalies]
@@ -664,6 +665,29 @@ class Report:
         }
         body["notes"] = notes
         return body
+
+
+def _column_summary(
+    targets: Sequence[TargetColumn], data: Mapping[str, Any] | None
+) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+    """One row per target with its null rate, PSI and KS (what a chart of the report draws), and the worst key's
+    duplicates; the sections keep the detail."""
+    if data is None:
+        return [{"target": t.name, "null_rate": None, "psi": None, "ks": None} for t in targets], None
+    nulls = {row["target"]: row["null_rate"] for row in data["nulls"]}
+    shifts = {row["target"]: row for row in data["distribution"]["columns"]}
+    columns = [
+        {
+            "target": t.name,
+            "null_rate": nulls.get(t.name),
+            "psi": (shifts.get(t.name) or {}).get("psi"),
+            "ks": (shifts.get(t.name) or {}).get("ks"),
+        }
+        for t in targets
+    ]
+    worst = max(data["duplicates"], key=lambda row: row["duplicate_rate"], default=None)
+    duplicates = {"key": worst["target"], "rate": worst["duplicate_rate"]} if worst else None
+    return columns, duplicates
 
 
 def _unit_pair(ratio: float, dimension: str | None) -> tuple[str, str] | None:

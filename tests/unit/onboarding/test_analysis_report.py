@@ -136,6 +136,7 @@ def test_duplicate_keys(tmp_path: Path) -> None:
     )
     [row] = report["data"]["duplicates"]
     assert (row["duplicate_rate"], row["over"]) == (0.25, True)
+    assert report["duplicate_keys"] == {"key": "customer_id", "rate": 0.25}
     [anomaly] = by_kind(report, "duplicate_keys")
     assert fix_to_mapping(report, anomaly["fix"]["id"])["decision"] == "hold"
 
@@ -197,6 +198,7 @@ def test_distribution_shift_by_a_unit_factor_suggests_the_conversion(tmp_path: P
     )
     [column] = report["data"]["distribution"]["columns"]
     assert column["kind"] == "numeric" and column["ks"] == 1.0 and column["psi"] > 0.25
+    assert report["columns"] == [{"target": "weight_lb", "null_rate": 0.0, "psi": column["psi"], "ks": 1.0}]
     [anomaly] = by_kind(report, "distribution_shift")
     change = fix_to_mapping(report, anomaly["fix"]["id"])
     assert change["dsl"]["ops"] == [{"op": "unit_convert", "from": "kg", "to": "lb"}]
