@@ -154,7 +154,7 @@ def test_a_csv_in_metadata_only_gives_catalog_shim_and_target(app: Any, tmp_path
     cleaning = next(p for p in shim["pipelines"] if p["target"] == "customer_name")["ops"]
     assert [op["op"] for op in cleaning] == ["trim", "collapse_whitespace"]
     target = artifacts["target_schema"].body
-    assert target["name"] == "crm_contacts" and [c["name"] for c in target["columns"]][0] == "contact_name"
+    assert target["name"] == "crm_contacts" and target["columns"][0]["name"] == "contact_name"
 
 
 def test_the_shim_cleans_text_on_the_whole_file(app: Any, tmp_path: Path) -> None:
@@ -361,8 +361,10 @@ def test_a_dataset_target_is_read_with_its_domains(app: Any, tmp_path: Path, ord
 
 @pytest.mark.parametrize(
     ("location", "username", "code"),
-    [("dataset:{dataset}", READER, ErrorCode.TARGET_FORBIDDEN), ("dataset:987654321", MANAGER,
-                                                                  ErrorCode.DATASET_NOT_FOUND)],
+    [
+        ("dataset:{dataset}", READER, ErrorCode.TARGET_FORBIDDEN),
+        ("dataset:987654321", MANAGER, ErrorCode.DATASET_NOT_FOUND),
+    ],
 )
 def test_a_target_the_owner_cannot_read_is_refused(
     app: Any, tmp_path: Path, orders_dataset: dict[str, int], location: str, username: str, code: ErrorCode
@@ -376,7 +378,11 @@ def test_a_target_the_owner_cannot_read_is_refused(
 
 
 def test_a_yaml_target_with_a_bad_field(app: Any, tmp_path: Path) -> None:
-    rhs = {"source": {"type": "sql"}, "location": "yaml", "schema_ref": TARGET_YAML.replace("dtype: float", "dtype: money")}
+    rhs = {
+        "source": {"type": "sql"},
+        "location": "yaml",
+        "schema_ref": TARGET_YAML.replace("dtype: float", "dtype: money"),
+    }
     ctx = file_context(tmp_path, "orders.csv", orders_csv(10).encode())
     ctx = context(tmp_path, ctx.contract["lhs"], rhs, source=ctx.source_path, name="orders.csv")
     with app.app_context(), pytest.raises(ReviewError) as caught:

@@ -102,7 +102,9 @@ def draw_sample_pack(ctx: RunContext, ingested: IngestedSource) -> tuple[Artifac
     )
     targets = [pipeline["target"] for pipeline in ingested.plan["pipelines"]]
     drawn = standardized(ingested.parsed, fetched.lazy()).select(targets).collect()
-    drawn = drawn.with_columns(fetched.get_column(sample.ROW), fetched.get_column(sample.ROW).hash(sample.SEED).alias(sample.RANK))
+    drawn = drawn.with_columns(
+        fetched.get_column(sample.ROW), fetched.get_column(sample.ROW).hash(sample.SEED).alias(sample.RANK)
+    )
     capped = sample.within_bytes(drawn, int(caps["bytes_max"]))
     rows = capped.select(targets)
     path, file_hash = sample.write_rows(rows, ctx.run_dir)
