@@ -37,6 +37,8 @@ class Services:
             "SUPERSET_REDIS_URL": self.redis.url,
             "SUPERSET_SECRET_KEY": "test-secret-key-that-is-long-enough-for-superset-0123456789",
             "PYTHONUNBUFFERED": "1",
+            # Uploads and Sample Packs of onboarding runs: the session's own directory, shared by app and worker.
+            "REVIEW_ONBOARDING_DIR": str(self.root / "onboarding"),
         }
 
 

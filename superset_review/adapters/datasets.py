@@ -170,3 +170,16 @@ def row_count(dataset: Any) -> int:
     if result.status != "success" or result.df is None or result.df.empty:
         raise DatasetQueryError(result.error_message or _NO_ANSWER)
     return int(result.df.iloc[0]["__rows"] or 0)
+
+
+def may_write(dataset: Any) -> bool:
+    """Whether the current user may change the dataset: one of its owners, or an admin (Superset's
+    ``raise_for_ownership``, the check its own dataset update runs)."""
+    from superset.exceptions import SupersetSecurityException
+    from superset.extensions import security_manager
+
+    try:
+        security_manager.raise_for_ownership(dataset)
+    except SupersetSecurityException:
+        return False
+    return True

@@ -30,6 +30,7 @@ class InitReport:
     review_revision: str | None
     vectors_seeded: bool = False
     catalog_seeded: bool = False
+    profile_seeded: bool = False
 
     @property
     def changed(self) -> bool:
@@ -38,6 +39,7 @@ class InitReport:
             or self.permissions_synced
             or self.review_upgraded
             or self.catalog_seeded
+            or self.profile_seeded
             or self.vectors_seeded
         )
 
@@ -51,6 +53,7 @@ class InitReport:
             did(self.review_upgraded, f"superset-review migrations (at {self.review_revision})"),
             did(self.catalog_seeded, "the built-in domain catalog as version 1"),
             did(self.vectors_seeded, "the domain catalog's vectors in pgvector"),
+            did(self.profile_seeded, "the threshold profile tp_default_v1 as version 1"),
         ]
 
 
@@ -103,9 +106,14 @@ def initialize() -> InitReport:
 
     # The live catalog every process reads; seeded here so that the first request does not pay for it.
     catalog_seeded = DomainCatalogDAO.seed_builtin()
+    from superset_review.onboarding.dao import ThresholdProfileDAO
+
+    # Runs name tp_default_v1 by default; a first read would seed it too, but init is where an admin sees it happen.
+    profile_seeded = ThresholdProfileDAO.seed_default()
 
     return InitReport(
         catalog_seeded=catalog_seeded,
+        profile_seeded=profile_seeded,
         superset_upgraded=superset_upgraded,
         permissions_synced=permissions_synced,
         review_upgraded=review_upgraded,

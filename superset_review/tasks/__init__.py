@@ -1,3 +1,3 @@
 """Celery tasks of the extension, registered on Superset's own Celery app. Thin: they call commands."""
 
-from superset_review.tasks import diagnostics, domaining, profiling, semantics  # noqa: F401  (registers the tasks)
+from superset_review.tasks import diagnostics, domaining, onboarding, profiling, semantics  # noqa: F401  (registers)
