@@ -214,6 +214,10 @@ from superset_review.cli.domains import domains  # noqa: E402
 
 cli.add_command(domains)
 
+from superset_review.cli.onboard import onboard  # noqa: E402
+
+cli.add_command(onboard)
+
 
 def main() -> None:
     logging.basicConfig(level=logging.WARNING)
