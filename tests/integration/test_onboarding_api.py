@@ -8,87 +8,26 @@ from __future__ import annotations
 
 import hashlib
 import io
-from pathlib import Path
 from typing import Any
 
 import psycopg2
 import pytest
 
 from superset_review.onboarding.contract import canonical_json
-from tests.datasets import register_dataset
+from tests.onboarding import BASE, CSV, contract, create_target, metadata_sql, onboarding_dir, upload
 from tests.services import Services
-from tests.users import ADMIN, MANAGER, RUNNER, login, user
-
-BASE = "/api/v1/dataset_review/onboarding"
-TABLE = "review_onboard_target"
-CSV = (
-    b"Customer ID,Full Name,E-mail,Signup Date,Weight (lb)\n"
-    b"1,Ann Lee,ann@example.com,2024-01-05,150\n"
-    b"2,Bo Chen,bo@example.org,2024-02-11,172.5\n"
-    b"3,Cy Park,cy@example.net,2024-03-20,131\n"
-)
-
-
-def examples_sql(services: Services, sql: str) -> None:
-    connection = psycopg2.connect(services.postgres.dsn("examples"))
-    connection.autocommit = True
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute(sql)
-    finally:
-        connection.close()
-
-
-def metadata_sql(services: Services, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    connection = psycopg2.connect(services.postgres.dsn("superset"))
-    connection.autocommit = True
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            return list(cursor.fetchall()) if cursor.description else []
-    finally:
-        connection.close()
+from tests.users import ADMIN, MANAGER, RUNNER, login
 
 
 @pytest.fixture(scope="module")
 def target(app: Any, services: Services) -> int:
-    """A dataset of this module's own, owned by the manager (who may write it), not by the runner."""
-    examples_sql(services, f"DROP TABLE IF EXISTS {TABLE}")
-    examples_sql(
-        services,
-        f"CREATE TABLE {TABLE} (customer_id bigint, full_name text, email text, signup_date date, weight_kg double "
-        "precision)",
-    )
-    examples_sql(services, f"INSERT INTO {TABLE} VALUES (9, 'Di Ross', 'di@example.com', '2023-12-01', 70.5)")
-    with app.app_context():
-        from superset.connectors.sqla.models import SqlaTable
-        from superset.extensions import db
-
-        dataset_id = register_dataset(services, TABLE)
-        dataset = db.session.get(SqlaTable, dataset_id)
-        dataset.owners = [user(MANAGER)]
-        db.session.commit()
-        return dataset_id
+    return create_target(app, services)
 
 
 @pytest.fixture()
 def manager(client: Any) -> Any:
     login(client, MANAGER)
     return client
-
-
-def upload(client: Any, data: bytes = CSV, filename: str = "customers.csv") -> Any:
-    return client.post(
-        f"{BASE}/uploads/", data={"file": (io.BytesIO(data), filename)}, content_type="multipart/form-data"
-    )
-
-
-def contract(upload_id: str, dataset_id: int, **overrides: Any) -> dict[str, Any]:
-    return {
-        "lhs": {"source": {"type": "file"}, "location": upload_id},
-        "rhs": {"source": {"type": "sql"}, "location": f"dataset:{dataset_id}"},
-        **overrides,
-    }
 
 
 def create_run(client: Any, dataset_id: int, **overrides: Any) -> Any:
@@ -106,10 +45,6 @@ def run(manager: Any, target: int) -> dict[str, Any]:
     created = create_run(manager, target)
     assert created.status_code == 201, created.json
     return dict(created.json["result"])
-
-
-def onboarding_dir(app: Any) -> Path:
-    return Path(app.config["REVIEW_ONBOARDING_DIR"])
 
 
 def stored_files(app: Any) -> set[str]:
