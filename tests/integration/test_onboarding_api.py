@@ -360,3 +360,33 @@ def test_an_invalid_profile_is_422_naming_the_key(client: Any, change: Any, name
 def test_an_unknown_profile_is_404(manager: Any) -> None:
     response = manager.get(f"{BASE}/profiles/tp_nobody")
     assert response.status_code == 404 and response.json["error_code"] == "PROFILE_NOT_FOUND"
+
+
+# --- the DSL compiler ----------------------------------------------------------------------------------------------
+
+PLAN = {"dsl_version": "1.0.0", "pipelines": [{"target": "email", "source": "e_mail",
+                                               "ops": [{"op": "trim"}, {"op": "case", "to": "lower"}]}]}  # fmt: skip
+
+
+def test_a_plan_compiles_to_both_dialects_and_polars(manager: Any) -> None:
+    response = manager.post(f"{BASE}/compile", json={"plan": PLAN, "schema": {"e_mail": "string"}})
+    assert response.status_code == 200, response.json
+    result = response.json["result"]
+    assert set(result["sql"]) == {"postgres", "duckdb"}
+    assert all('"e_mail"' in sql and '"email__reason"' in sql for sql in result["sql"].values())
+    assert "TRANSLATE" in result["sql"]["postgres"], "case folding is ASCII only, the same in every engine"
+    assert "e_mail" in result["polars"] and len(result["content_hash"]) == 64
+    again = manager.post(f"{BASE}/compile", json={"plan": PLAN, "schema": {"e_mail": "string"}})
+    assert again.json["result"]["content_hash"] == result["content_hash"]
+
+
+@pytest.mark.parametrize(
+    ("plan", "schema", "path"),
+    [({**PLAN, "pipelines": [{**PLAN["pipelines"][0], "ops": [{"op": "eval", "code": "1"}]}]}, {"e_mail": "string"},
+      "pipelines[0].ops[0]"),
+     (PLAN, {"other": "string"}, "pipelines[0].source")],
+)  # fmt: skip
+def test_a_refused_plan_is_422_naming_its_path(manager: Any, plan: Any, schema: dict[str, str], path: str) -> None:
+    response = manager.post(f"{BASE}/compile", json={"plan": plan, "schema": schema})
+    assert response.status_code == 422 and response.json["error_code"] == "DSL_REJECT", response.json
+    assert path in response.json["message"]

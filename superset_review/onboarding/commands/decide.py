@@ -48,7 +48,6 @@ from superset_review.tasks.models import now
 logger = logging.getLogger(__name__)
 
 COMPILED_TABLE = "source"  # the table name the compiled SQL reads (a migration substitutes its own)
-DIALECTS = ("postgres", "duckdb")
 
 
 def catalog_schema(catalog: dict[str, Any] | None) -> dict[str, str]:
@@ -63,12 +62,8 @@ def compile_plan(plan: Any, schema: dict[str, str]) -> dict[str, Any]:
     """A DSL plan's content hash, SQL for each dialect and Polars text (DSL_REJECT naming the path if refused)."""
     from superset_review import transform_dsl
 
-    parsed = transform_dsl.parse_plan(plan, schema)  # type: ignore[attr-defined]
-    return {
-        "content_hash": parsed.content_hash,
-        "sql": {dialect: transform_dsl.compile_sql(parsed, dialect, COMPILED_TABLE) for dialect in DIALECTS},  # type: ignore[attr-defined]
-        "polars": transform_dsl.polars_source(parsed),  # type: ignore[attr-defined]
-    }
+    compiled: dict[str, Any] = transform_dsl.compiled(transform_dsl.parse_plan(plan, schema), COMPILED_TABLE)
+    return compiled
 
 
 def compiled_mapping(mapping: RunMapping, schema: dict[str, str]) -> dict[str, Any] | None:
@@ -177,7 +172,7 @@ class DecideMappingCommand(BaseCommand):
         from superset_review import transform_dsl
 
         try:
-            transform_dsl.parse_pipeline(pipeline, schema)  # type: ignore[attr-defined]
+            transform_dsl.parse_pipeline(pipeline, schema)
         except ReviewError as error:
             if error.code != ErrorCode.DSL_REJECT:
                 raise
