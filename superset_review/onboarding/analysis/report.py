@@ -44,7 +44,7 @@ from superset_review.onboarding.mapping.columns import (
     TargetColumn,
     source_schema,
 )
-from superset_review.onboarding.mapping.stage import MappingRun
+from superset_review.onboarding.mapping.stage import MappingRun, as_mapping
 from superset_review.onboarding.mapping.strategies import DSL_UNIT_NAMES, finishing_ops
 from superset_review.onboarding.models import RunMode
 from superset_review.onboarding.stages import MappingOut
@@ -119,11 +119,6 @@ class AnalysisThresholds:
             float(analysis.get("psi_max", 0.25)),
             float(analysis.get("ks_max", 0.2)),
         )
-
-
-def as_mapping(mapping: MappingOut | Mapping[str, Any]) -> dict[str, Any]:
-    """A mapping as JSON, whether the command passes the stage's ``MappingOut`` or the stored mapping's JSON."""
-    return asdict(mapping) if isinstance(mapping, MappingOut) else dict(mapping)
 
 
 def _fix(kind: str, target: str, action: str, description: str, change: dict[str, Any]) -> dict[str, Any]:

@@ -12,7 +12,7 @@ Nothing here writes a table: the run's command stores the mappings, the artifact
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -342,18 +342,25 @@ def run_mapping(
     return MappingOutcome(mappings=mappings, artifacts=[stage.artifact(mappings, llm)], events=llm.events)
 
 
+def as_mapping(mapping: MappingOut | Mapping[str, Any]) -> dict[str, Any]:
+    """A mapping as JSON, whether a command passes the stage's ``MappingOut`` or the stored mapping's JSON."""
+    return asdict(mapping) if isinstance(mapping, MappingOut) else dict(mapping)
+
+
 def evaluate_mapping(
     ctx: RunContext,
-    mapping: Mapping[str, Any],
+    given: MappingOut | Mapping[str, Any],
     catalog_body: Mapping[str, Any],
     target_body: Mapping[str, Any],
     sample_path: str | Path | None,
 ) -> MappingOut:
-    """One pipeline a person wrote (``mapping``: ``{"target", "dsl": {"source", "ops"}, "origin"?}``), validated and
-    run on the Sample Pack. The decision returned is the evidence's (the command records the person's on top).
+    """One pipeline a person wrote (``given``: a ``MappingOut`` or ``{"target", "dsl": {"source", "ops"}, "origin"?}``),
+    validated and run on the Sample Pack. The decision returned is the evidence's (the command records the person's
+    on top).
 
     Raises ``DslError`` (DSL_REJECT, with the path) for a pipeline the DSL refuses, and ``ReviewError``
     MAPPING_NOT_FOUND for a target that is not a column of the target schema."""
+    mapping = as_mapping(given)
     stage = MappingRun(ctx, catalog_body, target_body, sample_path)
     name = mapping.get("target")
     target = next((column for column in stage.targets if column.name == name), None)

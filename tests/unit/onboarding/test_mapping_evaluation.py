@@ -229,3 +229,28 @@ def test_a_catalog_column_missing_from_the_sample_counts_no_row(tmp_path: Path) 
     amount, ghost = run_mapping(context(tmp_path, RunMode.DATA_MODE), body, schema, path).mappings
     assert amount.success_rate == 1.0
     assert (ghost.success_rate, ghost.decision) == (None, "hold")
+
+
+def test_evaluate_the_stages_own_mapping_type(tmp_path: Path) -> None:
+    """The decide command passes the stored mapping as a MappingOut with the person's pipeline in it."""
+    from superset_review.onboarding.stages import MappingOut
+
+    path = sample_file(tmp_path, {"amount": AMOUNTS})
+    given = MappingOut(
+        "amount",
+        ["amount"],
+        "atomic",
+        {"target": "amount", "source": "amount", "ops": [{"op": "trim"}, {"op": "type_cast", "to": "float"}]},
+        "user",
+        "accept",
+        0.5,
+        [],
+    )
+    mapping = evaluate_mapping(
+        context(tmp_path, RunMode.DATA_MODE),
+        given,
+        catalog(source("amount")),
+        target_schema(target("amount", "float")),
+        path,
+    )
+    assert (mapping.origin, mapping.strategy, mapping.success_rate) == ("user", "type_alignment", round(7 / 9, 4))
