@@ -106,6 +106,22 @@ class UploadSink:
         return getattr(self._file, name)
 
 
+def check_format(path: Path, filename: str) -> None:
+    """What the file's first bytes say it is must be what its name says (ingest's own sniffing): a PNG named .csv is
+    refused at once (FILE_UNREADABLE, naming what it looks like), not after a stage has been started on it."""
+    from superset_review.onboarding.ingest.files import HEAD_BYTES, check_extension, sniff_format
+
+    with path.open("rb") as handle:
+        head = handle.read(HEAD_BYTES)
+        handle.seek(0, os.SEEK_END)
+        handle.seek(max(handle.tell() - 4, 0))
+        tail = handle.read(4)
+    if not head:
+        raise ReviewError(Text("the file is empty: it has no header and no rows"), ErrorCode.FILE_UNREADABLE)
+    found, _ = sniff_format(head, tail)
+    check_extension(filename, found)
+
+
 def hash_file(path: Path, limit: int) -> tuple[int, str]:
     """The size and sha256 of a file given by path (the CLI's), read in chunks; FILE_TOO_LARGE past ``limit``."""
     digest = hashlib.sha256()

@@ -209,7 +209,10 @@ class DecideMappingCommand(BaseCommand):
                 sources=list(self._sources) if self._sources is not None else [str(self._pipeline.get("source"))],
             )
             decided = replace(self._evaluate(run, decided), decision=self._decision.value, origin="user")
+            if self._sources is not None:  # what the person said it reads, beside what the pipeline reads
+                decided = replace(decided, sources=list(dict.fromkeys([*decided.sources, *self._sources])))
         mapping.sources, mapping.dsl, mapping.origin = decided.sources, decided.dsl, decided.origin
+        mapping.strategy = decided.strategy
         mapping.decision, mapping.confidence, mapping.rationale = (
             decided.decision,
             decided.confidence,
@@ -251,9 +254,10 @@ class DecideMappingCommand(BaseCommand):
         sample_path = (
             Path(sample.path) if sample is not None and sample.path and run.mode == RunMode.DATA_MODE else None
         )
+        as_sent = {"target": mapping.target, "dsl": mapping.dsl, "sources": mapping.sources, "origin": "user"}
         evaluated: MappingOut = _mapping_function("evaluate_mapping")(
             run_context(run),
-            mapping,
+            as_sent,
             self._body(ArtifactKind.CATALOG) or {},
             self._body(ArtifactKind.TARGET_SCHEMA) or {},
             sample_path,

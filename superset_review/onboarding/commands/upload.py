@@ -15,7 +15,14 @@ from superset_review.extension.errors import ErrorCode, ReviewError
 from superset_review.extension.i18n import Text
 from superset_review.onboarding.commands.base import acting_user_id
 from superset_review.onboarding.models import OnboardingUpload
-from superset_review.onboarding.uploads import UploadSink, file_label, hash_file, max_file_bytes, onboarding_dir
+from superset_review.onboarding.uploads import (
+    UploadSink,
+    check_format,
+    file_label,
+    hash_file,
+    max_file_bytes,
+    onboarding_dir,
+)
 
 # Given a function that opens the sink for a file part, the request's reader writes the part into it and returns the
 # filename the client gave (None when the request carried no file).
@@ -51,6 +58,7 @@ class CreateUploadCommand(BaseCommand):
                 )
             sink = opened[0]
             sink.close()
+            check_format(path, file_label(filename))
             upload = OnboardingUpload(
                 upload_id=upload_id,
                 filename=file_label(filename),
