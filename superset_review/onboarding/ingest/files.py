@@ -30,7 +30,9 @@ import hashlib
 import io
 import json
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from itertools import repeat
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
@@ -287,7 +289,7 @@ def _is_single_byte(encoding: str) -> bool:
         return False
 
 
-def transcode(source: Path, encoding: str, target: Path, hasher: hashlib._Hash) -> None:
+def transcode(source: Path, encoding: str, target: Path) -> None:
     """``source`` (in ``encoding``) as UTF-8 in ``target``, line by line; refuses a line that does not decode, and
     in a single-byte encoding a line that is UTF-8 (another encoding mixed in)."""
     single_byte = _is_single_byte(encoding)
@@ -295,10 +297,9 @@ def transcode(source: Path, encoding: str, target: Path, hasher: hashlib._Hash) 
     try:
         with source.open("rb") as raw, target.open("wb") as out:
             if wide:
-                _transcode_wide(raw, encoding, out, hasher)
+                _transcode_wide(raw, encoding, out)
                 return
             for number, line in enumerate(_lines(raw), start=1):
-                hasher.update(line)
                 try:
                     text = line.decode(encoding)
                 except UnicodeDecodeError as ex:
@@ -318,13 +319,12 @@ def transcode(source: Path, encoding: str, target: Path, hasher: hashlib._Hash) 
         raise
 
 
-def _transcode_wide(raw: IO[bytes], encoding: str, out: IO[bytes], hasher: hashlib._Hash) -> None:
+def _transcode_wide(raw: IO[bytes], encoding: str, out: IO[bytes]) -> None:
     """UTF-16/32 cannot be split on the byte ``\\n``: decode in chunks, count the lines decoded so far."""
     decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
     lines_done, first = 0, True
     while True:
         chunk = raw.read(CHUNK_BYTES)
-        hasher.update(chunk)
         try:
             text = decoder.decode(chunk, final=not chunk)
         except UnicodeDecodeError as ex:
@@ -383,15 +383,13 @@ def _validate_utf8(chunk: bytes, first_line: int) -> None:
         raise _mixed(first_line + chunk.count(b"\n", 0, ex.start), "utf-8") from ex
 
 
-def check_structure(path: Path, delimiter: str, hasher: hashlib._Hash | None) -> tuple[tuple[str, ...], int]:
+def check_structure(path: Path, delimiter: str) -> tuple[tuple[str, ...], int]:
     """The header's fields and the number of records after it; refuses a ragged record, a header repeated mid-file,
-    a line that is not UTF-8, a file with a header only. ``hasher`` (when given) sees every byte."""
+    a line that is not UTF-8, a file with a header only."""
     sep = delimiter.encode()
     with path.open("rb") as handle:
         chunks = _chunks_of_lines(handle)
         first = next(chunks, b"")
-        if hasher is not None:
-            hasher.update(first)
         _validate_utf8(first, 1)
         end = first.find(b"\n")
         header_raw = first[: end if end >= 0 else len(first)]
@@ -405,21 +403,19 @@ def check_structure(path: Path, delimiter: str, hasher: hashlib._Hash | None) ->
         body = first[end + 1 :] if end >= 0 else b""
         quoted = QUOTE.encode() in header_raw
         pending: list[bytes] = [body]
-        for chunk in _fill(pending, chunks, hasher):
+        for chunk in _fill(pending, chunks):
             _validate_utf8(chunk, line)
             if quoted or QUOTE.encode() in chunk:
-                records += _check_quoted(chunk, _rest_of(chunks, hasher), line, delimiter, header, expected)
+                records += _check_quoted(chunk, chunks, line, delimiter, header, expected)
                 break
             lines = chunk.split(b"\n")
             if lines and lines[-1] == b"":
                 lines.pop()
             header_at = _find_header(chunk, header_raw)
-            for index, raw in enumerate(lines):
-                if raw.count(sep) + 1 != expected and raw.strip(b"\r"):
-                    raise _ragged(line + index, raw.count(sep) + 1, expected)
+            _check_counts(lines, sep, expected, line)
             if header_at is not None:
                 raise _header_again(line + header_at)
-            records += sum(1 for raw in lines if raw.strip(b"\r"))
+            records += len(lines) - lines.count(b"") - lines.count(b"\r")
             line += len(lines)
     if records == 0:
         raise FileUnreadableError(
@@ -428,21 +424,22 @@ def check_structure(path: Path, delimiter: str, hasher: hashlib._Hash | None) ->
     return header, records
 
 
-def _fill(pending: list[bytes], chunks: Iterator[bytes], hasher: hashlib._Hash | None) -> Iterator[bytes]:
+def _check_counts(lines: list[bytes], sep: bytes, expected: int, first_line: int) -> None:
+    """Every line has ``expected`` fields (blank lines aside): counted with C-level ``map``/``min``/``max``, the
+    offending line looked for only when there is one."""
+    counts = list(map(bytes.count, lines, repeat(sep, len(lines))))
+    if not counts or min(counts) == max(counts) == expected - 1:
+        return
+    for index, count in enumerate(counts):
+        if count != expected - 1 and lines[index].strip(b"\r"):
+            raise _ragged(first_line + index, count + 1, expected)
+
+
+def _fill(pending: list[bytes], chunks: Iterator[bytes]) -> Iterator[bytes]:
     for chunk in pending:
         if chunk:
             yield chunk
-    for chunk in chunks:
-        if hasher is not None:
-            hasher.update(chunk)
-        yield chunk
-
-
-def _rest_of(chunks: Iterator[bytes], hasher: hashlib._Hash | None) -> Iterator[bytes]:
-    for chunk in chunks:
-        if hasher is not None:
-            hasher.update(chunk)
-        yield chunk
+    yield from chunks
 
 
 def _find_header(chunk: bytes, header_raw: bytes) -> int | None:
@@ -491,38 +488,52 @@ def _check_quoted(
 # --- the whole step -----------------------------------------------------------------------------------------------
 
 
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while block := handle.read(CHUNK_BYTES):
+            digest.update(block)  # hashlib lets go of the GIL: this runs beside the checks
+    return digest.hexdigest()
+
+
 def open_source(path: Path, name: str | None, run_dir: Path, max_bytes: int) -> SourceFile:
     """Sniff, check and (when needed) transcode ``path``; ``name`` is the file's name as the user gave it (its
-    extension is checked against the bytes)."""
+    extension is checked against the bytes). The content hash is computed in a thread beside the checks."""
     size = check_size(path, max_bytes)
     head, tail = _read_head(path)
     found, encoding = sniff_format(head, tail)
     check_extension(name or path.name, found)
-    hasher = hashlib.sha256()
-    if found == "parquet":
-        with path.open("rb") as handle:
-            while block := handle.read(CHUNK_BYTES):
-                hasher.update(block)
-        return SourceFile(path, found, None, None, size, hasher.hexdigest())
-    assert encoding is not None
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-sha256") as pool:
+        digest = pool.submit(_sha256, path)
+        try:
+            checked = _checked(path, found, encoding, head, run_dir)
+        except BaseException:
+            digest.cancel()
+            raise
+        readable, delimiter, header, records = checked
+        return SourceFile(readable, found, encoding, delimiter, size, digest.result(), header, records)
+
+
+def _checked(path: Path, found: str, encoding: str | None, head: bytes, run_dir: Path) -> tuple[
+    Path, str | None, tuple[str, ...], int | None
+]:  # fmt: skip
+    """The readable file (the original, or its UTF-8 copy), and for delimited text its dialect and structure."""
+    if found == "parquet" or encoding is None:
+        return path, None, (), None
     readable = path
     if codecs.lookup(encoding).name != "utf-8" or encoding == "utf-8-sig":
         run_dir.mkdir(parents=True, exist_ok=True)
         readable = run_dir / f"source.utf8.{found}"
-        transcode(path, encoding, readable, hasher)
-        structure_hasher = None
-    else:
-        structure_hasher = hasher
+        transcode(path, encoding, readable)
+    elif found == "jsonl":
+        with path.open("rb") as handle:
+            for first_line, chunk in _numbered(_chunks_of_lines(handle)):
+                _validate_utf8(chunk, first_line)
     if found == "jsonl":
-        if structure_hasher is not None:
-            with path.open("rb") as handle:
-                for number_start, chunk in _numbered(_chunks_of_lines(handle)):
-                    hasher.update(chunk)
-                    _validate_utf8(chunk, number_start)
-        return SourceFile(readable, found, encoding, None, size, hasher.hexdigest())
+        return readable, None, (), None
     delimiter = sniff_delimiter(_head_text(head, encoding))
-    header, records = check_structure(readable, delimiter, structure_hasher)
-    return SourceFile(readable, found, encoding, delimiter, size, hasher.hexdigest(), header, records)
+    header, records = check_structure(readable, delimiter)
+    return readable, delimiter, header, records
 
 
 def _numbered(chunks: Iterator[bytes]) -> Iterator[tuple[int, bytes]]:
