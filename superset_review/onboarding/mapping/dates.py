@@ -12,8 +12,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
+from superset_review.extension.linear_regex import compile_linear
+
 MIN_SHARE = 0.9
-MAX_VALUES = 500  # values tried per column (sniffing is a guess, not a scan)
+MAX_VALUES = 200  # values tried per column (sniffing is a guess, not a scan)
+PROBE = 20  # distinct values a format must read one of before it is tried on the rest
 MAX_VALUE_CHARS = 40
 
 # In order of preference when two read the same values (ISO first, then day-first, then month-first).
@@ -40,6 +43,8 @@ TIMESTAMP_FORMATS: tuple[str, ...] = (
     "%m/%d/%Y %H:%M",
 )
 FORMATS = TIMESTAMP_FORMATS + DATE_FORMATS
+# What every format above writes: digits, the separators and a T between date and time.
+_SHAPE = compile_linear(r"[0-9][0-9./: T-]*[0-9]")
 
 
 @dataclass(frozen=True)
@@ -61,7 +66,10 @@ def _reads(value: str, fmt: str) -> bool:
 
 def sniff_format(values: Iterable[object]) -> SniffedFormat | None:
     """The format that reads most of ``values`` (non-empty strings, stripped), or None when none reads
-    ``MIN_SHARE`` of them."""
+    ``MIN_SHARE`` of them.
+
+    Cheap first: values that are not shaped like a date at all (letters, no digit) end the search at once, and a
+    format is tried on every value only if it reads one of a small probe of them."""
     tried: list[str] = []
     for value in values:
         if isinstance(value, str) and value.strip() and len(value) <= MAX_VALUE_CHARS:
@@ -70,10 +78,15 @@ def sniff_format(values: Iterable[object]) -> SniffedFormat | None:
             break
     if not tried:
         return None
+    if sum(1 for value in tried if _SHAPE.fullmatch(value)) < MIN_SHARE * len(tried):
+        return None
     distinct = list(dict.fromkeys(tried))
     weight = {value: tried.count(value) for value in distinct} if len(distinct) < len(tried) else None
+    probe = distinct[:PROBE]
     counts: list[tuple[int, str]] = []
     for fmt in FORMATS:
+        if not any(_reads(value, fmt) for value in probe):
+            continue
         read = sum((weight[value] if weight else 1) for value in distinct if _reads(value, fmt))
         if read:
             counts.append((read, fmt))

@@ -21,11 +21,10 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from superset_review.domains.catalog import Catalog, Domain
-from superset_review.extension.linear_regex import LinearRegex, compile_linear
 from superset_review.onboarding.mapping.columns import NUMERIC, SourceColumn, TargetColumn
 from superset_review.onboarding.mapping.examples import Masker
 from superset_review.transform_dsl import DSL_VERSION, DslError, apply_polars, parse_plan
@@ -67,8 +66,11 @@ class Evaluation:
     near_rate: float | None
     fail_rate: float | None
     counted: int  # rows with a source value
-    examples: list[dict[str, Any]]
+    examples: list[dict[str, Any]]  # masked; filled by SampleEvaluator.with_examples for the mapping kept
     reasons: list[str]  # what the rows say (failure reasons, near-match causes)
+    # The rows the examples come from (index, outcome) and the pipeline's output: masked only once chosen.
+    example_rows: tuple[tuple[int, str], ...] = field(default=(), repr=False, compare=False)
+    values: Any = field(default=None, repr=False, compare=False)
 
 
 def decide(success_rate: float, near_rate: float, thresholds: Thresholds) -> str:
@@ -98,19 +100,13 @@ def blended_confidence(rule_confidence: float, success_rate: float) -> float:
 
 
 class DomainChecks:
-    """The target domains' patterns (RE2, anchored) and ranges, compiled once per domain."""
+    """The target domains' patterns (anchored, as domaining matches them: Polars' linear-time regex) and ranges."""
 
     def __init__(self, catalog: Catalog) -> None:
         self.catalog = catalog
-        self._patterns: dict[str, list[LinearRegex]] = {}
 
     def domain(self, name: str | None) -> Domain | None:
         return self.catalog.by_name.get(name) if name else None
-
-    def patterns(self, domain: Domain) -> list[LinearRegex]:
-        if domain.name not in self._patterns:
-            self._patterns[domain.name] = [compile_linear(pattern.anchored) for pattern in domain.regexes]
-        return self._patterns[domain.name]
 
     def fits(self, values: pl.Series, target: TargetColumn, output_type: str) -> tuple[pl.Series, str | None]:
         """Per value: does it fit the target's domain (True where the domain checks nothing)? And the check's name."""
@@ -127,11 +123,9 @@ class DomainChecks:
             inside = ((numbers >= low) & (numbers <= high)).fill_null(True)
             return inside, f"outside {domain.name}'s range {low:g}..{high:g}"
         if output_type == "string" and domain.regexes and domain.pattern_required:
-            patterns = self.patterns(domain)
-            text = values.cast(pl.String, strict=False)
-            distinct = text.drop_nulls().unique().to_list()
-            verdict = {value: any(p.fullmatch(value) for p in patterns) for value in distinct}
-            fits = text.replace_strict(verdict, default=True, return_dtype=pl.Boolean).fill_null(True)
+            text = pl.col("value").cast(pl.String, strict=False)
+            matched = pl.any_horizontal([text.str.contains(pattern.anchored) for pattern in domain.regexes])
+            fits = pl.DataFrame({"value": values}).select(matched.fill_null(True)).to_series()
             return fits, f"not in {domain.name}'s pattern"
         return pl.Series([True] * len(values), dtype=pl.Boolean), None
 
@@ -224,19 +218,22 @@ class SampleEvaluator:
             )
             .to_series()
         )
-        examples = self._examples(trial, values, outcome, present)
-        return Evaluation(rates[0], rates[1], rates[2], counted, examples, reasons)
-
-    def _examples(
-        self, trial: Trial, values: pl.Series, outcome: pl.Series, present: pl.Series
-    ) -> list[dict[str, Any]]:
-        rows: list[int] = []
+        rows: list[tuple[int, str]] = []
         for kind in ("fail", "near", "success"):
             chosen = (present & (outcome == kind)).arg_true().head(EXAMPLES_PER_OUTCOME[kind]).to_list()
-            rows += [int(index) for index in chosen][: MAX_EXAMPLES - len(rows)]
+            rows += [(int(index), kind) for index in chosen][: MAX_EXAMPLES - len(rows)]
+        return Evaluation(rates[0], rates[1], rates[2], counted, [], reasons, tuple(sorted(rows)), values)
+
+    def with_examples(self, trial: Trial, evaluation: Evaluation) -> Evaluation:
+        """The evaluation with its examples masked (done for the mapping kept, not for every candidate)."""
+        if not evaluation.example_rows or evaluation.values is None:
+            return evaluation
+        return replace(evaluation, examples=self._examples(trial, evaluation.values, evaluation.example_rows))
+
+    def _examples(self, trial: Trial, values: pl.Series, rows: Sequence[tuple[int, str]]) -> list[dict[str, Any]]:
         target = trial.target
         examples = []
-        for index in sorted(rows):
+        for index, outcome in rows:
             before: dict[str, str | None] = {}
             for name in trial.sources:
                 column = self.sources.get(name)
@@ -247,5 +244,5 @@ class SampleEvaluator:
                 None,
             )
             after = self.masker.mask(values[index], pii, target.domain)
-            examples.append({"before": before, "after": after, "outcome": str(outcome[index])})
+            examples.append({"before": before, "after": after, "outcome": outcome})
         return examples

@@ -17,6 +17,7 @@ from superset_review.pii.types import PiiType
 
 EXAMPLE_CHARS = 80
 REDACTED = "[REDACTED]"
+MAX_CACHED = 10_000
 
 
 class Masker:
@@ -25,6 +26,8 @@ class Masker:
     def __init__(self, catalog: Catalog) -> None:
         self.catalog = catalog
         self._operators: dict[str | None, Any] = {}
+        # The same value of the same column shows in the examples of several targets: masked once.
+        self._masked: dict[tuple[str, str | None, str | None], str | None] = {}
 
     def _operator(self, domain: str | None) -> Any:
         if domain not in self._operators:
@@ -35,6 +38,14 @@ class Masker:
         if value is None:
             return None
         text = str(value)[:EXAMPLE_CHARS]
+        key = (text, pii, domain)
+        if key not in self._masked:
+            if len(self._masked) >= MAX_CACHED:
+                self._masked.clear()
+            self._masked[key] = self._mask(text, pii, domain)
+        return self._masked[key]
+
+    def _mask(self, text: str, pii: str | None, domain: str | None) -> str | None:
         if pii is None:
             return mask_text(text, RedactOperator()).text
         try:

@@ -161,7 +161,6 @@ def _with_alternatives(best: MappingOut, others: Sequence[MappingOut]) -> Mappin
     said = [
         f"also tried: {other.strategy} from {', '.join(other.sources)} ({other.decision}, {other.confidence:.2f})"
         for other in others
-        if other is not best
     ]
     rationale = [*best.rationale, *said][:MAX_RATIONALE]
     return replace(best, rationale=rationale)
@@ -289,17 +288,24 @@ class MappingRun:
         position = 0
         for target, candidates in zip(self.targets, ranked, strict=True):
             outs: list[MappingOut] = []
+            evaluated: dict[int, tuple[Trial, Evaluation]] = {}
             for candidate in candidates:
                 evaluation = evaluations[position] if evaluations else None
+                trial = trials[position]
                 position += 1
                 if isinstance(evaluation, DslError):
                     continue
                 outs.append(judged(candidate, evaluation, self.thresholds))
+                if evaluation is not None:
+                    evaluated[id(outs[-1])] = (trial, evaluation)
             if not outs:
                 mappings.append(_none(target, dropped.get(target.name, [])))
                 continue
             best = _best(outs)
-            mappings.append(_with_alternatives(best, outs))
+            if self.evaluator is not None and id(best) in evaluated:
+                shown = self.evaluator.with_examples(*evaluated[id(best)])
+                best = replace(best, examples=shown.examples)
+            mappings.append(_with_alternatives(best, [out for out in outs if out is not best]))
         return mappings
 
     def artifact(self, mappings: Sequence[MappingOut], llm: LlmProposals) -> ArtifactOut:
@@ -390,7 +396,8 @@ def evaluate_mapping(
     if stage.evaluator is None:
         why = "metadata only: no sample to run it on; a person's decision stands"
         return _out(candidate, "hold", candidate.confidence, [*rationale, why], None)
-    [evaluation] = stage.evaluator.run([Trial(candidate.pipeline, target, candidate.sources)])
+    trial = Trial(candidate.pipeline, target, candidate.sources)
+    [evaluation] = stage.evaluator.run([trial])
     if isinstance(evaluation, DslError):  # parsed above on its own: a refusal here would be the DSL's bug
         raise evaluation
-    return judged(candidate, evaluation, stage.thresholds)
+    return judged(candidate, stage.evaluator.with_examples(trial, evaluation), stage.thresholds)

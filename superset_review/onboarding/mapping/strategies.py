@@ -37,6 +37,7 @@ from superset_review.onboarding.mapping.columns import (
     SourceColumn,
     TargetColumn,
 )
+from superset_review.onboarding.mapping.dates import MAX_VALUES as MAX_SNIFFED
 from superset_review.onboarding.mapping.dates import SniffedFormat, sniff_format
 
 if TYPE_CHECKING:
@@ -301,7 +302,7 @@ class Proposer:
         if source.name not in self._formats:
             values: list[object] = []
             if self.sample is not None and source.name in self.sample.columns:
-                values = self.sample.get_column(source.name).drop_nulls().head(500).to_list()
+                values = self.sample.get_column(source.name).drop_nulls().head(MAX_SNIFFED).to_list()
             if not values:
                 values = [value for value in (source.minimum, source.maximum) if value]
             self._formats[source.name] = sniff_format(values)
@@ -344,7 +345,9 @@ class Proposer:
             if unit_ops:
                 ops += unit_ops
                 source_dtype = "float"
-            alignment = align(source_dtype, target.dtype, self.sniffed(source) if source.dtype == "string" else None)
+            # Only text becoming a date needs its format (sniffing reads the sample's values: not for every pair).
+            needs_format = source_dtype == "string" and target.dtype in TEMPORAL
+            alignment = align(source_dtype, target.dtype, self.sniffed(source) if needs_format else None)
             if alignment is None:
                 continue
             ops += alignment.ops
