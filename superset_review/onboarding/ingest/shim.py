@@ -5,7 +5,7 @@ Per source column one pipeline, from the column as read to its standardized name
 - **names**: snake_case ASCII (camelCase split, Cyrillic transliterated, anything else that is not a letter or a
   digit becomes ``_``), at most 63 characters (PostgreSQL's identifiers), not starting with a digit; unique in the
   table, a later collision gets ``_2``, ``_3``...;
-- **text**: ``trim`` and ``collapse_whitespace``;
+- **text**: ``trim`` and ``collapse_whitespace`` (a typed column is trimmed only);
 - **types**: a text column whose every non-blank value is an integer, a decimal number, ``true``/``false``, an ISO
   (or ``dd.mm.yyyy``, ``yyyy/mm/dd``) date, or an ISO timestamp becomes that type (``type_cast``, ``date_parse``),
   blanks becoming NULL (``map_dict`` ``{"": null}``). An integer written with a leading zero (``007``, a postcode)
@@ -155,10 +155,10 @@ def _guess(present: int, counts: Mapping[str, int]) -> Guess:
 def _ops(source_dtype: str, guess: Guess) -> list[dict[str, Any]]:
     if source_dtype != "string":
         return []
-    ops: list[dict[str, Any]] = [{"op": "trim"}, {"op": "collapse_whitespace"}]
     if guess.dtype == "string":
-        return ops
-    ops.append({"op": "map_dict", "mapping": {"": None}, "default": "keep"})
+        return [{"op": "trim"}, {"op": "collapse_whitespace"}]
+    # A number, boolean or date has no inner whitespace to collapse (one that had would not convert): trimmed only.
+    ops: list[dict[str, Any]] = [{"op": "trim"}, {"op": "map_dict", "mapping": {"": None}, "default": "keep"}]
     if guess.format is not None:
         ops.append({"op": "date_parse", "format": guess.format})
     else:

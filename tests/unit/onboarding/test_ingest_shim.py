@@ -88,8 +88,8 @@ def test_build_plan_is_the_dsl_shape() -> None:
     blanks = {"op": "map_dict", "mapping": {"": None}, "default": "keep"}
     assert [p["ops"] for p in plan["pipelines"]] == [
         cleaning,
-        [*cleaning, blanks, {"op": "type_cast", "to": "float"}],
-        [*cleaning, blanks, {"op": "date_parse", "format": "%Y-%m-%d"}],
+        [{"op": "trim"}, blanks, {"op": "type_cast", "to": "float"}],
+        [{"op": "trim"}, blanks, {"op": "date_parse", "format": "%Y-%m-%d"}],
         [],  # typed already: renamed only
     ]  # fmt: skip
     assert shim.output_type("string", guesses["Amount"]) == "float"
