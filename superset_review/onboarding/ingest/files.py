@@ -532,7 +532,12 @@ def _checked(path: Path, found: str, encoding: str | None, head: bytes, run_dir:
     if found == "jsonl":
         return readable, None, (), None
     delimiter = sniff_delimiter(_head_text(head, encoding))
-    header, records = check_structure(readable, delimiter)
+    try:
+        header, records = check_structure(readable, delimiter)
+    except BaseException:
+        if readable != path:
+            readable.unlink(missing_ok=True)  # a refused file leaves no transcoded copy behind
+        raise
     return readable, delimiter, header, records
 
 

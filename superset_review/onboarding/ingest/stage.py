@@ -107,9 +107,9 @@ def draw_sample_pack(ctx: RunContext, ingested: IngestedSource) -> tuple[Artifac
     )
     capped = sample.within_bytes(drawn, int(caps["bytes_max"]))
     rows = capped.select(targets)
-    path, file_hash = sample.write_rows(rows, ctx.run_dir)
     verdicts, domains = _pii_verdicts(rows)
     shown = sample.masked_columns(rows, verdicts, domains)
+    path, file_hash = sample.write_rows(rows, ctx.run_dir)  # last: a stage that fails leaves no new sample file
     choice = sample.Stratification(choice.column, choice.kind, choice.reason, strata)
     body = sample.sample_body(rows, shown, caps, choice, file_hash)
     return ArtifactOut(ArtifactKind.SAMPLE_PACK, body, str(path)), sample.examples_of(shown)

@@ -141,6 +141,11 @@ def test_mixed_encodings_name_the_first_line_that_does_not_decode(tmp_path: Path
     assert not (tmp_path / "run" / "source.utf8.csv").exists(), "nothing half-written stays"
 
 
+def test_a_refused_transcoded_file_leaves_no_copy(tmp_path: Path) -> None:
+    error = refusal(tmp_path, "ragged.csv", "имя,город\nАнна\n".encode("cp1251"))
+    assert error.details["line"] == 2 and not (tmp_path / "run" / "source.utf8.csv").exists()
+
+
 def test_utf16_with_a_broken_character_names_its_line(tmp_path: Path) -> None:
     data = "a,b\n1,2\n3,4\n".encode("utf-16") + b"\x00\xd8" + "5,6\n".encode("utf-16-le")
     error = refusal(tmp_path, "wide.csv", data)
