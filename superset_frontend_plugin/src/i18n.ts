@@ -616,6 +616,15 @@ const en = {
   'onb.action.passed': 'passed',
   'onb.action.contract': 'contract',
   'onb.fromDataset': 'Onboard data into this dataset',
+  'onb.consistency': 'Types: what each pipeline gives against the column',
+  'onb.outputType': 'Pipeline gives',
+  'onb.targetType': 'Column type',
+  'onb.consistent': 'consistent',
+  'onb.inconsistent': 'mismatch',
+  'onb.severity.high': 'high',
+  'onb.severity.medium': 'medium',
+  'onb.severity.low': 'low',
+  'onb.feasible.chosen': 'chosen',
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -1235,6 +1244,15 @@ const ru: Dictionary = {
   'onb.action.passed': 'пройден',
   'onb.action.contract': 'контракт',
   'onb.fromDataset': 'Загрузить данные в этот датасет',
+  'onb.consistency': 'Типы: что даёт каждый конвейер и что ждёт колонка',
+  'onb.outputType': 'Конвейер даёт',
+  'onb.targetType': 'Тип колонки',
+  'onb.consistent': 'совпадает',
+  'onb.inconsistent': 'расходится',
+  'onb.severity.high': 'высокая',
+  'onb.severity.medium': 'средняя',
+  'onb.severity.low': 'низкая',
+  'onb.feasible.chosen': 'выбрано',
 };
 
 const dictionaries = { en, ru } satisfies Record<string, Dictionary>;

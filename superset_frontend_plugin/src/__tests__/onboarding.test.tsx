@@ -156,31 +156,40 @@ describe('the DSL chips model', () => {
 });
 
 describe('the quality report reader', () => {
-  it('reads a data mode report: coverage, duplicates, per-column measures flagged against the thresholds, fixes', () => {
+  it('reads a data mode report: coverage, the worst duplicate key, nulls and PSI/KS per column flagged, fixes', () => {
     const view = reportView(dataReport)!;
     expect(view.coverage).toEqual({ mapped: 2, total: 2, rate: 1 });
-    expect(view.duplicates).toEqual({ key: 'customer_id', rate: 0.002, count: 1 });
+    expect(view.duplicates).toEqual({ key: 'customer_id', rate: 0.002, count: null });
     expect(view.columns).toEqual([
-      { name: 'full_name', nullRate: 0.06, psi: 0.05, ks: 0.1, flagged: true },
+      { name: 'full_name', nullRate: 0.06, psi: 0.05, ks: null, flagged: true },
       { name: 'weight_kg', nullRate: 0, psi: 0.31, ks: 0.42, flagged: true },
     ]);
-    expect(view.feasibility).toEqual({ strategies: ['compose', 'unit'], rows: [
-      { target: 'full_name', cells: { compose: 'feasible' } }, { target: 'weight_kg', cells: { unit: 'needs_fix' } }] });  // prettier-ignore
-    expect(view.anomalies[0]).toMatchObject({ id: 'a1', column: 'full_name', fix: { id: 'fix-trim-full_name', label: 'trim before concat' } });
-    expect(view.anomalies[1]?.fix).toBeNull();
+    expect(view.consistency).toEqual([
+      { target: 'full_name', outputType: 'string', targetType: 'string', consistent: true },
+      { target: 'weight_kg', outputType: 'integer', targetType: 'float', consistent: false },
+    ]);
+    expect(view.feasibility.strategies).toEqual(['atomic', 'compose', 'decompose', 'unit', 'type_alignment']);
+    expect(view.feasibility.rows[1]).toEqual({ target: 'weight_kg', cells: { atomic: 'feasible', compose: '', decompose: '', unit: 'needs_fix', type_alignment: '' } });
+    expect(view.anomalies[0]).toMatchObject({ id: 'an_1', column: 'full_name', severity: 'medium', fix: { id: 'fx_trim_full_name', label: 'add trim before type_cast' } });
+    expect(view.anomalies).toHaveLength(2);
   });
 
-  it('reads a metadata_only report and a matrix given as rows of cells; refuses what is not a report', () => {
+  it('reads a metadata_only report and its notes; refuses what is not a report; reads other spellings', () => {
     const view = reportView(metadataReport)!;
     expect(view.mode).toBe('metadata_only');
     expect(view.coverage).toEqual({ mapped: 1, total: 2, rate: 0.5 });
     expect(view.columns).toEqual([]);
-    expect(view.feasibility.rows[0]?.cells).toEqual({ atomic: 'infeasible', compose: 'feasible' });
+    expect(view.duplicates).toBeNull();
+    expect(view.feasibility.rows[0]?.cells).toEqual({ atomic: 'chosen', compose: 'feasible' });
+    expect(view.notes[0]).toContain('metadata only');
     expect(reportView('nope')).toBeNull();
     expect(reportView([1, 2])).toBeNull();
-    // Columns keyed by name, and measures inside a drift object, are read too.
+    // Columns keyed by name, measures inside a drift object, a coverage without its share, a list-shaped matrix.
     expect(reportView({ columns: { x: { null_rate: 0.1, drift: { psi: 0.4, ks: 0.2 } } } })?.columns).toEqual([
       { name: 'x', nullRate: 0.1, psi: 0.4, ks: 0.2, flagged: false }]);  // prettier-ignore
+    expect(reportView({ coverage: { mapped: 3, total: 4 } })?.coverage?.rate).toBe(0.75);
+    expect(reportView({ feasibility: [{ target: 't', strategy: 'unit', feasible: true }] })?.feasibility.rows).toEqual([
+      { target: 't', cells: { unit: 'feasible' } }]);  // prettier-ignore
   });
 });
 
@@ -275,7 +284,7 @@ describe('onboarding components', { timeout: 60_000 }, () => {
     render(<QualityChart columns={reportView(dataReport)!.columns} />);
     const chart = screen.getByRole('img', { name: /Null rate, PSI and KS per column/ });
     const bars = [...chart.querySelectorAll('rect[data-measure]')].map((r) => `${r.closest('[data-column]')?.getAttribute('data-column')}:${r.getAttribute('data-measure')}=${r.getAttribute('data-value')}`);
-    expect(bars).toEqual(['full_name:nullRate=0.06', 'full_name:psi=0.05', 'full_name:ks=0.1', 'weight_kg:nullRate=0', 'weight_kg:psi=0.31', 'weight_kg:ks=0.42']);
+    expect(bars).toEqual(['full_name:nullRate=0.06', 'full_name:psi=0.05', 'full_name:ks=', 'weight_kg:nullRate=0', 'weight_kg:psi=0.31', 'weight_kg:ks=0.42']);
     const widths = [...chart.querySelectorAll('rect')].map((r) => Number(r.getAttribute('width')));
     expect(widths[5]! > widths[4]!).toBe(true); // KS 0.42 is longer than PSI 0.31
     expect(chart.textContent).toContain('PSI 0.310');
@@ -408,7 +417,7 @@ describe('Mapping Studio', { timeout: 60_000 }, () => {
 describe('Quality report', { timeout: 60_000 }, () => {
   it('shows coverage, the chart, the matrix and the anomalies; stages a recommended fix in one click', async () => {
     const { requests } = server({
-      [`POST /runs/${RUN_ID}/analysis/fixes/fix-trim-full_name`]: () => answer({ result: { ...mappingsOf()[0], version: 4 } }),
+      [`POST /runs/${RUN_ID}/analysis/fixes/fx_trim_full_name`]: () => answer({ result: { ...mappingsOf()[0], version: 4 } }),
     });
     withApp(<QualityReport runId={RUN_ID} mode="data_mode" />);
     await screen.findByTestId('quality-report');
@@ -416,11 +425,13 @@ describe('Quality report', { timeout: 60_000 }, () => {
     expect(screen.getByRole('img', { name: /Null rate, PSI and KS/ })).toBeTruthy();
     expect(screen.getByRole('table', { name: 'Transform feasibility' }).textContent).toContain('needs a fix');
     const anomalies = screen.getByRole('list', { name: 'Anomalies' });
-    expect(anomalies.textContent).toContain('6% of full_name is NULL (max 5%)');
-    expect(anomalies.textContent).toContain('Recommended: trim before concat');
-    fireEvent.click(within(anomalies).getByRole('button', { name: 'Stage this fix: trim before concat' }));
+    expect(anomalies.textContent).toContain('full_name is NULL in 6.0% of the sample');
+    expect(anomalies.textContent).toContain('Recommended: add trim before type_cast');
+    expect(screen.getByRole('table', { name: /^Types/ }).textContent).toContain('mismatch');
+    fireEvent.click(within(anomalies).getByRole('button', { name: 'Stage this fix: add trim before type_cast' }));
     await waitFor(() => expect(within(anomalies).getByText('staged')).toBeTruthy());
-    expect(requests.some((r) => r.method === 'POST' && r.url.endsWith('/analysis/fixes/fix-trim-full_name'))).toBe(true);
+    expect(requests.some((r) => r.method === 'POST' && r.url.endsWith('/analysis/fixes/fx_trim_full_name'))).toBe(true);
+    expect(within(anomalies).getAllByRole('button', { name: /^Stage this fix/ })).toHaveLength(1); // the other one
   });
 
   it('in metadata_only says why there are no measures, and shows the feasibility matrix', async () => {
@@ -428,7 +439,8 @@ describe('Quality report', { timeout: 60_000 }, () => {
     withApp(<QualityReport runId={RUN_ID} mode="metadata_only" />);
     expect((await screen.findByTestId('metadata-only-report')).textContent).toContain('no rows were read');
     expect(screen.queryByRole('img', { name: /Null rate/ })).toBeNull();
-    expect(screen.getByRole('table', { name: 'Transform feasibility' }).textContent).toContain('infeasible');
+    expect(screen.getByRole('table', { name: 'Transform feasibility' }).textContent).toContain('chosen');
+    expect(screen.getByText(/nulls, duplicates, distributions and cross-field rules need data_mode/)).toBeTruthy();
     expect(screen.getByText('No anomalies.')).toBeTruthy();
   });
 

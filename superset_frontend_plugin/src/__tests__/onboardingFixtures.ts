@@ -109,32 +109,56 @@ export function mappingsOf(): Mapping[] {
   ];  // prettier-ignore
 }
 
-/** The analysis report in data mode, as the analysis stage writes it. */
+/** The analysis report in data mode, as the analysis stage writes it (analysis/report.py, report_version 1). */
 export const dataReport = {
+  report_version: 1,
   mode: 'data_mode',
+  contract_hash: CONTRACT_HASH,
   thresholds: { null_rate_max: 0.05, dup_key_rate_max: 0.01, psi_max: 0.2, ks_max: 0.3 },
-  coverage: { mapped: 2, total: 2, rate: 1 },
-  duplicates: { key: 'customer_id', rate: 0.002, count: 1 },
-  columns: [
-    { name: 'full_name', null_rate: 0.06, psi: 0.05, ks: 0.1 },
-    { name: 'weight_kg', null_rate: 0, psi: 0.31, ks: 0.42 },
+  consistency: [
+    { target: 'full_name', sources: ['first_name', 'last_name'], strategy: 'compose', output_type: 'string', target_dtype: 'string', consistent: true },
+    { target: 'weight_kg', sources: ['weight_lb'], strategy: 'unit', output_type: 'integer', target_dtype: 'float', consistent: false },
   ],
-  feasibility: [
-    { target: 'full_name', strategy: 'compose', state: 'feasible' },
-    { target: 'weight_kg', strategy: 'unit', state: 'needs_fix' },
-  ],
+  coverage: { targets: 2, mapped: 2, share: 1, unmapped: [], required_unmapped: [], decisions: { accept: 1, hold: 1, fix: 0 }, by_domain: 1, pii: [] },
+  feasibility: { strategies: ['atomic', 'compose', 'decompose', 'unit', 'type_alignment'], rows: [
+    { target: 'full_name', chosen: 'compose', decision: 'hold', cells: { atomic: null, compose: 'chosen', decompose: null, unit: null, type_alignment: null } },
+    { target: 'weight_kg', chosen: 'unit', decision: 'fix', cells: { atomic: 'feasible', compose: null, decompose: null, unit: 'needs_fix', type_alignment: null } },
+  ] },
+  data: {
+    rows: 100,
+    nulls: [
+      { target: 'full_name', null_rate: 0.06, failed_rate: 0.01, over: true },
+      { target: 'weight_kg', null_rate: 0, failed_rate: 0, over: false },
+    ],
+    duplicates: [{ target: 'customer_id', duplicate_rate: 0.002, over: false }],
+    sanity: [],
+    cross_field: [],
+    distribution: { target_sample: { rows: 50, note: null }, columns: [
+      { target: 'full_name', values: 94, target_values: 50, kind: 'categorical', psi: 0.05, ks: null },
+      { target: 'weight_kg', values: 100, target_values: 50, kind: 'numeric', psi: 0.31, ks: 0.42 },
+    ] },
+  },
   anomalies: [
-    { id: 'a1', kind: 'null_rate', column: 'full_name', severity: 'warning', message: '6% of full_name is NULL (max 5%)',
-      fix: { id: 'fix-trim-full_name', description: 'trim before concat' } },
-    { id: 'a2', kind: 'drift', column: 'weight_kg', severity: 'warning', message: 'PSI 0.31 over 0.2', fix: null },
+    { id: 'an_1', kind: 'null_rate', severity: 'medium', target: 'full_name', message: 'full_name is NULL in 6.0% of the sample (at most 5%); 1.0% are failed conversions',
+      fix: { id: 'fx_trim_full_name', action: 'add_op', description: 'add trim before type_cast', change: { target: 'full_name' } }, value: 0.06, threshold: 0.05 },
+    { id: 'an_2', kind: 'distribution_shift', severity: 'medium', target: 'weight_kg', message: 'weight_kg is distributed unlike the target\'s own values (PSI 0.31, KS 0.42; at most 0.2 and 0.3)',
+      fix: { id: 'fx_unit_weight_kg', action: 'add_op', description: 'convert from lb to kg: the target\'s values are 0.4536 times the source\'s', change: { target: 'weight_kg' } }, psi: 0.31, ks: 0.42 },
   ],
+  summary: { anomalies: 2, by_severity: { high: 0, medium: 2, low: 0 }, fixes: 2 },
+  notes: [],
 };  // prettier-ignore
 
 export const metadataReport = {
+  report_version: 1,
   mode: 'metadata_only',
-  coverage: { mapped: 1, total: 2 },
-  feasibility: { strategies: ['atomic', 'compose'], rows: [{ target: 'full_name', cells: { atomic: 'infeasible', compose: 'feasible' } }] },
+  thresholds: { null_rate_max: 0.05, dup_key_rate_max: 0.01, psi_max: 0.2, ks_max: 0.3 },
+  consistency: [{ target: 'full_name', sources: ['first_name'], strategy: 'atomic', output_type: 'string', target_dtype: 'string', consistent: true }],
+  coverage: { targets: 2, mapped: 1, share: 0.5, unmapped: ['weight_kg'], required_unmapped: [], decisions: { accept: 0, hold: 1, fix: 1 }, by_domain: 1, pii: [] },
+  feasibility: { strategies: ['atomic', 'compose'], rows: [{ target: 'full_name', chosen: 'atomic', decision: 'hold', cells: { atomic: 'chosen', compose: 'feasible' } }] },
+  data: null,
   anomalies: [],
+  summary: { anomalies: 0, by_severity: { high: 0, medium: 0, low: 0 }, fixes: 0 },
+  notes: ['metadata only: no row was read; nulls, duplicates, distributions and cross-field rules need data_mode'],
 };  // prettier-ignore
 
 export const events: RunEvent[] = [

@@ -7,7 +7,7 @@ import { useCallback, useEffect, useState } from 'react';
 import { t } from '../i18n';
 import { onboardingApi } from './client';
 import { AnomalyList, COLOURS, FeasibilityMatrix, QualityChart } from './parts';
-import { reportView, type ColumnQuality, type ReportView } from './report';
+import { reportView, type ColumnQuality, type Consistency, type ReportView } from './report';
 import { failureText } from './StartRun';
 
 const fixed = (value: number | null, digits = 3) => (value === null ? '' : value.toFixed(digits));
@@ -42,6 +42,18 @@ export function QualityReportView({ report, mode, staged, busy, onStage }: {
               { title: t('onb.measure.nullRate'), dataIndex: 'nullRate', render: (v: number | null) => percent(v) },
               { title: t('onb.measure.psi'), dataIndex: 'psi', render: (v: number | null) => fixed(v) },
               { title: t('onb.measure.ks'), dataIndex: 'ks', render: (v: number | null) => fixed(v) },
+            ]} />
+        </Card>
+      )}
+      {report.consistency.length > 0 && (
+        <Card size="small" title={t('onb.consistency')} role="region" aria-label={t('onb.consistency')}>
+          <Table<Consistency> size="small" rowKey="target" pagination={{ pageSize: 25, hideOnSinglePage: true }}
+            aria-label={t('onb.consistency')} dataSource={report.consistency} columns={[
+              { title: t('onb.target'), dataIndex: 'target' },
+              { title: t('onb.outputType'), dataIndex: 'outputType', render: (v: string | null) => <code>{v ?? '-'}</code> },
+              { title: t('onb.targetType'), dataIndex: 'targetType', render: (v: string | null) => <code>{v ?? '-'}</code> },
+              { title: '', dataIndex: 'consistent', render: (ok: boolean) => (
+                <Tag color={ok ? COLOURS.green : COLOURS.red} style={{ color: '#fff' }}>{ok ? t('onb.consistent') : t('onb.inconsistent')}</Tag>) },
             ]} />
         </Card>
       )}

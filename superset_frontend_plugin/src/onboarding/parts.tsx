@@ -416,7 +416,12 @@ export function QualityChart({ columns }: { columns: ColumnQuality[] }) {
   );  // prettier-ignore
 }
 
-const CELL_COLOURS: Record<string, string> = { feasible: COLOURS.green, needs_fix: COLOURS.amber, infeasible: COLOURS.red };
+const CELL_COLOURS: Record<string, string> = {
+  chosen: COLOURS.teal, feasible: COLOURS.green, needs_fix: COLOURS.amber, infeasible: COLOURS.red,
+};
+const SEVERITY_COLOURS: Record<string, string> = {
+  high: COLOURS.red, error: COLOURS.red, blocking: COLOURS.red, medium: COLOURS.amber, warning: COLOURS.amber, low: COLOURS.grey, info: COLOURS.grey,
+};
 
 /** Target × strategy: feasible, needs a fix, infeasible (in words as well as colour). */
 export function FeasibilityMatrix({ feasibility }: { feasibility: Feasibility }) {
@@ -448,7 +453,7 @@ export function AnomalyList({ anomalies, staged, busy, onStage }: {
         <li key={anomaly.id} data-anomaly={anomaly.id} style={{ borderBottom: '1px solid #F0F0F0', padding: '8px 0' }}>
           <Space direction="vertical" size={2} style={{ width: '100%' }}>
             <Space wrap size={6}>
-              <Tag color={anomaly.severity === 'error' || anomaly.severity === 'blocking' ? COLOURS.red : COLOURS.amber} style={{ color: '#fff' }}>
+              <Tag color={SEVERITY_COLOURS[anomaly.severity] ?? COLOURS.amber} style={{ color: '#fff' }} data-severity={anomaly.severity}>
                 {known('onb.severity', anomaly.severity)}</Tag>
               {anomaly.kind && <code>{anomaly.kind}</code>}
               {anomaly.column && <Typography.Text strong>{anomaly.column}</Typography.Text>}

@@ -1,6 +1,8 @@
 // The quality report as the page shows it, read from GET /runs/<id>/analysis. The report is the analysis stage's
-// document (superset_review/onboarding/analysis): this module is the one place that knows its fields, and reads
-// them defensively (a field it does not know is left out, never guessed), so the page never breaks on a report.
+// document (superset_review/onboarding/analysis/report.py, report_version 1: consistency, coverage, feasibility,
+// data {nulls, duplicates, sanity, cross_field, distribution}, anomalies with their fix, notes): this module is the
+// one place that knows its fields, and reads them defensively (a field it does not know is left out, never guessed),
+// so the page never breaks on a report.
 
 export interface ColumnQuality {
   name: string;
@@ -24,8 +26,16 @@ export interface Anomaly {
   fix: { id: string; label: string } | null;
 }
 
+export interface Consistency {
+  target: string;
+  outputType: string | null;
+  targetType: string | null;
+  consistent: boolean;
+}
+
 export interface ReportView {
   mode: string | null;
+  consistency: Consistency[];
   coverage: { mapped: number | null; total: number | null; rate: number | null } | null;
   duplicates: { key: string | null; rate: number | null; count: number | null } | null;
   columns: ColumnQuality[];
@@ -67,6 +77,7 @@ function columnsOf(report: Json, thresholds: ReportView['thresholds']): ColumnQu
       known.nullRate ??= firstNumber(entry, 'null_rate', 'nulls', 'null_fraction');
       known.psi ??= firstNumber(entry, 'psi');
       known.ks ??= firstNumber(entry, 'ks', 'ks_statistic');
+      if (entry.over === true) known.flagged = true;
       const drift = isRecord(entry.drift) ? entry.drift : null;
       if (drift) {
         known.psi ??= firstNumber(drift, 'psi');
@@ -75,13 +86,11 @@ function columnsOf(report: Json, thresholds: ReportView['thresholds']): ColumnQu
       byName.set(name, known);
     }
   };
-  take(report.columns);
-  take(report.nulls);
-  take(report.null_rates);
-  take(report.drift);
-  take(report.distribution);
+  const data = isRecord(report.data) ? report.data : {};
+  const distribution = isRecord(data.distribution) ? data.distribution.columns : data.distribution;
+  for (const source of [report.columns, report.nulls, report.null_rates, report.drift, data.nulls, distribution]) take(source);
   for (const column of byName.values()) {
-    column.flagged =
+    column.flagged ||=
       (thresholds.nullRateMax !== null && column.nullRate !== null && column.nullRate > thresholds.nullRateMax) ||
       (thresholds.psiMax !== null && column.psi !== null && column.psi > thresholds.psiMax) ||
       (thresholds.ksMax !== null && column.ks !== null && column.ks > thresholds.ksMax);
@@ -94,6 +103,7 @@ function feasibilityOf(value: unknown): Feasibility {
   const strategies = new Set<string>();
   const rows = new Map<string, Record<string, string>>();
   const cellText = (cell: unknown): string =>
+    cell === null || cell === undefined ? '' :
     typeof cell === 'boolean' ? (cell ? 'feasible' : 'needs_fix') : str(cell) ?? (isRecord(cell) ? str(cell.state) ?? str(cell.status) ?? '' : '');
   const source = isRecord(value) ? list(value.rows ?? value.targets ?? value.matrix) : list(value);
   if (isRecord(value)) for (const strategy of list(value.strategies)) if (typeof strategy === 'string') strategies.add(strategy);
@@ -130,7 +140,7 @@ function anomaliesOf(value: unknown, fixes: unknown): Anomaly[] {
     return {
       id: str(entry.id) ?? `anomaly-${index}`,
       kind: str(entry.kind) ?? str(entry.code) ?? str(entry.rule) ?? '',
-      column: str(entry.column) ?? str(entry.target) ?? null,
+      column: str(entry.target) ?? str(entry.column) ?? null,
       message: str(entry.message) ?? str(entry.description) ?? '',
       severity: str(entry.severity) ?? 'warning',
       fix: fixId ? { id: fixId, label } : null,
@@ -143,7 +153,7 @@ function ratio(value: unknown): ReportView['coverage'] {
   if (!isRecord(value)) return null;
   const mapped = firstNumber(value, 'mapped', 'covered', 'with_mapping');
   const total = firstNumber(value, 'total', 'targets', 'target_columns');
-  const rate = firstNumber(value, 'rate', 'ratio', 'fraction') ?? (mapped !== null && total ? mapped / total : null);
+  const rate = firstNumber(value, 'rate', 'share', 'ratio', 'fraction') ?? (mapped !== null && total ? mapped / total : null);
   return { mapped, total, rate };
 }
 
@@ -157,13 +167,22 @@ export function reportView(value: unknown): ReportView | null {
     psiMax: firstNumber(limits, 'psi_max'),
     ksMax: firstNumber(limits, 'ks_max'),
   };
+  const data = isRecord(report.data) ? report.data : {};
+  // Per key column (the report's data.duplicates): the worst one stands for the run.
+  const perKey = entries(data.duplicates).map((row) => ({ key: str(row.target) ?? str(row.column), rate: firstNumber(row, 'duplicate_rate', 'rate') }));
+  const worst = perKey.sort((a, b) => (b.rate ?? 0) - (a.rate ?? 0))[0];
   const dup = report.duplicates ?? report.duplicate_keys;
-  const duplicates = isRecord(dup)
+  const duplicates = worst ? { key: worst.key, rate: worst.rate, count: null } : isRecord(dup)
     ? { key: str(dup.key) ?? (Array.isArray(dup.key) ? dup.key.join(', ') : null), rate: firstNumber(dup, 'rate', 'dup_key_rate'), count: firstNumber(dup, 'count', 'duplicates') }
     : typeof dup === 'number' ? { key: null, rate: dup, count: null } : null;  // prettier-ignore
   const coverageSource = report.coverage ?? (isRecord(report.domain_coverage) ? report.domain_coverage : undefined);
+  const consistency = entries(report.consistency).flatMap((row) => {
+    const name = str(row.target);
+    return name ? [{ target: name, outputType: str(row.output_type), targetType: str(row.target_dtype), consistent: row.consistent === true }] : [];
+  });
   return {
     mode: str(report.mode),
+    consistency,
     coverage: ratio(coverageSource),
     duplicates,
     columns: columnsOf(report, thresholds),
