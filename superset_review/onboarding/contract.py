@@ -8,13 +8,14 @@ means a new contract version (:func:`with_mode`), with a new hash.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 from ulid import ULID
 
+from superset_review.extension.hashing import canonical_hash
+from superset_review.extension.hashing import canonical_json as canonical_json  # re-exported: others import it here
 from superset_review.onboarding.models import RunMode, Stage
 
 CONTRACT_VERSION = "1"
@@ -121,13 +122,8 @@ class RunContractSchema(Schema):
             raise ValidationError("a YAML target needs its schema in rhs.schema_ref", field_name="rhs")
 
 
-def canonical_json(value: Any) -> str:
-    """Sorted keys, no insignificant whitespace, UTF-8 kept as is: the same contract is the same text everywhere."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-
-
 def contract_hash(contract: dict[str, Any]) -> str:
-    return hashlib.sha256(canonical_json(contract).encode("utf-8")).hexdigest()
+    return canonical_hash(contract)
 
 
 def new_run_id() -> str:
