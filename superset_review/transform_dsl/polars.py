@@ -197,18 +197,24 @@ class _Writer:
             literal = portable_regex(op.pattern).literal
             if literal is not None:
                 return x.call("str.split", literal).call("list.get", op.index, null_on_oob=True)
-            # The index-th part: skip `index` parts and their separators (each the earliest match, as a split
-            # finds them), then take the text up to the next separator or the end.
+            # The index-th part: skip `index` parts and their separators, then take the text up to the next
+            # separator or the end. The engine's preferred path through that pattern is the split's own (each
+            # separator the earliest, longest match), and it succeeds whenever there are `index` separators; with
+            # fewer it would backtrack into a shorter separator ('00' split on [0-9]+ would find three parts), so
+            # the separators are counted first (count_matches finds them as a split does).
             separator = f"(?:{op.portable})"
             skip = f"(?:(?s:.*?){separator}){{{op.index}}}" if op.index else ""
-            return x.call("str.extract", f"^{skip}((?s:.*?))(?:{separator}|$)", 1)
+            part = x.call("str.extract", f"^{skip}((?s:.*?))(?:{separator}|$)", 1)
+            if not op.index:
+                return part
+            return when([(x.call("str.count_matches", op.portable).binary(">=", op.index), part)])
         if isinstance(op, Concat):
             parts = [self.text_of(x, step.input_type)]
-            for part in op.parts:
-                if isinstance(part, LiteralPart):
-                    parts.append(lit(part.literal))
+            for piece in op.parts:
+                if isinstance(piece, LiteralPart):
+                    parts.append(lit(piece.literal))
                 else:
-                    parts.append(self.text_of(inputs[part.column], self.types[part.column]))
+                    parts.append(self.text_of(inputs[piece.column], self.types[piece.column]))
             rendered = Code(
                 pl.concat_str([p.expr for p in parts], separator=op.separator, ignore_nulls=True),
                 f"pl.concat_str([{', '.join(p.text for p in parts)}], separator={op.separator!r}, ignore_nulls=True)",

@@ -442,8 +442,9 @@ def select_expression(plan: Plan, dialect: Dialect, table: str) -> exp.Select:
     for i, source in enumerate(shape.sources):
         columns.append(exp.alias_(_column(shape.inputs[source]), value_name(i), quoted=True))
     query = exp.select(*columns).from_(_table(table, dialect))
+    computed: set[int] = set()  # pipelines whose current value is an expression of the level below, not a column
     for number, level in enumerate(shape.levels, start=1):
-        query = _level(writer, shape, level, query, number, fence)
+        query = _level(writer, shape, level, query, number, fence, computed)
     outputs: list[exp.Expression] = []
     for i, pipeline in enumerate(plan.pipelines):
         outputs.append(exp.alias_(_column(value_name(i)), pipeline.target, quoted=True))
@@ -459,7 +460,14 @@ def _wrap(columns: list[exp.Expression], inner: exp.Select, number: int, fence: 
     return exp.select(*columns).from_(exp.Subquery(this=inner, alias=alias))
 
 
-def _level(writer: _Writer, shape: Layout, level: Level, below: exp.Select, number: int, fence: bool) -> exp.Select:
+def _level(
+    writer: _Writer, shape: Layout, level: Level, below: exp.Select, number: int, fence: bool, computed: set[int]
+) -> exp.Select:
+    """Level ``number`` over ``below``. PostgreSQL folds a subquery into the query above it, copying each
+    expression to every place that names its column: an operation that reads its input twice (a guard, then the
+    conversion) would compute an expression input twice, and a chain of them 2**n times. The level below is
+    fenced (``OFFSET 0``, kept as a subquery) exactly when a step here reads twice a value computed there; other
+    levels fold, which PostgreSQL runs faster than a chain of subqueries (each fence copies every column)."""
     inputs: dict[str, exp.Expression] = {shape.inputs[j]: _column(input_name(j)) for j in range(len(shape.inputs))}
     columns: list[exp.Expression] = [
         exp.alias_(_column(input_name(j)), input_name(j), quoted=True) for j in level.carried_inputs
@@ -472,10 +480,18 @@ def _level(writer: _Writer, shape: Layout, level: Level, below: exp.Select, numb
         columns.append(exp.alias_(_reason_update(writer, update), reason_name(update.pipeline), quoted=True))
     for i in level.kept_previous:
         columns.append(exp.alias_(_column(value_name(i)), previous_name(i), quoted=True))
+    reread: set[int] = set()
     for step in level.steps:
-        value = writer.step(step, _column(value_name(step.pipeline)), inputs)
-        columns.append(exp.alias_(value, value_name(step.pipeline), quoted=True))
-    return _wrap(columns, below, number - 1, fence)
+        name = value_name(step.pipeline)
+        value = writer.step(step, _column(name), inputs)
+        if sum(1 for column in value.find_all(exp.Column) if column.name == name) > 1:
+            reread.add(step.pipeline)
+        columns.append(exp.alias_(value, name, quoted=True))
+    fenced = fence and bool(reread & computed)
+    if fenced:
+        computed.clear()
+    computed.update(step.pipeline for step in level.steps)
+    return _wrap(columns, below, number - 1, fenced)
 
 
 def compile_sql(plan: Plan, dialect: str, table: str) -> str:

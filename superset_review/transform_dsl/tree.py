@@ -12,7 +12,7 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any, Literal, TypeAlias
 
-from superset_review.onboarding.contract import canonical_json
+from superset_review.extension.hashing import canonical_json
 
 LogicalType: TypeAlias = Literal["string", "integer", "float", "boolean", "date", "timestamp"]
 LOGICAL_TYPES: tuple[LogicalType, ...] = ("string", "integer", "float", "boolean", "date", "timestamp")

@@ -14,6 +14,7 @@ from typing import Any
 
 import duckdb
 import polars as pl
+from psycopg2.extras import execute_values
 
 from superset_review.transform_dsl import DSL_VERSION, Plan, apply_polars, compile_sql, parse_plan
 
@@ -91,26 +92,49 @@ def create_table_sql(schema: Mapping[str, str], table: str = TABLE) -> str:
     return f'CREATE TABLE "{table}" ({columns})'
 
 
-def run_duckdb(plan: Plan, schema: Mapping[str, str], rows: Sequence[Sequence[Any]]) -> list[list[Any]]:
+def duckdb_connection() -> duckdb.DuckDBPyConnection:
     connection = duckdb.connect()
+    # The generated query reads the rows in the table's order (no ORDER BY: one scan, one thread keeps it).
+    connection.execute("SET threads = 1")
+    return connection
+
+
+def run_duckdb(
+    plan: Plan,
+    schema: Mapping[str, str],
+    rows: Sequence[Sequence[Any]],
+    connection: duckdb.DuckDBPyConnection | None = None,
+) -> list[list[Any]]:
+    """On DuckDB in process: a connection of its own, or ``connection`` (which may hold the table already)."""
+    own = connection is None
+    database = duckdb_connection() if connection is None else connection
     try:
-        connection.execute(create_table_sql(schema))
-        if rows:
-            marks = ", ".join("?" for _ in schema)
-            connection.executemany(f'INSERT INTO "{TABLE}" VALUES ({marks})', typed_rows(schema, rows))
-        # The generated query reads the rows in the table's order (no ORDER BY: one scan, one thread keeps it).
-        connection.execute("SET threads = 1")
-        return normalized_rows(connection.execute(compile_sql(plan, "duckdb", TABLE)).fetchall())
+        database.execute(f'DROP TABLE IF EXISTS "{TABLE}"')
+        database.execute(create_table_sql(schema))
+        database.register("rows_frame", frame_of(schema, rows).to_arrow())
+        database.execute(f'INSERT INTO "{TABLE}" SELECT * FROM rows_frame')
+        database.unregister("rows_frame")
+        return normalized_rows(database.execute(compile_sql(plan, "duckdb", TABLE)).fetchall())
     finally:
-        connection.close()
+        if own:
+            database.close()
 
 
-def run_postgres(cursor: Any, plan: Plan, schema: Mapping[str, str], rows: Sequence[Sequence[Any]]) -> list[list[Any]]:
-    """On PostgreSQL through ``cursor`` (its search_path names a schema of the test's own)."""
-    cursor.execute(f'DROP TABLE IF EXISTS "{TABLE}"')
-    cursor.execute(create_table_sql(schema))
+def load_postgres(cursor: Any, schema: Mapping[str, str], rows: Sequence[Sequence[Any]], create: bool = True) -> None:
+    """The rows into ``source`` (created for the schema, or emptied when it already has it)."""
+    if create:
+        cursor.execute(f'DROP TABLE IF EXISTS "{TABLE}"')
+        cursor.execute(create_table_sql(schema))
+    else:
+        cursor.execute(f'TRUNCATE "{TABLE}"')
     if rows:
-        marks = ", ".join("%s" for _ in schema)
-        cursor.executemany(f'INSERT INTO "{TABLE}" VALUES ({marks})', typed_rows(schema, rows))
+        execute_values(cursor, f'INSERT INTO "{TABLE}" VALUES %s', typed_rows(schema, rows))
+
+
+def run_postgres(
+    cursor: Any, plan: Plan, schema: Mapping[str, str], rows: Sequence[Sequence[Any]], create: bool = True
+) -> list[list[Any]]:
+    """On PostgreSQL through ``cursor`` (its search_path names a schema of the test's own)."""
+    load_postgres(cursor, schema, rows, create)
     cursor.execute(compile_sql(plan, "postgres", TABLE))
     return normalized_rows(cursor.fetchall())
