@@ -557,15 +557,13 @@ class OnboardingRestApi(ReviewBaseApi):
     def _artifact(run: OnboardingRun, kind: str, version: int | None) -> RunArtifact:
         artifact = ArtifactDAO.get(run, kind, version) if kind in {item.value for item in ArtifactKind} else None
         if artifact is None:
-            raise ReviewError(
-                Text(
-                    "run %(run)s has no artifact %(kind)s%(version)s",
-                    run=run.run_id,
-                    kind=kind[:40],
-                    version=f" version {version}" if version else "",
-                ),
-                ErrorCode.NOT_FOUND,
-            )
+            said = (
+                Text("run %(run)s has no version %(version)d of artifact %(kind)s", run=run.run_id, kind=kind[:40],
+                     version=version)
+                if version
+                else Text("run %(run)s has no artifact %(kind)s", run=run.run_id, kind=kind[:40])
+            )  # fmt: skip
+            raise ReviewError(said, ErrorCode.NOT_FOUND)
         return artifact
 
     # --- checks before anything is sent --------------------------------------------------------------------------

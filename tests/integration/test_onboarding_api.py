@@ -269,6 +269,16 @@ def test_a_stopped_run_takes_nothing_more(manager: Any, run: dict[str, Any]) -> 
     assert manager.post(f"{path}/stop", headers={"If-Match": stale_etag}).status_code == 412
 
 
+def test_a_run_stopped_while_a_stage_runs_says_so(manager: Any, run: dict[str, Any]) -> None:
+    path = f"{BASE}/runs/{run['run_id']}"
+    assert manager.post(f"{path}/stages/ingest", json={}).status_code == 202
+    stopped = manager.post(f"{path}/stop").json["result"]
+    ingest = stopped["stages"]["ingest"]
+    # Unless a worker of the session finished the stage first, the stage ends with the stop, storing nothing.
+    assert (ingest["state"] == "failed" and ingest["error"]["code"] == "RUN_STOPPED") or ingest["state"] == "passed"
+    assert stopped["status"] == "stopped"
+
+
 def test_artifacts_of_a_new_run_and_the_hashes_of_its_responses(manager: Any, run: dict[str, Any]) -> None:
     path = f"{BASE}/runs/{run['run_id']}"
     listed = manager.get(f"{path}/artifacts/")

@@ -137,6 +137,14 @@ def test_a_mapping_decision_with_if_match_and_a_refused_pipeline(manager: Any, t
     assert stale.status_code == 412 and stale.json["error_code"] == "RUN_CHANGED", stale.json
     by_version = manager.put(path, json={"decision": "hold"}, headers={"If-Match": str(mapping["version"] + 1)})
     assert by_version.status_code == 200, "the Mapping Studio's version is an If-Match too"
+    plan = manager.get(f"{BASE}/runs/{run_id}/artifacts/mapping_plan").json["result"]
+    assert plan["version"] == 3, "each decision is a new version of the plan"
+    assert next(m for m in plan["body"]["mappings"] if m["target"] == "email")["decision"] == "hold"
+    assert plan["body"]["counts"]["hold"] >= 1 and plan["body"]["compiled"]["sql"]["postgres"]
+    assert (
+        manager.get(f"{BASE}/runs/{run_id}").json["result"]["stages"]["mapping"]["artifact_hash"]
+        == plan["content_hash"]
+    )
 
     before = manager.get(path).json["result"]
     refused = manager.put(path, json={"decision": "fix", "dsl": {"source": before["dsl"]["source"],

@@ -44,6 +44,7 @@ from superset_review.onboarding.models import (
 )
 from superset_review.onboarding.stages import MappingOut
 from superset_review.tasks.models import now
+from superset_review.transform_dsl import DSL_VERSION
 
 logger = logging.getLogger(__name__)
 
@@ -58,21 +59,28 @@ def catalog_schema(catalog: dict[str, Any] | None) -> dict[str, str]:
     return {str(column["name"]): str(column["dtype"]) for column in tables[0].get("columns") or []}
 
 
-def compile_plan(plan: Any, schema: dict[str, str]) -> dict[str, Any]:
+def compile_plan(plan: Any, schema: dict[str, str], table: str = COMPILED_TABLE) -> dict[str, Any]:
     """A DSL plan's content hash, SQL for each dialect and Polars text (DSL_REJECT naming the path if refused)."""
     from superset_review import transform_dsl
 
-    compiled: dict[str, Any] = transform_dsl.compiled(transform_dsl.parse_plan(plan, schema), COMPILED_TABLE)
+    compiled: dict[str, Any] = transform_dsl.compiled(transform_dsl.parse_plan(plan, schema), table)
     return compiled
 
 
-def compiled_mapping(mapping: RunMapping, schema: dict[str, str]) -> dict[str, Any] | None:
-    """The mapping's pipeline compiled; None when it does not compile against the catalog (a mapping ``none``)."""
-    if not mapping.dsl or (not mapping.dsl.get("ops") and not mapping.dsl.get("source")):
+def source_table(catalog: dict[str, Any] | None) -> str:
+    """The table the compiled SQL reads: the catalog's (first) table, as the mapping stage compiles it."""
+    tables = (catalog or {}).get("tables") or []
+    return str((tables[0].get("name") if tables else None) or COMPILED_TABLE)
+
+
+def compiled_mapping(mapping: RunMapping, schema: dict[str, str], table: str = COMPILED_TABLE) -> dict[str, Any] | None:
+    """The mapping's pipeline compiled over ``table``; None for a mapping with no pipeline (strategy ``none``) or one
+    that no longer compiles against the catalog."""
+    if mapping.strategy == "none" or not mapping.dsl:
         return None
     try:
         compiled = compile_plan(
-            {"dsl_version": "1.0.0", "pipelines": [{**mapping.dsl, "target": mapping.target}]}, schema
+            {"dsl_version": DSL_VERSION, "pipelines": [{**mapping.dsl, "target": mapping.target}]}, schema, table
         )
     except Exception:
         logger.info("mapping %s does not compile", mapping.target, exc_info=True)
@@ -81,8 +89,36 @@ def compiled_mapping(mapping: RunMapping, schema: dict[str, str]) -> dict[str, A
 
 
 def mapping_document(run: OnboardingRun, mapping: RunMapping, latest: dict[str, RunArtifact]) -> dict[str, Any]:
-    catalog = latest.get(ArtifactKind.CATALOG.value)
-    return mapping_json(mapping, compiled_mapping(mapping, catalog_schema(catalog.body if catalog else None)))
+    artifact = latest.get(ArtifactKind.CATALOG.value)
+    catalog = dict(artifact.body) if artifact is not None else None
+    return mapping_json(mapping, compiled_mapping(mapping, catalog_schema(catalog), source_table(catalog)))
+
+
+def refreshed_plan(run: OnboardingRun, latest: dict[str, RunArtifact]) -> dict[str, Any] | None:
+    """The mapping plan as the run's mappings stand now (a person decided one): the stage's plan with its mappings,
+    counts and compiled plan made again; None when the run has no plan yet."""
+    from superset_review import transform_dsl
+
+    plan = latest.get(ArtifactKind.MAPPING_PLAN.value)
+    if plan is None:
+        return None
+    artifact = latest.get(ArtifactKind.CATALOG.value)
+    catalog = dict(artifact.body) if artifact is not None else None
+    schema, table = catalog_schema(catalog), source_table(catalog)
+    rows = MappingDAO.of_run(run)
+    body = dict(plan.body)
+    body["mappings"] = [mapping_json(row, compiled_mapping(row, schema, table)) for row in rows]
+    body["counts"] = {decision.value: sum(1 for row in rows if row.decision == decision.value)
+                      for decision in MappingDecision}  # fmt: skip
+    pipelines = [{**row.dsl, "target": row.target} for row in rows if row.strategy != "none" and row.dsl]
+    try:
+        parsed = transform_dsl.parse_plan({"dsl_version": DSL_VERSION, "pipelines": pipelines}, schema)
+    except ReviewError:  # a pipeline stored before the catalog changed: the plan says it does not compile
+        logger.info("the plan of run %s does not compile", run.run_id, exc_info=True)
+        body["compiled"] = None
+        return body
+    body["compiled"] = {"plan": parsed.to_dict(), **transform_dsl.compiled(parsed, table)}
+    return body
 
 
 def existing_mapping(run: OnboardingRun, target: str, *, lock: bool = False) -> RunMapping:
@@ -243,6 +279,10 @@ class DecideMappingCommand(BaseCommand):
                 "staged_deltas": staged,
             },
         )
+        db.session.flush()
+        if (plan := refreshed_plan(run, self._latest)) is not None:
+            stored = ArtifactDAO.add(run, ArtifactKind.MAPPING_PLAN.value, plan, None, user_id)
+            set_stage(run, Stage.MAPPING.value, artifact_hash=stored.content_hash)
         self._update_stages(run)
         bump(run)
         db.session.flush()

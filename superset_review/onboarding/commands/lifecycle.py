@@ -15,11 +15,19 @@ from superset_review.onboarding.commands.base import (
     record_event,
     require_active,
     require_match,
+    set_stage,
     visible_run,
 )
 from superset_review.onboarding.contract import contract_hash, with_mode
 from superset_review.onboarding.documents import run_etag
-from superset_review.onboarding.models import LedgerAction, OnboardingRun, RunContractVersion, RunMode, RunStatus
+from superset_review.onboarding.models import (
+    LedgerAction,
+    OnboardingRun,
+    RunContractVersion,
+    RunMode,
+    RunStatus,
+    StageState,
+)
 from superset_review.tasks.models import now
 
 
@@ -101,6 +109,12 @@ class StopRunCommand(BaseCommand):
         assert run is not None
         previous = run.status
         run.status, run.stopped_on = RunStatus.STOPPED.value, now()
+        # A stage running now stores nothing when it ends (the run is stopped): it says so instead of "running".
+        stopped = {"code": "RUN_STOPPED", "message": str(Text("the run was stopped while this stage ran")),
+                   "stage": run.stage}  # fmt: skip
+        for name, entry in (run.stages or {}).items():
+            if entry.get("state") == StageState.RUNNING.value:
+                set_stage(run, name, state=StageState.FAILED.value, error={**stopped, "stage": name})
         bump(run)
         record_event(run, run.stage, LedgerAction.STOP.value, subject="run", detail={"status_before": previous})
         db.session.flush()
