@@ -168,7 +168,7 @@ def onboard(
                 except ReviewError as error:
                     _fail(f"{error.message} ({error.code})")
                 except (DatasetNotFoundError, DatasetAccessError) as error:
-                    _fail(message_of(error))
+                    _fail(f"{message_of(error)}")
     text = json.dumps(document, indent=2, default=str) + "\n" if output_format == "json" else run_text(document)
     sys.stdout.write(text)
     sys.exit(EXIT_STAGE_FAILED if failed else 0)

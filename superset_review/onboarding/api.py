@@ -24,11 +24,12 @@ from superset_review.extension.fields import MAX_ID
 from superset_review.extension.i18n import Text
 from superset_review.extension.linear_regex import compile_linear
 from superset_review.onboarding.commands.base import current_user_id, is_review_admin, run_not_found, visible_run
-from superset_review.onboarding.dao import ArtifactDAO, MappingDAO, OnboardingRunDAO
+from superset_review.onboarding.dao import ArtifactDAO, MappingDAO, OnboardingRunDAO, RunEventDAO
 from superset_review.onboarding.documents import (
     artifact_entry,
     artifact_etag,
     artifact_json,
+    event_json,
     hashes,
     mapping_etag,
     profile_etag,
@@ -46,6 +47,7 @@ from superset_review.onboarding.schemas import (
     CompileSchema,
     CreateRunSchema,
     DecideMappingSchema,
+    EventListResponseSchema,
     MappingListResponseSchema,
     MappingResponseSchema,
     ProfileResponseSchema,
@@ -160,6 +162,7 @@ class OnboardingRestApi(ReviewBaseApi):
         "start_stage": MANAGE,
         "stop_run": MANAGE,
         "list_artifacts": READ,
+        "list_events": READ,
         "get_artifact": READ,
         "policy_check": READ,
         "cost_estimate": READ,
@@ -185,6 +188,7 @@ class OnboardingRestApi(ReviewBaseApi):
         StageResponseSchema,
         ArtifactListResponseSchema,
         ArtifactResponseSchema,
+        EventListResponseSchema,
         MappingResponseSchema,
         MappingListResponseSchema,
         ReportResponseSchema,
@@ -504,6 +508,35 @@ class OnboardingRestApi(ReviewBaseApi):
         return self.reply(
             200, result=[artifact_entry(row) for row in rows], hashes=hashes(run, ArtifactDAO.latest(run))
         )
+
+    @expose("/runs/<run_id>/events/", methods=("GET",))
+    @protect()
+    @safe
+    def list_events(self, run_id: str) -> Response:
+        """The run's ledger, oldest first: every stage decision with its inputs and outputs hashes, the contract hash,
+        the policy and DSL versions and who confirmed.
+        ---
+        get:
+          summary: List an onboarding run's ledger
+          parameters:
+          - {in: path, name: run_id, required: true, schema: {type: string}}
+          responses:
+            200:
+              description: The events
+              content:
+                application/json:
+                  schema:
+                    $ref: '#/components/schemas/EventListResponseSchema'
+            401:
+              $ref: '#/components/responses/401'
+            403:
+              $ref: '#/components/responses/403'
+            404:
+              $ref: '#/components/responses/404'
+        """
+        run = visible_run(run_id)
+        events = [event_json(event) for event in RunEventDAO.of_run(run)]
+        return self.reply(200, result=events, hashes=hashes(run, ArtifactDAO.latest(run)))
 
     @expose("/runs/<run_id>/artifacts/<kind>", methods=("GET",))
     @protect()

@@ -13,7 +13,7 @@ from typing import Any
 from flask import current_app
 
 from superset_review.extension.hashing import stable_hash
-from superset_review.onboarding.models import OnboardingRun, RunArtifact, RunMapping, ThresholdProfile
+from superset_review.onboarding.models import OnboardingRun, RunArtifact, RunEvent, RunMapping, ThresholdProfile
 from superset_review.tasks.models import ReviewTask
 
 
@@ -134,6 +134,15 @@ def mapping_json(mapping: RunMapping, compiled: dict[str, Any] | None) -> dict[s
         "compiled": compiled,
         "version": mapping.version,
     }
+
+
+def event_json(event: RunEvent) -> dict[str, Any]:
+    return {
+        "id": event.id, "stage": event.stage, "action": event.action, "subject": event.subject,
+        "inputs_hash": event.inputs_hash, "outputs_hash": event.outputs_hash, "contract_hash": event.contract_hash,
+        "policy_version": event.policy_version, "dsl_version": event.dsl_version, "confirmed_by": event.confirmed_by,
+        "actor_id": event.actor_id, "created_on": iso(event.created_on), "detail": event.detail,
+    }  # fmt: skip
 
 
 def task_json(task: ReviewTask | None) -> dict[str, Any] | None:

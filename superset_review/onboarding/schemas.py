@@ -208,6 +208,27 @@ class ReportResponseSchema(Schema):
     hashes = fields.Nested(HashesSchema)
 
 
+class EventSchema(Schema):
+    id = fields.Integer()
+    stage = fields.String()
+    action = fields.String(metadata={"description": "start, passed, hold, fail, accept, fix, reject, retry, stop, ..."})
+    subject = fields.String(allow_none=True)
+    inputs_hash = fields.String(allow_none=True)
+    outputs_hash = fields.String(allow_none=True)
+    contract_hash = fields.String()
+    policy_version = fields.String(allow_none=True)
+    dsl_version = fields.String(allow_none=True)
+    confirmed_by = fields.Integer(allow_none=True)
+    actor_id = fields.Integer(allow_none=True)
+    created_on = fields.String()
+    detail = fields.Dict(allow_none=True)
+
+
+class EventListResponseSchema(Schema):
+    result = fields.List(fields.Nested(EventSchema))
+    hashes = fields.Nested(HashesSchema)
+
+
 class CompiledSchema(Schema):
     content_hash = fields.String()
     sql = fields.Dict(keys=fields.String(), values=fields.String())

@@ -112,6 +112,11 @@ def test_a_csv_goes_through_every_stage_into_the_dataset(manager: Any, target: i
     assert set(listed["hashes"]["artifacts"]) >= {"catalog", "mapping_plan", "analysis"}
 
     events = events_of(services, run_id)
+    ledger = manager.get(f"{path}/events/").json["result"]
+    assert [(e["stage"], e["action"], e["subject"]) for e in ledger] == [
+        (s, a, subject) for s, a, subject, *_ in events
+    ]
+    assert all(e["contract_hash"] == contract_hash for e in ledger)
     actions = [(stage, action) for stage, action, *_ in events]
     for stage in ("ingest", "domains", "mapping"):
         assert ((stage, "start") in actions and (stage, "passed") in actions) or (stage, "hold") in actions

@@ -250,6 +250,7 @@ def cost_report(run: OnboardingRun) -> dict[str, Any]:
         reasons.append(Text("LLM not configured: the run uses its rules only and costs no tokens"))
     return {
         "model": model.name if model is not None else None,
+        "llm_configured": model is not None,
         "priced": model is not None,
         "source_columns": len(columns) if columns is not None else None,
         "target_columns": targets,
