@@ -302,10 +302,11 @@ class MappingRun:
                 mappings.append(_none(target, dropped.get(target.name, [])))
                 continue
             best = _best(outs)
+            others = [out for out in outs if out is not best]
             if self.evaluator is not None and id(best) in evaluated:
                 shown = self.evaluator.with_examples(*evaluated[id(best)])
                 best = replace(best, examples=shown.examples)
-            mappings.append(_with_alternatives(best, [out for out in outs if out is not best]))
+            mappings.append(_with_alternatives(best, others))
         return mappings
 
     def artifact(self, mappings: Sequence[MappingOut], llm: LlmProposals) -> ArtifactOut:

@@ -254,3 +254,15 @@ def test_evaluate_the_stages_own_mapping_type(tmp_path: Path) -> None:
         path,
     )
     assert (mapping.origin, mapping.strategy, mapping.success_rate) == ("user", "type_alignment", round(7 / 9, 4))
+
+
+def test_the_alternatives_named_are_the_other_candidates(tmp_path: Path) -> None:
+    path = sample_file(tmp_path, {"mail": ["a@example.com", "b@example.com"], "mail_2": ["c@example.com", None]})
+    schema = target_schema(target("mail", domain="contact.email"))
+    ctx = context(tmp_path, RunMode.DATA_MODE)
+    [only] = run_mapping(ctx, catalog(source("mail", domain="contact.email")), schema, path).mappings
+    assert not any(reason.startswith("also tried") for reason in only.rationale), "not itself"
+    body = catalog(source("mail", domain="contact.email"), source("mail_2", domain="contact.email"))
+    [two] = run_mapping(ctx, body, schema, path).mappings
+    tried = [reason for reason in two.rationale if reason.startswith("also tried")]
+    assert two.sources == ["mail"] and len(tried) == 1 and "from mail_2 (accept" in tried[0]
