@@ -41,6 +41,7 @@ else:
 
 SEED = 20_260_101
 SHOWN_ROWS = 50
+VERDICT_ROWS = 200  # rows the classifier reads to decide what the body masks
 MAX_STRATA = 100
 VALUE_CHARS = 120
 FILE_NAME = "sample_pack.parquet"
@@ -217,7 +218,8 @@ def sample_body(
     file_hash: str,
 ) -> dict[str, Any]:
     columns = list(frame.columns)
-    rows = [[shown[name][index] for name in columns] for index in range(min(frame.height, SHOWN_ROWS))]
+    shown_rows = min(frame.height, SHOWN_ROWS, *(len(values) for values in shown.values()))
+    rows = [[shown[name][index] for name in columns] for index in range(shown_rows)]
     return {
         "seed": SEED,
         "rows_max": int(caps["rows_max"]),

@@ -217,8 +217,9 @@ class SqlRead:
     dialect: str | None
 
 
-def read_sql_source(location: str, schema_ref: str | None, with_rows: bool) -> SqlRead:
-    """Check access, introspect, compute the statistics and (``with_rows``) fetch the rows to sample from."""
+def read_sql_source(location: str, schema_ref: str | None, with_rows: int) -> SqlRead:
+    """Check access, introspect, compute the statistics and fetch up to ``with_rows`` rows to sample from (none in
+    metadata_only)."""
     import sqlalchemy as sa
 
     source = parse_location(location, schema_ref)
@@ -233,7 +234,7 @@ def read_sql_source(location: str, schema_ref: str | None, with_rows: bool) -> S
             row = connection.exec_driver_sql(statistics_sql(source, parsed, types, dialect)).one()._mapping
             sample = None
             if with_rows:
-                fetched = connection.exec_driver_sql(sample_sql(source, parsed, SAMPLE_SOURCE_ROWS, dialect))
+                fetched = connection.exec_driver_sql(sample_sql(source, parsed, with_rows, dialect))
                 names = list(fetched.keys())
                 records = fetched.fetchall()
                 sample = pl.DataFrame([tuple(record) for record in records], schema=names, orient="row",

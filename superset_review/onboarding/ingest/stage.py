@@ -58,7 +58,10 @@ def acting_as(user_id: int | None) -> Iterator[None]:
 
 def _sql_source(ctx: RunContext) -> IngestedSource:
     lhs = ctx.contract["lhs"]
-    read = sql.read_sql_source(lhs["location"], lhs.get("schema_ref"), ctx.mode is RunMode.DATA_MODE)
+    # data_mode: a bounded population to sample from, a few times the rows the Sample Pack keeps
+    population = min(sql.SAMPLE_SOURCE_ROWS, 5 * int(ctx.contract["sample_caps"]["rows_max"]))
+    read = sql.read_sql_source(lhs["location"], lhs.get("schema_ref"),
+                               population if ctx.mode is RunMode.DATA_MODE else 0)  # fmt: skip
     plan = sql.plan_for(read)
     from superset_review.transform_dsl import parse_plan
 
@@ -107,8 +110,10 @@ def draw_sample_pack(ctx: RunContext, ingested: IngestedSource) -> tuple[Artifac
     )
     capped = sample.within_bytes(drawn, int(caps["bytes_max"]))
     rows = capped.select(targets)
-    verdicts, domains = _pii_verdicts(rows)
-    shown = sample.masked_columns(rows, verdicts, domains)
+    # What the body shows (and the examples) is the first SHOWN_ROWS rows: only those are masked, by the verdicts
+    # of the classifier on a few hundred rows (the Domains stage reads them all).
+    verdicts, domains = _pii_verdicts(rows.head(sample.VERDICT_ROWS))
+    shown = sample.masked_columns(rows.head(sample.SHOWN_ROWS), verdicts, domains)
     path, file_hash = sample.write_rows(rows, ctx.run_dir)  # last: a stage that fails leaves no new sample file
     choice = sample.Stratification(choice.column, choice.kind, choice.reason, strata)
     body = sample.sample_body(rows, shown, caps, choice, file_hash)
@@ -180,7 +185,7 @@ def _masked_examples(frame: pl.DataFrame, verdicts: Mapping[str, Mapping[str, An
                          v["domain_band"], "classifier")
         for name, v in verdicts.items()
     }  # fmt: skip
-    head = frame.head(sample.SHOWN_ROWS * 4)
+    head = frame.head(sample.SHOWN_ROWS)
     return sample.examples_of(sample.masked_columns(head, as_pii, domains), catalog.EXAMPLES_MAX)
 
 
