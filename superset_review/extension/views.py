@@ -17,10 +17,8 @@ from superset_review.extension.blueprint import WORKSPACE_BUNDLE as BUNDLE
 from superset_review.extension.constants import ADMIN, READ, VIEW_MENU
 from superset_review.extension.flags import extension_enabled
 from superset_review.extension.i18n import Text
-from superset_review.extension.linear_regex import compile_linear
 
 # A run id is the contract's ULID (Crockford's base 32, 26 characters), as the URL gives it.
-ULID_PATTERN = compile_linear(r"[0-9A-HJKMNP-TV-Z]{26}")
 
 
 def _may_curate() -> bool:
@@ -56,9 +54,10 @@ def _own_run(run_id: str) -> Any:
     from flask import g
     from superset.extensions import db
 
+    from superset_review.onboarding.contract import is_run_id
     from superset_review.onboarding.models import OnboardingRun
 
-    if not ULID_PATTERN.fullmatch(run_id):
+    if not is_run_id(run_id):
         abort(404)
     run = db.session.query(OnboardingRun).filter_by(run_id=run_id).one_or_none()
     user_id = getattr(getattr(g, "user", None), "id", None)

@@ -22,8 +22,8 @@ from superset_review.extension.constants import API_ROUTE_BASE, MANAGE, READ
 from superset_review.extension.errors import ErrorCode, ReviewError
 from superset_review.extension.fields import MAX_ID
 from superset_review.extension.i18n import Text
-from superset_review.extension.linear_regex import compile_linear
 from superset_review.onboarding.commands.base import current_user_id, is_review_admin, run_not_found, visible_run
+from superset_review.onboarding.contract import is_run_id
 from superset_review.onboarding.dao import ArtifactDAO, MappingDAO, OnboardingRunDAO, RunEventDAO
 from superset_review.onboarding.documents import (
     artifact_entry,
@@ -62,7 +62,6 @@ from superset_review.onboarding.schemas import (
 from superset_review.onboarding.uploads import file_too_large, max_file_bytes
 from superset_review.tasks.models import ReviewTask
 
-RUN_ID = compile_linear(r"^[0-9A-HJKMNP-TV-Z]{26}$")
 # Multipart framing around the file (boundaries, part headers, a field or two): what a request may add to the cap.
 MULTIPART_SLACK = 64 * 1024
 UPLOAD_ENDPOINT = "superset_review.onboarding.api.create_upload"
@@ -199,7 +198,7 @@ class OnboardingRestApi(ReviewBaseApi):
     def check_access(self, **path: Any) -> None:
         """A run named in the path must be one the user may see (404 before the body is read)."""
         if (run_id := path.get("run_id")) is not None:
-            if not isinstance(run_id, str) or not RUN_ID.match(run_id):
+            if not isinstance(run_id, str) or not is_run_id(run_id):
                 raise run_not_found(str(run_id))
             visible_run(run_id)
 

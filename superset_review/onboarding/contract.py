@@ -130,6 +130,14 @@ def new_run_id() -> str:
     return str(ULID())
 
 
+def is_run_id(text: str) -> bool:
+    """A run id is a ULID in its canonical spelling (26 Crockford base-32 characters, upper case)."""
+    try:
+        return len(text) == 26 and str(ULID.from_str(text)) == text
+    except ValueError:
+        return False
+
+
 def load_contract(data: Any, actor: str | None) -> dict[str, Any]:
     """A checked contract with its defaults, a run id and the acting user's name (``rbac_actor`` is the caller, not a
     value a request may set to someone else). Raises marshmallow's ValidationError naming each bad key."""

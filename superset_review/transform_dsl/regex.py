@@ -31,6 +31,8 @@ import warnings
 from dataclasses import dataclass
 from typing import Any
 
+from superset_review.extension.linear_regex import compile_linear
+
 MAX_REPEAT_BOUND = 255  # PostgreSQL's RE_DUP_MAX
 ASCII = frozenset(range(128))
 CONTROL_ESCAPES = {9: r"\t", 10: r"\n", 11: r"\v", 12: r"\f", 13: r"\r"}
@@ -169,7 +171,7 @@ def _scan(pattern: str) -> None:
         i += 1
 
 
-_BRACE_QUANTIFIER = re.compile(r"\{[0-9]*(?:,[0-9]*)?\}$")
+_BRACE_QUANTIFIER = compile_linear(r"\{[0-9]*(?:,[0-9]*)?\}$")
 
 
 def _ends_quantifier(pattern: str, i: int) -> bool:
@@ -365,6 +367,10 @@ class _Writer:
             # A branch that can match nothing goes last: RE2 and Rust take the first branch that leads to a match,
             # PostgreSQL the longest match; with the empty choice last, the first is the longest too.
             branches = sorted((list(branch) for branch in value[1]), key=lambda b: self.analyse_sequence(b).nullable)
+            if sum(self.analyse_sequence(branch).nullable for branch in branches) > 1:
+                # Two branches that can match nothing cannot both go last: on "c", a{0,3}|c{0,3} is "" for RE2
+                # and Rust (the first branch matched) and "c" for PostgreSQL (the longer one).
+                raise self.ambiguous("two branches of an alternation that can both match nothing")
             seen = NOTHING
             texts = []
             for branch in branches:

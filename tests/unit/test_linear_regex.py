@@ -147,6 +147,8 @@ def test_no_module_runs_python_re_on_outside_text() -> None:
     allowed = {
         "superset_review/embedded/examples.py",  # file names of Superset's bundled examples
         "superset_review/pii/patterns.py",  # re.escape of the dictionaries' words
+        # re.error of Python's regex parser, which reads a DSL pattern to check it and never matches it
+        "superset_review/transform_dsl/regex.py",
     }
     offenders = []
     for path in sorted(PACKAGE.rglob("*.py")):

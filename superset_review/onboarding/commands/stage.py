@@ -276,12 +276,14 @@ def run_context(run: OnboardingRun, progress: Any = None) -> RunContext:
             ErrorCode.PROFILE_NOT_FOUND,
         )
     source_path: Path | None = None
+    source_name: str | None = None
     lhs = run.contract["lhs"]
     if lhs["source"]["type"] == "file":
         upload = UploadDAO.find(str(lhs["location"]), None, any_owner=True)
         if upload is None:
             raise ReviewError(Text("the upload of run %(run)s is gone", run=run.run_id), ErrorCode.FILE_UNREADABLE)
         source_path = Path(upload.path)
+        source_name = upload.filename
     options: dict[str, Any] = {"progress": progress} if progress is not None else {}
     return RunContext(
         run_id=run.run_id,
@@ -291,6 +293,7 @@ def run_context(run: OnboardingRun, progress: Any = None) -> RunContext:
         profile=dict(profile.body),
         run_dir=run_dir(run.run_id),
         source_path=source_path,
+        source_name=source_name,
         user_id=run.created_by,
         **options,
     )
