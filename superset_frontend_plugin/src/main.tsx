@@ -18,6 +18,8 @@ export interface PageInfo {
   datasetName: string | null;
   canCurate: boolean;
   canAdmin?: boolean;
+  /** can_migrate on DatasetReview: the Migration Console offers Promote, Rollback, Retry and Release only then. */
+  canMigrate?: boolean;
   viewId?: number | null;
   viewName?: string | null;
   /** An onboarding run's id (a ULID) and name. */
@@ -47,6 +49,7 @@ export function pageInfo(element: HTMLElement | null): PageInfo {
     canCurate: data.canCurate === 'true',
   };
   if (data.canAdmin !== undefined) info.canAdmin = data.canAdmin === 'true';
+  if (data.canMigrate !== undefined) info.canMigrate = data.canMigrate === 'true';
   if (data.viewId !== undefined) {
     info.viewId = idOf(data.viewId);
     info.viewName = data.viewName ?? null;
@@ -69,7 +72,7 @@ function PageOf({ info }: { info: PageInfo }) {
     case 'onboarding':
       return <RunsPage targetDatasetId={info.datasetId} targetName={info.datasetName} />;
     case 'onboarding_run':
-      return <RunPage runId={info.runId ?? ''} runName={info.runName ?? null} />;
+      return <RunPage runId={info.runId ?? ''} runName={info.runName ?? null} canMigrate={info.canMigrate ?? false} />;
     case 'admin_tools':
       return <ToolAuditPage />;
     case 'admin_journal':

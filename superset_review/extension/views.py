@@ -14,7 +14,7 @@ from superset.views.base import BaseSupersetView, get_spa_template_context
 
 from superset_review.adapters.datasets import DatasetAccessError, DatasetNotFoundError, get_dataset
 from superset_review.extension.blueprint import WORKSPACE_BUNDLE as BUNDLE
-from superset_review.extension.constants import ADMIN, READ, VIEW_MENU
+from superset_review.extension.constants import ADMIN, MIGRATE, READ, VIEW_MENU
 from superset_review.extension.flags import extension_enabled
 from superset_review.extension.i18n import Text
 
@@ -36,6 +36,14 @@ def _may_admin() -> bool:
     from superset.extensions import security_manager
 
     return bool(security_manager.can_access(f"can_{ADMIN}", VIEW_MENU))
+
+
+def _may_migrate() -> bool:
+    """Whether the user holds can_migrate on DatasetReview: a run's Migration Console offers Promote, Rollback, Retry
+    and Release only then (the API checks it anyway)."""
+    from superset.extensions import security_manager
+
+    return bool(security_manager.can_access(f"can_{MIGRATE}", VIEW_MENU))
 
 
 def _readable_dataset(dataset_id: int) -> Any:
@@ -95,6 +103,7 @@ class ReviewWorkspaceView(BaseSupersetView):
             root_data={
                 "can-curate": "true" if _may_curate() else "false",
                 "can-admin": "true" if _may_admin() else "false",
+                "can-migrate": "true" if _may_migrate() else "false",
                 **root_data,
             },
             **context,

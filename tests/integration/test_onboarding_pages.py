@@ -97,6 +97,8 @@ def test_a_run_page_for_its_owner_and_admins(client: Any, manager_run: str, user
     body = response.get_data(as_text=True)
     data = root_data(body)
     assert (data["page"], data["run-id"], data["run-name"]) == ("onboarding_run", manager_run, "pages test run")
+    # The Migration Console offers Promote, Rollback, Retry and Release to holders of can_migrate only.
+    assert data["can-migrate"] == ("true" if username == ADMIN else "false")
     assert re.search(r"<title>\s*Onboarding run: pages test run\s*</title>", body)
 
 

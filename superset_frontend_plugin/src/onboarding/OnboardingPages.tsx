@@ -1,6 +1,7 @@
 // The onboarding pages (superset_review/extension/views.py), inside Superset's navbar like the workspace:
 // /dataset_review/onboarding/ (the user's runs and Start a run; /new/<dataset_id> opens it with the target filled in)
-// and /dataset_review/onboarding/runs/<run_id> (the run: its stages, catalog, Mapping Studio, quality report, ledger).
+// and /dataset_review/onboarding/runs/<run_id> (the run: its stages, catalog, Mapping Studio, quality report, Migration
+// Console, ledger).
 
 import { Alert, App, Button, Collapse, Modal, Skeleton, Space, Switch, Table, Tabs, Tag, Typography } from 'antd';
 import { useCallback, useEffect, useRef, useState } from 'react';
@@ -13,6 +14,7 @@ import {
   type SamplePack, type Stage, type TargetSchema,
 } from './client';
 import { MappingStudio } from './MappingStudio';
+import { MigrationConsole } from './MigrationConsole';
 import { CatalogView, COLOURS, Hash, HashList, LedgerTable, SampleGrid, StageStepper, StateTag, when } from './parts';
 import { QualityReport } from './QualityReport';
 import { StartRun, failureText } from './StartRun';
@@ -122,7 +124,7 @@ function Ledger({ runId, version }: { runId: string; version: number }) {
   );  // prettier-ignore
 }
 
-export function RunView({ runId }: { runId: string }) {
+export function RunView({ runId, canMigrate = false }: { runId: string; canMigrate?: boolean }) {
   const { message } = App.useApp();
   const { run, etag, error, reload, setRun, setEtag } = useRun(runId);
   const { catalog, target, sample } = useArtifacts(run);
@@ -241,17 +243,19 @@ export function RunView({ runId }: { runId: string }) {
           : null },
         { key: 'quality', label: t('onb.tab.quality'), disabled: !analysisReady, children: analysisReady
           ? <QualityReport runId={run.run_id} mode={run.mode} onStaged={() => void reload()} /> : null },
+        { key: 'migration', label: t('onb.tab.migration'), disabled: !mappingReady, children: mappingReady
+          ? <MigrationConsole runId={run.run_id} mode={run.mode} canMigrate={canMigrate} /> : null },
       ]} />
       <Ledger runId={run.run_id} version={run.version} />
     </Space>
   );  // prettier-ignore
 }
 
-export function RunPage({ runId, runName }: { runId: string; runName: string | null }) {
+export function RunPage({ runId, runName, canMigrate = false }: { runId: string; runName: string | null; canMigrate?: boolean }) {
   return (
     <PageFrame title={t('onb.runTitle', { name: runName ?? runId })}>
       <Button href={ONBOARDING_PAGE} style={{ alignSelf: 'flex-start' }}>← {t('onb.allRuns')}</Button>
-      <RunView runId={runId} />
+      <RunView runId={runId} canMigrate={canMigrate} />
     </PageFrame>
   );
 }
