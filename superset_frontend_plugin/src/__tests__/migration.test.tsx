@@ -113,6 +113,8 @@ describe('the migration helpers', () => {
     expect(planSql(migrationOf({ sql: null, plan: { sql: { postgres: 'SELECT 2' } } }))).toBe('SELECT 2');
     expect(planSql(migrationOf({ sql: null, plan: { sql: { postgres: 'A', duckdb: 'B' } } }))).toBe('-- postgres\nA\n\n-- duckdb\nB');
     expect(planSql(migrationOf({ sql: null, plan: null }))).toBeNull();
+    expect(planSql(migrationOf({ sql: null, plan: { statements: ['CREATE TABLE s (a int)', 'INSERT INTO s SELECT 1'] } }))).toBe('CREATE TABLE s (a int);\n\nINSERT INTO s SELECT 1');
+    expect(estimatedChunks(migrationOf({ estimated_chunks: null, plan: { chunks_total: 7 } }))).toBe(7);
     expect(estimatedChunks(migrationOf({ estimated_chunks: 9 }))).toBe(9);
     expect(estimatedChunks(migrationOf({ estimated_chunks: null, plan: { estimated_chunks: 5 } }))).toBe(5);
     expect(estimatedChunks(migrationOf({ estimated_chunks: null, chunks_total: 3 }))).toBe(3);
@@ -209,11 +211,15 @@ describe('the Migration Console', { timeout: 60_000 }, () => {
 
   it('shows a refusal of Start with its code and reloads the pre-flight', async () => {
     const { requests } = server({ migration: migrationOf() }, {
-      'POST /migration': () => answer({ message: 'The key is not unique: 2 rows share customer_id 7', error_code: 'MIGRATION_PREFLIGHT_FAILED' }, 409) });
+      'POST /migration': () => answer({ message: 'The key is not unique: 2 rows share customer_id 7', error_code: 'MIGRATION_PREFLIGHT_FAILED',
+        preflight: [{ check: 'key', ok: false, message: '2 rows share customer_id 7' }, { check: 'mode', ok: true, message: 'data_mode' }] }, 409) });  // prettier-ignore
     withApp(<MigrationConsole runId={RUN_ID} mode="data_mode" canMigrate />);
     await screen.findByTestId('preflight');
     fireEvent.click(screen.getByRole('button', { name: 'Start migration' }));
-    expect((await screen.findByTestId('migration-error')).textContent).toContain('The key is not unique: 2 rows share customer_id 7 (MIGRATION_PREFLIGHT_FAILED)');
+    const refusal = await screen.findByTestId('migration-error');
+    expect(refusal.textContent).toContain('The key is not unique: 2 rows share customer_id 7 (MIGRATION_PREFLIGHT_FAILED)');
+    expect(refusal.querySelector('[data-check="key"]')?.getAttribute('data-ok')).toBe('false');
+    expect(refusal.querySelector('[data-check="mode"]')?.textContent).toContain('Mode');
     await waitFor(() => expect(migrationReads(requests).length).toBeGreaterThanOrEqual(2));
   });
 

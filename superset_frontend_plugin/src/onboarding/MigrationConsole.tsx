@@ -7,6 +7,7 @@
 import { Alert, App, Button, Card, Descriptions, Empty, Progress, Select, Space, Table, Tag, Typography } from 'antd';
 import { useCallback, useEffect, useId, useRef, useState } from 'react';
 import { t, type MessageKey } from '../i18n';
+import { ApiError } from '../workspace/client';
 import { SqlBlock, etaText } from '../workspace/parts';
 import type { Mode } from './client';
 import {
@@ -465,18 +466,28 @@ export function PromoteGate({ migration, canMigrate, busy, onPromote, onRollback
   );  // prettier-ignore
 }
 
+/** The pre-flight a refusal (409 MIGRATION_PREFLIGHT_FAILED) carries, when it carries one. */
+function preflightOf(failure: unknown): PreflightCheck[] | null {
+  if (!(failure instanceof ApiError)) return null;
+  const details = failure.details as { preflight?: unknown; migration?: { preflight?: unknown } };
+  const checks = details.preflight ?? details.migration?.preflight;
+  return Array.isArray(checks) ? (checks as PreflightCheck[]) : null;
+}
+
 /** The Migration tab of a run. */
 export function MigrationConsole({ runId, mode, canMigrate }: { runId: string; mode: Mode | string; canMigrate: boolean }) {
   const { modal, message } = App.useApp();
   const { status, error, reload, show } = useMigration(runId);
   const [busy, setBusy] = useState<string | null>(null);
   const [actionError, setActionError] = useState<string | null>(null);
+  const [refusedChecks, setRefusedChecks] = useState<PreflightCheck[] | null>(null);
   const [policy, setPolicy] = useState<SchemaChangePolicy>('approve_manually');
   const startWhyId = useId();
 
   const act = async (what: string, action: () => Promise<Migration>, done?: (m: Migration) => void) => {
     setBusy(what);
     setActionError(null);
+    setRefusedChecks(null);
     try {
       const next = await action();
       show(next);
@@ -484,6 +495,7 @@ export function MigrationConsole({ runId, mode, canMigrate }: { runId: string; m
       await reload(true);
     } catch (failure) {
       setActionError(failureText(failure));
+      setRefusedChecks(preflightOf(failure));
       await reload(true);
     } finally {
       setBusy(null);
@@ -542,7 +554,8 @@ export function MigrationConsole({ runId, mode, canMigrate }: { runId: string; m
       </Space>
       {block && <Typography.Text id={`${startWhyId}-why`} type="secondary" data-testid="start-blocked" data-block={block.kind}>{startBlockText(block)}</Typography.Text>}
       {error && <Alert type="warning" showIcon message={t('mig.pollFailed', { reason: error })} />}
-      {actionError && <Alert type="error" showIcon role="alert" closable onClose={() => setActionError(null)} message={actionError} data-testid="migration-error" />}
+      {actionError && <Alert type="error" showIcon role="alert" closable onClose={() => { setActionError(null); setRefusedChecks(null); }}
+        message={actionError} data-testid="migration-error" description={refusedChecks?.length ? <PreflightList checks={refusedChecks} /> : null} />}
       {migration?.state === 'failed' && (
         <Alert type="error" showIcon role="alert" data-testid="migration-failed" message={t('mig.failed')}
           description={migration.message ? `${migration.message}${migration.error_code ? ` (${migration.error_code})` : ''}` : migration.error_code} />)}

@@ -62,7 +62,13 @@ export interface Migration {
   /** The plan's SQL (a dry run shows it); the server may name it `sql` or put it in `plan`. */
   sql?: string | null;
   estimated_chunks?: number | null;
-  plan?: { sql?: string | Record<string, string> | null; estimated_chunks?: number | null; [k: string]: unknown } | null;
+  plan?: {
+    sql?: string | string[] | Record<string, string> | null;
+    statements?: string[] | null;
+    estimated_chunks?: number | null;
+    chunks_total?: number | null;
+    [k: string]: unknown;
+  } | null;
 }
 
 /** A chunk's validations: a list like the migration's, or a map of check to its state (or to an object with one). */
@@ -218,12 +224,16 @@ export function promoteBlock(migration: Migration | null): 'not_ready' | 'valida
   return null;
 }
 
-/** The plan's SQL (a dry run's): `sql`, or the plan's (one dialect's, or each dialect's, joined). */
+/** The plan's SQL (a dry run's): `sql`, or the plan's (its statements, one dialect's, or each dialect's, joined). */
 export function planSql(migration: Migration | null): string | null {
   if (!migration) return null;
   if (typeof migration.sql === 'string' && migration.sql) return migration.sql;
-  const sql = migration.plan?.sql;
+  const sql = migration.plan?.sql ?? migration.plan?.statements;
   if (typeof sql === 'string' && sql) return sql;
+  if (Array.isArray(sql)) {
+    const statements = sql.filter((text): text is string => typeof text === 'string' && !!text);
+    return statements.length ? statements.join(';\n\n') : null;
+  }
   if (sql && typeof sql === 'object') {
     const parts = Object.entries(sql).filter(([, text]) => typeof text === 'string' && text);
     if (parts.length === 1) return parts[0]?.[1] ?? null;
@@ -232,10 +242,10 @@ export function planSql(migration: Migration | null): string | null {
   return null;
 }
 
-/** The chunks the plan estimates: `estimated_chunks`, the plan's, or chunks_total. */
+/** The chunks the plan estimates: `estimated_chunks`, the plan's (or its chunks_total), or chunks_total. */
 export function estimatedChunks(migration: Migration | null): number | null {
   if (!migration) return null;
-  return migration.estimated_chunks ?? migration.plan?.estimated_chunks ?? migration.chunks_total ?? null;
+  return migration.estimated_chunks ?? migration.plan?.estimated_chunks ?? migration.plan?.chunks_total ?? migration.chunks_total ?? null;
 }
 
 /** A chunk's validations as [check, state] pairs, whatever shape the server sent them in. */
