@@ -106,10 +106,11 @@ def test_every_state_passes_the_wcag_aa_audit(
 
 def focus_lands(page: Any, item: str | None) -> None:
     """Wait until the focus is on our menu item ``item`` (None: on none of ours). The menu moves the focus in a later
-    frame than the key press, so reading it at once raced the menu on a busy machine."""
+    frame than the key press, so reading it at once raced the menu on a busy machine (and with every core taken by
+    other test sessions, the move took more than 5 s once)."""
     ours = "document.activeElement?.closest('[data-dataset-review]')?.dataset.datasetReview ?? null"
     try:
-        page.wait_for_function(f"(item) => ({ours}) === item", arg=item, timeout=5_000)
+        page.wait_for_function(f"(item) => ({ours}) === item", arg=item, timeout=20_000)
     except Exception as ex:  # re-raised with where the focus is
         raise AssertionError(f"the focus is on {page.evaluate(ours)!r}, not {item!r}") from ex
 
