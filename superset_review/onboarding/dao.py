@@ -54,6 +54,25 @@ class OnboardingRunDAO:
         return list(query.order_by(OnboardingRun.id.desc()).limit(limit))
 
     @staticmethod
+    def previous_into(
+        run: OnboardingRun, owner_id: int | None, *, any_owner: bool = False, limit: int = MAX_LIST
+    ) -> list[OnboardingRun]:
+        """The runs created before ``run`` into the same target, newest first: the same dataset, or for a YAML
+        target the same ``rhs`` (compared in Python: a JSON column has no portable equality); ``owner_id``'s own
+        unless ``any_owner``."""
+        query = db.session.query(OnboardingRun).filter(OnboardingRun.id < run.id)
+        if run.target_dataset_id is not None:
+            query = query.filter(OnboardingRun.target_dataset_id == run.target_dataset_id)
+        else:
+            query = query.filter(OnboardingRun.target_dataset_id.is_(None))
+        if not any_owner:
+            query = query.filter(OnboardingRun.created_by == owner_id)
+        found = list(query.order_by(OnboardingRun.id.desc()).limit(limit))
+        if run.target_dataset_id is None:
+            found = [other for other in found if (other.contract or {}).get("rhs") == (run.contract or {}).get("rhs")]
+        return found
+
+    @staticmethod
     def contract_versions(run: OnboardingRun) -> list[RunContractVersion]:
         return list(
             db.session.query(RunContractVersion)

@@ -208,6 +208,17 @@ class ReportResponseSchema(Schema):
     hashes = fields.Nested(HashesSchema)
 
 
+class SchemaDiffResponseSchema(Schema):
+    result = fields.Dict(
+        metadata={
+            "description": "run_id, previous_run_id, policy, decision (proceed | proceed_columns_only | "
+            "wait_for_approval | stop), reason, blocking, diff (added, removed, type_changed, renamed with confidence "
+            "and evidence, possible_renames), rules, mappings"
+        }
+    )
+    hashes = fields.Nested(HashesSchema)
+
+
 class EventSchema(Schema):
     id = fields.Integer()
     stage = fields.String()
