@@ -26,9 +26,11 @@ catalogs (and the Sample Packs, when the runs have them) keep:
 
 The confidence is the weighted mean of the evidence there is (:data:`WEIGHTS`), damped when the domains differ. A
 pair at :data:`RENAME_MIN` or above may be a rename; the renames are then chosen one-to-one by the assignment of
-greatest total confidence (Hungarian method), so no column is renamed twice and two candidates for one old column
-do not both win. A rename below :data:`RENAME_AUTO` is still reported but asks a person to confirm it; a pair below
-:data:`RENAME_MIN` stays a removal plus an addition (``possible_renames`` names the best such pair of each column).
+greatest total confidence (the Hungarian method, per group of linked candidates), so no column is renamed twice and
+two candidates for one old column do not both win. A rename below :data:`RENAME_AUTO` is still reported but asks a
+person to confirm it; a pair below :data:`RENAME_MIN` stays a removal plus an addition (``possible_renames`` names
+the best such pair of each column). Every pair is scored up to :data:`MAX_SCORED_PAIRS`; past that (a header
+rewritten wholesale) only pairs that share a word, a domain or a value, or spell alike.
 
 **Rules.** Per change, what the previous run's mapping plan needs: a rename maps the new name (the pipelines read
 it), a widening type change casts the column back to the type the pipeline was written for, a breaking one
@@ -51,7 +53,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from marshmallow import Schema, fields, validate
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from superset_review.domains.classify import expanded_tokens
 from superset_review.extension.i18n import Text
@@ -67,7 +69,10 @@ WEIGHTS: dict[str, float] = {"name": 0.4, "domain": 0.2, "values": 0.25, "type":
 MAX_COLUMNS = 2_000  # per catalog, as the mapping stage reads them
 MAX_VALUES = 1_000  # distinct values per column compared
 MAX_VALUE_CHARS = 120
-MAX_PAIRS_OPTIMAL = 40_000  # removed x added pairs solved exactly; a wider change is assigned greedily
+MAX_SCORED_PAIRS = 10_000  # removed x added pairs all scored; past it, only pairs sharing something (see below)
+MAX_KEY_HITS = 50  # added columns one shared word, domain or value may link a removed column to
+NAME_NEIGHBOURS = 5
+MAX_PAIRS_OPTIMAL = 2_500  # pairs of one group of candidates solved exactly (O(n^3)); a larger group greedily
 LOGICAL_TYPES = ("string", "integer", "float", "boolean", "date", "timestamp")
 ORDERED = frozenset({"integer", "float", "date", "timestamp"})
 
@@ -162,7 +167,9 @@ class Column:
     minimum: str | None = None
     maximum: str | None = None
     values: frozenset[str] = frozenset()
-    tokens: tuple[str, ...] = ()
+    tokens: tuple[str, ...] = ()  # of both names, each once
+    words: tuple[str, ...] = ()  # of the standardized name, in order
+    original_words: tuple[str, ...] = ()  # of the name as written
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -263,6 +270,8 @@ def catalog_columns(
                 maximum=_text(entry.get("max"), 100),
                 values=value_set([*examples, *extra]),
                 tokens=header_tokens(name, original),
+                words=expanded_tokens(name),
+                original_words=expanded_tokens(original),
             )
         )
     return out
@@ -292,17 +301,14 @@ def alias_index(catalog: Catalog) -> dict[tuple[str, ...], frozenset[str]]:
 
 
 def _aliased(column: Column, aliases: Mapping[tuple[str, ...], frozenset[str]]) -> frozenset[str]:
-    named: set[str] = set()
-    for name in {column.name, column.original_name}:
-        named |= aliases.get(tuple(expanded_tokens(name)), frozenset())
-    return frozenset(named)
+    return aliases.get(column.words, frozenset()) | aliases.get(column.original_words, frozenset())
 
 
 def name_similarity(
     old: Column, new: Column, aliases: Mapping[tuple[str, ...], frozenset[str]] | None = None
 ) -> tuple[float, str]:
     """(score, why): see the module's docstring."""
-    if "".join(expanded_tokens(old.name)) == "".join(expanded_tokens(new.name)):
+    if "".join(old.words) == "".join(new.words):
         return 0.95, "same words, other case or separators"
     if aliases:
         shared = sorted(_aliased(old, aliases) & _aliased(new, aliases))
@@ -310,7 +316,7 @@ def name_similarity(
             return 0.9, f"both headers name {shared[0]} (its aliases, any language)"
     left, right = set(old.tokens), set(new.tokens)
     jaccard = len(left & right) / len(left | right) if left | right else 0.0
-    edit = fuzz.ratio(" ".join(expanded_tokens(old.name)), " ".join(expanded_tokens(new.name))) / 100
+    edit = fuzz.ratio(" ".join(old.words), " ".join(new.words)) / 100
     if jaccard >= edit:
         return round(jaccard, 4), f"{len(left & right)} of {len(left | right)} header words shared"
     return round(edit, 4), "header spelled alike"
@@ -486,6 +492,71 @@ def _greedy(scores: Sequence[Sequence[float]]) -> list[tuple[int, int]]:
     return sorted(pairs)
 
 
+def assign(scores: Sequence[Sequence[float]]) -> list[tuple[int, int]]:
+    """:func:`best_assignment` per connected group of candidate pairs (a score above 0 links a row and a column):
+    a wide change of many small groups costs what its groups cost, and a group too large to solve exactly
+    (:data:`MAX_PAIRS_OPTIMAL`) is assigned greedily, best pair first."""
+    rows = len(scores)
+    parent = list(range(rows + (len(scores[0]) if rows else 0)))
+
+    def root(node: int) -> int:
+        while parent[node] != node:
+            parent[node] = parent[parent[node]]
+            node = parent[node]
+        return node
+
+    linked = [(i, j) for i, row in enumerate(scores) for j, score in enumerate(row) if score > 0]
+    for i, j in linked:
+        parent[root(i)] = root(rows + j)
+    groups: dict[int, tuple[set[int], set[int]]] = {}
+    for i, j in linked:
+        group = groups.setdefault(root(i), (set(), set()))
+        group[0].add(i)
+        group[1].add(j)
+    pairs: list[tuple[int, int]] = []
+    for group_rows, group_columns in groups.values():
+        row_list, column_list = sorted(group_rows), sorted(group_columns)
+        sub = [[scores[i][j] for j in column_list] for i in row_list]
+        solve = best_assignment if len(row_list) * len(column_list) <= MAX_PAIRS_OPTIMAL else _greedy
+        pairs += [(row_list[a], column_list[b]) for a, b in solve(sub)]
+    return sorted(pairs)
+
+
+def pairs_to_score(
+    removed: Sequence[Column], added: Sequence[Column], aliases: Mapping[tuple[str, ...], frozenset[str]] | None
+) -> list[set[int]]:
+    """For each removed column, the added ones worth scoring: all of them up to :data:`MAX_SCORED_PAIRS` pairs;
+    past that (a header rewritten wholesale), those sharing a header word, a domain (assigned, or named by both
+    headers' aliases) or a sampled value, and the :data:`NAME_NEIGHBOURS` closest spellings."""
+    everyone = set(range(len(added)))
+    if len(removed) * len(added) <= MAX_SCORED_PAIRS:
+        return [set(everyone) for _ in removed]
+    by_key: dict[tuple[str, str], set[int]] = {}
+    for j, column in enumerate(added):
+        keys = [("token", token) for token in column.tokens] + [("value", value) for value in column.values]
+        keys += [
+            ("domain", name) for name in ({column.domain} if column.domain else set()) | _aliased(column, aliases or {})
+        ]
+        for key in keys:
+            by_key.setdefault(key, set()).add(j)
+    spelled = [" ".join(column.words) for column in added]
+    out: list[set[int]] = []
+    for column in removed:
+        found: set[int] = set()
+        keys = [("token", token) for token in column.tokens] + [("value", value) for value in column.values]
+        keys += [
+            ("domain", name) for name in ({column.domain} if column.domain else set()) | _aliased(column, aliases or {})
+        ]
+        for key in keys:
+            hits = by_key.get(key, set())
+            if len(hits) <= MAX_KEY_HITS:  # a word every column has ("id", "code") links nothing
+                found |= hits
+        nearest = process.extract(" ".join(column.words), spelled, scorer=fuzz.ratio, limit=NAME_NEIGHBOURS)
+        found |= {int(index) for _, _, index in nearest}
+        out.append(found)
+    return out
+
+
 # --- the diff ---------------------------------------------------------------------------------------------------
 
 
@@ -568,23 +639,28 @@ def diff_catalogs(
                     "physical_to": column.physical_type,
                 }
             )
-    candidates = [[rename_candidate(gone, came, aliases) for came in added] for gone in removed]
-    scores = [[c.confidence if c.confidence >= RENAME_MIN else 0.0 for c in row] for row in candidates]
-    solve = best_assignment if len(removed) * len(added) <= MAX_PAIRS_OPTIMAL else _greedy
-    pairs = solve(scores)
+    candidates = [
+        {j: rename_candidate(gone, added[j], aliases) for j in sorted(looked_at)}
+        for gone, looked_at in zip(removed, pairs_to_score(removed, added, aliases), strict=True)
+    ]
+    scores = [[0.0] * len(added) for _ in removed]
+    for i, row in enumerate(candidates):
+        for j, candidate in row.items():
+            scores[i][j] = candidate.confidence if candidate.confidence >= RENAME_MIN else 0.0
+    pairs = assign(scores)
     renamed = [candidates[i][j] for i, j in pairs]
     taken_old = {i for i, _ in pairs}
     taken_new = {j for _, j in pairs}
     alternatives: dict[str, list[dict[str, Any]]] = {}
     for i, j in pairs:
         others = sorted(
-            (c for k, c in enumerate(candidates[i]) if k != j and c.confidence >= RENAME_MIN / 2),
+            (c for k, c in candidates[i].items() if k != j and c.confidence >= RENAME_MIN / 2),
             key=lambda c: -c.confidence,
         )[:3]
         alternatives[removed[i].name] = [{"to": c.new.name, "confidence": c.confidence} for c in others]
     possible = []
     for i, row in enumerate(candidates):
-        free = [candidate for j, candidate in enumerate(row) if j not in taken_new]
+        free = [candidate for j, candidate in row.items() if j not in taken_new]
         if i not in taken_old and free:
             possible.append(max(free, key=lambda candidate: candidate.confidence))
     return SchemaDiff(

@@ -11,6 +11,7 @@ from marshmallow import ValidationError
 
 from superset_review.domains.catalog import builtin_catalog
 from superset_review.migration.evolution import (
+    MAX_SCORED_PAIRS,
     RENAME_AUTO,
     RENAME_MIN,
     WIDENING,
@@ -20,11 +21,13 @@ from superset_review.migration.evolution import (
     RuleAction,
     TypeChange,
     alias_index,
+    assign,
     best_assignment,
     canonical_value,
     catalog_columns,
     decide,
     diff_catalogs,
+    pairs_to_score,
     propose_rules,
     rename_candidate,
     rewritten_mapping,
@@ -225,6 +228,26 @@ def test_renames_are_assigned_one_to_one_for_the_greatest_total() -> None:
     assert best_assignment([[0.9, 0.85], [0.8, 0.0]]) == [(0, 1), (1, 0)]
     assert best_assignment([[0.7], [0.9], [0.65]]) == [(1, 0)]
     assert best_assignment([[0.0, 0.0]]) == [] and best_assignment([]) == []
+
+
+def test_the_assignment_is_solved_per_group_of_linked_candidates() -> None:
+    scores = [[0.9, 0.85, 0.0], [0.8, 0.0, 0.0], [0.0, 0.0, 0.7]]
+    assert assign(scores) == best_assignment(scores) == [(0, 1), (1, 0), (2, 2)]
+    assert assign([[0.0, 0.0], [0.0, 0.0]]) == [] and assign([]) == []
+
+
+def test_a_header_rewritten_wholesale_is_scored_on_pairs_that_share_something() -> None:
+    width = 120
+    assert width * width > MAX_SCORED_PAIRS
+    old = [column(f"col_{i}", examples=[f"v{i}_{k}" for k in range(4)], distinct_estimate=4) for i in range(width)]
+    new = [column(f"field_{i}", examples=[f"v{i}_{k}" for k in range(4)], distinct_estimate=4) for i in range(width)]
+    looked_at = pairs_to_score(catalog_columns(catalog(*old)), catalog_columns(catalog(*new)), ALIASES)
+    assert all(i in pairs and len(pairs) <= 10 for i, pairs in enumerate(looked_at)), "its own values, a few names"
+    diff = diff_catalogs(catalog(*old), catalog(*new), aliases=ALIASES)
+    assert sorted((r.old.name, r.new.name) for r in diff.renamed) == sorted(
+        (f"col_{i}", f"field_{i}") for i in range(width)
+    )
+    assert diff.added == [] and diff.removed == []
 
 
 def test_a_rename_of_low_confidence_stays_a_removal_and_an_addition() -> None:
