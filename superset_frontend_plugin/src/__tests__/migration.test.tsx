@@ -300,7 +300,7 @@ describe('the Migration Console', { timeout: 60_000 }, () => {
     fireEvent.click(within(quarantine).getByRole('button', { name: 'Retry all' }));
     await waitFor(() => expect(requests.filter((r) => r.url.endsWith('/quarantine/retry')).at(-1)?.body).toEqual({ ids: null }));
     // The whole row, before and after, the changed column marked.
-    fireEvent.click(within(first).getByRole('button', { name: /expand/i }));
+    fireEvent.click(within(first).getByRole('button', { name: 'Show the whole row, before and after' }));
     const preview = await screen.findByTestId('quarantine-preview');
     expect(preview.querySelector('[data-changed="true"]')?.textContent).toContain('weight_kg');
     expect([...preview.querySelectorAll(':scope > tbody > tr')].map((tr) => tr.getAttribute('data-changed'))).toEqual(['false', 'false', 'false', 'false', 'true']);

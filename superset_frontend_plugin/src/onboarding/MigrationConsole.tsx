@@ -316,14 +316,21 @@ function Masked({ value }: { value: string | null | undefined }) {
 const BEFORE_STYLE = { background: '#FDECEE', color: COLOURS.red, padding: '0 3px', borderRadius: 2, textDecoration: 'line-through' } as const;
 const AFTER_STYLE = { background: '#E6F4EA', color: COLOURS.green, padding: '0 3px', borderRadius: 2, textDecoration: 'none' } as const;
 
+const SR_ONLY = { position: 'absolute', width: 1, height: 1, padding: 0, margin: -1, overflow: 'hidden', clip: 'rect(0 0 0 0)', whiteSpace: 'nowrap', border: 0 } as const;
+
+/** Text for screen readers only (what colour and strike-through say to the eye). */
+function SrOnly({ children }: { children: React.ReactNode }) {
+  return <span style={SR_ONLY}>{children}</span>;
+}
+
 /** One changed column: before (struck through) → after, both masked. */
 function DiffLine({ column, before, after }: { column: string; before: string | null; after: string | null }) {
   return (
     <div data-diff-column={column} style={{ whiteSpace: 'nowrap' }}>
       <code>{column}</code>{': '}
-      <del style={BEFORE_STYLE} aria-label={t('mig.before')}><Masked value={before} /></del>
+      <SrOnly>{t('mig.before')} </SrOnly><del style={BEFORE_STYLE}><Masked value={before} /></del>
       <span aria-hidden> → </span>
-      <ins style={AFTER_STYLE} aria-label={t('mig.after')}><Masked value={after} /></ins>
+      <SrOnly> {t('mig.after')} </SrOnly><ins style={AFTER_STYLE}><Masked value={after} /></ins>
     </div>
   );
 }
@@ -406,11 +413,11 @@ export function QuarantineViewer({ runId, canMigrate, version, onChanged }: {
       </Space>
       {!canMigrate && data.count > 0 && <Typography.Text type="secondary">{t('mig.quarantineNeedsMigrate')}</Typography.Text>}
       <Table<QuarantineRow> size="small" rowKey="id" dataSource={data.result} aria-label={t('mig.quarantine')}
-        scroll={{ x: 'max-content' }} locale={{ emptyText: t('mig.quarantineEmpty') }}
+        scroll={{ x: 'max-content' }} locale={{ emptyText: t('mig.quarantineEmpty'), expand: t('mig.showRow'), collapse: t('mig.hideRow') }}
         onRow={(row) => ({ 'data-quarantine-row': String(row.id) } as React.HTMLAttributes<HTMLElement>)}
         pagination={{ current: page + 1, pageSize: QUARANTINE_PAGE_SIZE, total: data.count, hideOnSinglePage: true, showSizeChanger: false,
           onChange: (next) => setPage(next - 1) }}
-        expandable={{ expandedRowRender: (row) => <QuarantinePreview row={row} />, columnTitle: <span className="sr-only" style={{ position: 'absolute', width: 1, height: 1, overflow: 'hidden', clip: 'rect(0 0 0 0)' }}>{t('mig.wholeRow')}</span> }}
+        expandable={{ expandedRowRender: (row) => <QuarantinePreview row={row} />, columnTitle: <SrOnly>{t('mig.wholeRow')}</SrOnly> }}
         columns={[
           { title: t('mig.chunk'), dataIndex: 'chunk_id', render: (id: string | number) => <code>{String(id)}</code> },
           { title: t('mig.rowKey'), dataIndex: 'key', render: (key: unknown) => <code data-testid="quarantine-key">{keyText(key)}</code> },
