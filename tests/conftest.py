@@ -111,7 +111,11 @@ def worker(services: Services, service_env: dict[str, str], app: Any, worker_llm
            # The worker's tests (domaining's LLM step with samples) predate the data scope and keep what they test;
            # the scope itself (ai_safe_views, the default) is tested in-process by test_data_scope.
            "REVIEW_LLM_DATA_SCOPE": "datasets"}  # fmt: skip
-    with running_worker(env, services.root / "logs" / "worker.log") as process:
+    # Every lane's queue (and Celery's default, for Superset's own tasks): the suite's one worker serves them all.
+    from superset_review.migration.lanes import ALL_QUEUES
+
+    queues = f"--queues={','.join(ALL_QUEUES)}"
+    with running_worker(env, services.root / "logs" / "worker.log", options=(queues,)) as process:
         yield process
 
 

@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from superset_review.extension.redact import HIDDEN, redact
+from superset_review.migration.lanes import DEFAULT_LANE_CONCURRENCY, parse_lane_concurrency
 
 
 class ReviewConfigError(SystemExit):
@@ -210,7 +211,16 @@ SETTINGS: tuple[Setting, ...] = (
         2,
         _int_between(1, 32),
         "an integer from 1 to 32",
-        "Threads of the Celery worker that `superset-review up` starts.",
+        "Threads of the one Celery worker that `superset-review up --one-worker` starts for every lane.",
+    ),
+    Setting(
+        "REVIEW_LANE_CONCURRENCY",
+        dict(DEFAULT_LANE_CONCURRENCY),
+        parse_lane_concurrency,
+        "an object mapping lanes (interactive_fast, flex_bg, batch_jobs) to an integer from 1 to 32 (JSON in the "
+        "environment)",
+        "Worker slots per lane (the threads of each lane's Celery worker that `superset-review up` starts, and the "
+        "supervisor's measure of a backlog); lanes left out keep their default.",
     ),
     Setting(
         "REVIEW_TASK_HEARTBEAT_SECONDS",

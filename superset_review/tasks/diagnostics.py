@@ -11,10 +11,11 @@ from superset.extensions import security_manager
 
 from superset_review import __version__
 from superset_review.extension.constants import PERMISSIONS, VIEW_MENU
+from superset_review.migration.lanes import Lane
 from superset_review.tasks.base import review_task
 
 
-@review_task("whoami")
+@review_task("whoami", lane=Lane.INTERACTIVE_FAST)
 def whoami() -> dict[str, Any]:
     """Who the worker acts for and what Superset's security manager grants them there."""
     return {

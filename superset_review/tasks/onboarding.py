@@ -7,6 +7,7 @@ import logging
 from typing import Any
 
 from superset_review.extension.i18n import Text
+from superset_review.migration.lanes import Lane
 from superset_review.tasks.base import review_task
 from superset_review.tasks.dao import ReviewTaskDAO
 from superset_review.tasks.models import TaskState, now
@@ -15,7 +16,7 @@ from superset_review.tasks.progress import finish, heartbeat
 logger = logging.getLogger(__name__)
 
 
-@review_task("onboarding_stage", bind=True)
+@review_task("onboarding_stage", lane=Lane.FLEX_BG, bind=True)
 def run_onboarding_stage(task: Any, run_id: str, stage: str) -> dict[str, Any]:
     from superset_review.onboarding.commands.stage import ExecuteStageCommand
 

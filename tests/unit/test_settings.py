@@ -9,6 +9,8 @@ import pytest
 from superset_review.extension.settings import SETTINGS, ReviewConfigError, resolve_settings
 from superset_review.llm.registry import ModelSpec
 
+LANES_ACCEPTED = "an object mapping lanes (interactive_fast, flex_bg, batch_jobs)"
+
 
 def test_defaults_are_safe() -> None:
     resolved = resolve_settings({}, {})
@@ -18,6 +20,7 @@ def test_defaults_are_safe() -> None:
     assert resolved["REVIEW_LLM_ROUTING_PROFILE"] == "quality_first"
     assert resolved["REVIEW_POLICY"].mode == "metadata_only", "no row value reaches a model by default"
     assert resolved["REVIEW_POLICY"].require_pii_masking
+    assert resolved["REVIEW_LANE_CONCURRENCY"] == {"interactive_fast": 2, "flex_bg": 1, "batch_jobs": 1}
 
 
 @pytest.mark.parametrize(
@@ -34,6 +37,12 @@ def test_defaults_are_safe() -> None:
         ("REVIEW_LLM_MAX_RETRIES", "0", 0),
         ("REVIEW_PII_HASH_SALT", "0123456789abcdef", "0123456789abcdef"),
         ("REVIEW_ADMIN_USER", "  root ", "root"),
+        ("REVIEW_LANE_CONCURRENCY", '{"batch_jobs": 3}', {"interactive_fast": 2, "flex_bg": 1, "batch_jobs": 3}),
+        (
+            "REVIEW_LANE_CONCURRENCY",
+            {"interactive_fast": 32, "flex_bg": 2},
+            {"interactive_fast": 32, "flex_bg": 2, "batch_jobs": 1},
+        ),
     ],
 )
 def test_accepted_values(key: str, raw: Any, parsed: Any) -> None:
@@ -53,6 +62,10 @@ def test_accepted_values(key: str, raw: Any, parsed: Any) -> None:
         ("REVIEW_LLM_MODELS", [{"name": "no-model"}], 'a list of {"name": ..., "model": ...} entries'),
         ("REVIEW_LLM_MODELS", "not json", 'a list of {"name": ..., "model": ...} entries'),
         ("REVIEW_ADMIN_PASSWORD", "   ", "a non-empty password"),
+        ("REVIEW_LANE_CONCURRENCY", '{"bulk": 2}', LANES_ACCEPTED),
+        ("REVIEW_LANE_CONCURRENCY", {"batch_jobs": 0}, LANES_ACCEPTED),
+        ("REVIEW_LANE_CONCURRENCY", {"flex_bg": True}, LANES_ACCEPTED),
+        ("REVIEW_LANE_CONCURRENCY", "[2, 1, 1]", LANES_ACCEPTED),
     ],
 )
 def test_wrong_values_name_the_key_and_what_it_accepts(key: str, raw: Any, accepts: str) -> None:
