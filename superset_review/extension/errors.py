@@ -122,6 +122,12 @@ class ErrorCode(StrEnum):
     TARGET_INVALID = "TARGET_INVALID"  # a target schema (YAML) that breaks its schema
     TARGET_FORBIDDEN = "TARGET_FORBIDDEN"  # the target dataset is not one the user may write
     MAPPING_NOT_FOUND = "MAPPING_NOT_FOUND"
+    # Migrations (issue 15)
+    MIGRATION_PREFLIGHT_FAILED = "MIGRATION_PREFLIGHT_FAILED"  # the spec cannot run: a key with nulls or repeats...
+    MIGRATION_NOT_READY = "MIGRATION_NOT_READY"  # promotion asked before every chunk is done and every check passed
+    MIGRATION_SPEC_CHANGED = "MIGRATION_SPEC_CHANGED"  # the run was prepared with another plan, key or batch size
+    MIGRATION_CHUNK_FAILED = "MIGRATION_CHUNK_FAILED"  # a chunk's transaction failed: its reason is in next_action
+    MIGRATION_NOTHING_TO_ROLL_BACK = "MIGRATION_NOTHING_TO_ROLL_BACK"
 
 
 # The gateway's codes keep their own statuses (superset_review.llm.errors.ERROR_CLASSES): see status_of().
@@ -225,6 +231,11 @@ STATUS_OF: dict[ErrorCode, int] = {
     ErrorCode.TARGET_INVALID: 422,
     ErrorCode.TARGET_FORBIDDEN: 403,
     ErrorCode.MAPPING_NOT_FOUND: 404,
+    ErrorCode.MIGRATION_PREFLIGHT_FAILED: 409,
+    ErrorCode.MIGRATION_NOT_READY: 409,
+    ErrorCode.MIGRATION_SPEC_CHANGED: 409,
+    ErrorCode.MIGRATION_CHUNK_FAILED: 409,
+    ErrorCode.MIGRATION_NOTHING_TO_ROLL_BACK: 409,
 }
 
 # The code of an error that comes with an HTTP status only.

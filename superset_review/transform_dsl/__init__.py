@@ -40,6 +40,13 @@ def polars_source(plan: Plan) -> str:
     return source(plan)
 
 
+def polars_stages(plan: Plan) -> list[list[Any]]:
+    """The Polars expressions of each level, to run as consecutive ``select``s on a (lazy) frame."""
+    from superset_review.transform_dsl.polars import polars_stages as stages
+
+    return stages(plan)
+
+
 def apply_polars(plan: Plan, frame: Any) -> Any:
     from superset_review.transform_dsl.polars import apply_polars as run
 
@@ -68,4 +75,5 @@ __all__ = [
     "parse_plan",
     "polars_exprs",
     "polars_source",
+    "polars_stages",
 ]

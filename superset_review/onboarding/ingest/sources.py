@@ -78,7 +78,7 @@ def standardized(parsed: Any, frame: pl.LazyFrame) -> pl.LazyFrame:
 
     ``transform_dsl.apply_polars`` collects its result, and a 1 GB file must stream: this runs the same levels
     (``polars_stages``, consecutive selects) on the lazy frame instead."""
-    from superset_review.transform_dsl.polars import polars_stages
+    from superset_review.transform_dsl import polars_stages
 
     for level in polars_stages(parsed):
         frame = frame.select(level)
