@@ -199,7 +199,7 @@ export function MappingStudio({ runId, mode, catalog, target, sampleRows, onDeci
               <li key={row.target} data-target={row.target} style={{ marginBottom: 4 }}>
                 <Button block type={active ? 'primary' : 'default'} aria-pressed={active} onClick={() => choose(row.target)}
                   style={{ height: 'auto', textAlign: 'left', whiteSpace: 'normal', display: 'flex', justifyContent: 'space-between', gap: 6 }}>
-                  <span style={{ overflowWrap: 'anywhere' }}>{row.target}{column ? <span style={{ fontSize: 12, opacity: 0.85 }}> · {column.dtype}</span> : null}</span>
+                  <span style={{ overflowWrap: 'anywhere' }}>{row.target}{column ? <span style={{ fontSize: 12, opacity: active ? undefined : 0.85 }}> · {column.dtype}</span> : null}</span>
                   <span>{known('onb.decision', row.decision)}</span>
                 </Button>
                 {column?.pii && active && <div style={{ marginTop: 2 }}><PiiTag pii={column.pii} /></div>}
