@@ -56,6 +56,11 @@ def cli() -> None:
 @click.option(
     "--mcp-port", type=click.IntRange(1, 65535), default=5008, show_default=True, help="Port of the MCP service."
 )
+@click.option(
+    "--one-worker",
+    is_flag=True,
+    help="One Celery worker for every lane (REVIEW_WORKER_CONCURRENCY threads) instead of one per lane: less memory.",
+)
 def up(
     data_dir: Path | None,
     port: int,
@@ -64,10 +69,12 @@ def up(
     admin_password: str | None,
     with_mcp: bool,
     mcp_port: int,
+    one_worker: bool,
 ) -> None:
-    """Start embedded PostgreSQL (pgvector), Redis, a Celery worker and Superset with the extension (and, with
-    --mcp, Superset's MCP service)."""
+    """Start embedded PostgreSQL (pgvector), Redis, a Celery worker per lane (restarted when one dies) and Superset
+    with the extension (and, with --mcp, Superset's MCP service)."""
     from superset_review.embedded.stack import StackOptions, run_stack
+    from superset_review.migration.lanes import parse_lane_concurrency
 
     settings = _settings()
     options = StackOptions(
@@ -77,9 +84,36 @@ def up(
         admin_user=admin_user or str(settings["REVIEW_ADMIN_USER"]),
         admin_password=admin_password or str(settings["REVIEW_ADMIN_PASSWORD"]),
         worker_concurrency=int(str(settings["REVIEW_WORKER_CONCURRENCY"])),
+        lane_concurrency=parse_lane_concurrency(settings["REVIEW_LANE_CONCURRENCY"]),
+        one_worker=one_worker,
         mcp_port=mcp_port if with_mcp else None,
     )
     sys.exit(run_stack(options, out=lambda line: click.echo(line)))
+
+
+@cli.command(context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False})
+@click.option(
+    "--lane",
+    type=click.Choice(["interactive_fast", "flex_bg", "batch_jobs"]),
+    required=True,
+    help="The lane whose queues the worker consumes.",
+)
+@click.option(
+    "--pool",
+    type=click.Choice(["prefork", "threads"]),
+    default="prefork",
+    show_default=True,
+    help="Celery's pool: prefork (processes) on a server, threads on a laptop.",
+)
+@click.argument("celery_args", nargs=-1, type=click.UNPROCESSED)
+def worker(lane: str, pool: str, celery_args: tuple[str, ...]) -> None:
+    """Run the Celery worker of one lane: its queues, REVIEW_LANE_CONCURRENCY's slots for it, and any further Celery
+    worker options (e.g. -O fair). Replaces this process with Celery's, so the PID is the worker's."""
+    from superset_review.migration.lanes import Lane, lane_worker_command, parse_lane_concurrency
+
+    concurrency = parse_lane_concurrency(_settings()["REVIEW_LANE_CONCURRENCY"])[lane]
+    command = [*lane_worker_command(Lane(lane), concurrency, pool), *celery_args]
+    os.execv(command[0], command)  # noqa: S606 - our own interpreter with arguments built above, no shell
 
 
 @cli.command()

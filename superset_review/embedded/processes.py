@@ -63,3 +63,8 @@ def _signal_group(pgid: int, sig: signal.Signals) -> None:
         pass
     except PermissionError:
         os.kill(pgid, sig)
+
+
+def kill_group(pgid: int) -> None:
+    """SIGKILL what is left of a child's process group once the child itself has exited (its forks, if any)."""
+    _signal_group(pgid, signal.SIGKILL)

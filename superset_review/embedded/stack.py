@@ -1,8 +1,10 @@
 """`superset-review up`: the whole local stack, started in order and stopped in reverse, leaving nothing behind.
 
 PostgreSQL (pgvector) holds Superset's metadata, the extension's tables and the examples; Redis is Celery's
-broker and result backend and Superset's cache; one Celery worker and one gunicorn web server run Superset
-with the extension. Every process is ours: stopped by the PID we started, on Ctrl-C, SIGTERM or failure.
+broker and result backend and Superset's cache; one Celery worker per lane (interactive_fast, flex_bg, batch_jobs;
+``--one-worker``: one for all) and one gunicorn web server run Superset with the extension. The workers are
+supervised: one that dies is restarted with backoff, the reason in its log. Every process is ours: stopped by the
+PID we started, on Ctrl-C, SIGTERM or failure.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib.metadata import version as installed_version
@@ -31,6 +33,14 @@ from superset_review.embedded.errors import StackError
 from superset_review.embedded.postgres import EXAMPLES_DB, METADATA_DB, EmbeddedPostgres, start_postgres
 from superset_review.embedded.processes import spawn, stop_process
 from superset_review.embedded.redis import EmbeddedRedis, start_redis
+from superset_review.embedded.supervisor import BACKOFF_FIRST_SECONDS, SupervisedProcess
+from superset_review.migration.lanes import (
+    ALL_QUEUES,
+    DEFAULT_LANE_CONCURRENCY,
+    LANES,
+    lane_worker_command,
+    worker_command,
+)
 
 HOST = "127.0.0.1"
 DEFAULT_PORT = 8088
@@ -44,7 +54,12 @@ class StackOptions:
     with_examples: bool = True
     admin_user: str = "admin"
     admin_password: str = "admin"  # noqa: S105 - the documented first-start default, printed on start
-    worker_concurrency: int = 2
+    worker_concurrency: int = 2  # the threads of the one worker of ``one_worker``
+    # Threads of each lane's worker (REVIEW_LANE_CONCURRENCY).
+    lane_concurrency: Mapping[str, int] = field(default_factory=lambda: dict(DEFAULT_LANE_CONCURRENCY))
+    # One worker consuming every lane's queue, for a machine short of memory (each worker holds a Superset app).
+    one_worker: bool = False
+    restart_backoff: float = BACKOFF_FIRST_SECONDS  # first wait before a dead worker is restarted
     startup_timeout: float = 180.0
     mcp_port: int | None = None  # Superset's MCP service with the extension's tools (``up --mcp``)
 
@@ -122,6 +137,8 @@ class Stack:
     postgres: EmbeddedPostgres | None = None
     redis: EmbeddedRedis | None = None
     children: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    # The Celery workers, by name (worker-<lane>, or worker): restarted when they die.
+    workers: dict[str, SupervisedProcess] = field(default_factory=dict)
 
     @property
     def logs(self) -> Path:
@@ -166,8 +183,12 @@ class Stack:
             env = self.env()
             write_runtime(data_dir, env)
             self._bootstrap(env)
-            self.out(f"Starting the Celery worker and Superset on {self.url}")
-            self.children["worker"] = spawn(self._worker_command(), self.logs / "worker.log", env=env)
+            self.out(f"Starting the Celery workers ({', '.join(self._worker_commands())}) and Superset on {self.url}")
+            for name, command in self._worker_commands().items():
+                worker = SupervisedProcess(name, command, self.logs / f"{name}.log", env, out=self.out,
+                                           backoff_first=self.options.restart_backoff)  # fmt: skip
+                self.workers[name] = worker
+                worker.start()
             self.children["web"] = spawn(self._web_command(), self.logs / "web.log", env=env)
             if self.options.mcp_port is not None:
                 self.out(f"Starting Superset's MCP service with the extension's tools on {self.mcp_url}")
@@ -216,20 +237,15 @@ class Stack:
             )
         stamp_path.write_text(json.dumps(stamp, indent=2))
 
-    def _worker_command(self) -> list[str]:
-        return [
-            sys.executable,
-            "-m",
-            "celery",
-            "--app=superset.tasks.celery_app:app",
-            "worker",
-            "--pool=threads",
-            f"--concurrency={self.options.worker_concurrency}",
-            "--hostname=superset-review@%h",
-            "--without-gossip",
-            "--without-mingle",
-            "--loglevel=INFO",
-        ]
+    def _worker_commands(self) -> dict[str, list[str]]:
+        """One worker per lane, each on its lane's queues with its own threads (a migration's chunks never take the
+        slot a review's profile waits for); or, with ``one_worker``, one worker on every queue."""
+        if self.options.one_worker:
+            return {"worker": worker_command(ALL_QUEUES, self.options.worker_concurrency, "superset-review")}
+        return {
+            f"worker-{lane.value}": lane_worker_command(lane, self.options.lane_concurrency[lane.value])
+            for lane in LANES
+        }
 
     @property
     def mcp_url(self) -> str:
@@ -295,6 +311,9 @@ class Stack:
 
     # -- run and stop -----------------------------------------------------------------------------------
     def raise_if_child_died(self) -> None:
+        """Restart a dead worker (when its backoff is over); a dead web server or MCP service stops the stack."""
+        for worker in self.workers.values():
+            worker.check()
         for name, process in self.children.items():
             if process.poll() is not None:
                 log = self.logs / f"{name}.log"
@@ -302,9 +321,11 @@ class Stack:
 
     def stop(self) -> None:
         (self.options.data_dir / RUNTIME_FILE).unlink(missing_ok=True)
-        for name in ("mcp", "web", "worker"):
+        for name in ("mcp", "web"):
             if process := self.children.pop(name, None):
                 stop_process(process)
+        while self.workers:
+            self.workers.popitem()[1].stop()
         if self.redis is not None:
             self.redis.stop()
             self.redis = None
@@ -314,6 +335,7 @@ class Stack:
 
     def pids(self) -> list[int]:
         pids = [process.pid for process in self.children.values()]
+        pids += [pid for worker in self.workers.values() if (pid := worker.pid) is not None]
         if self.redis is not None:
             pids.append(self.redis.process.pid)
         if self.postgres is not None:

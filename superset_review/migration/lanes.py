@@ -51,6 +51,25 @@ def queues_of(lane: Lane) -> tuple[str, ...]:
 
 ALL_QUEUES: tuple[str, ...] = tuple(queue for lane in LANES for queue in queues_of(lane))
 
+
+def worker_command(
+    queues: tuple[str, ...], concurrency: int, name: str, pool: str = "threads", python: str | None = None
+) -> list[str]:
+    """The Celery worker of Superset's app consuming ``queues`` with ``concurrency`` slots, named ``<name>@<host>``
+    (the host part makes each replica's name unique: any number of them, on any number of machines)."""
+    import sys
+
+    return [
+        python or sys.executable, "-m", "celery", "--app=superset.tasks.celery_app:app", "worker", f"--pool={pool}",
+        f"--concurrency={concurrency}", f"--queues={','.join(queues)}", f"--hostname={name}@%h", "--without-gossip",
+        "--without-mingle", "--loglevel=INFO",
+    ]  # fmt: skip
+
+
+def lane_worker_command(lane: Lane, concurrency: int, pool: str = "threads") -> list[str]:
+    return worker_command(queues_of(lane), concurrency, f"superset-review-{lane.value}", pool)
+
+
 # The home lane of each kind of job (the ``kind`` of a task record, or the task's name for one without a record).
 KIND_LANES: dict[str, Lane] = {
     "whoami": Lane.INTERACTIVE_FAST,

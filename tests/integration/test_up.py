@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import psutil
 import pytest
@@ -217,3 +218,74 @@ def test_wrong_setting_stops_up_with_one_line(tmp_path: Path, key: str, value: s
     line = run_up_expecting_failure(tmp_path / "data", free_port(), env={key: value})
     assert line.startswith(f"superset-review: {key} must be {accepts}")
     assert not (tmp_path / "data").exists()
+
+
+LANE_NAMES = ("interactive_fast", "flex_bg", "batch_jobs")
+
+
+def lane_workers(root: psutil.Process) -> dict[str, psutil.Process]:
+    """`up`'s Celery workers by lane, from their command lines (--hostname=superset-review-<lane>@...)."""
+    workers = {}
+    for child in alive(root.children()):
+        for part in child.cmdline():
+            if part.startswith("--hostname=superset-review-"):
+                workers[part.removeprefix("--hostname=superset-review-").split("@")[0]] = child
+    return workers
+
+
+def inspect_queues(data_dir: Path, destination: str) -> dict[str, Any]:
+    """``celery inspect active_queues`` against the running stack: which queues a worker really consumes."""
+    runtime = json.loads((data_dir / "runtime.json").read_text())["env"]
+    clean_env = {k: v for k, v in os.environ.items() if not k.startswith(("SUPERSET", "REVIEW_"))}
+    env = {**clean_env, **runtime, "SUPERSET_SECRET_KEY": (data_dir / "secret_key").read_text().strip()}
+    result = subprocess.run(
+        [sys.executable, "-m", "celery", "--app=superset.tasks.celery_app:app", "inspect", "active_queues",
+         "--timeout=10", "-d", destination, "--json"],
+        capture_output=True, text=True, env=env, timeout=120, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    return dict(json.loads(result.stdout.strip().splitlines()[-1]))
+
+
+@pytest.mark.timeout(600)
+def test_up_serves_every_lane_and_restarts_a_killed_worker_by_itself(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    up = start_up(data_dir, free_port(), "--no-examples", env={"REVIEW_LANE_CONCURRENCY": '{"batch_jobs": 2}'})
+    try:
+        wait_for_line(up, "is up in")
+        root = psutil.Process(up.pid)
+        workers = lane_workers(root)
+        assert sorted(workers) == sorted(LANE_NAMES), "one worker per lane"
+        commands = {lane: " ".join(process.cmdline()) for lane, process in workers.items()}
+        assert "--queues=interactive_fast " in commands["interactive_fast"] and "--concurrency=2" in commands[
+            "interactive_fast"]  # fmt: skip
+        assert "--queues=flex_bg,celery " in commands["flex_bg"], "flex_bg serves Superset's default queue too"
+        assert "--concurrency=2" in commands["batch_jobs"], "REVIEW_LANE_CONCURRENCY reached the batch lane's worker"
+
+        victim = workers["batch_jobs"]
+        victim.send_signal(signal.SIGKILL)
+        killed_at = time.monotonic()
+        lines = wait_for_line(up, "worker-batch_jobs restarted", timeout=60)
+        assert any(f"worker-batch_jobs (pid {victim.pid}) was killed by SIGKILL" in line for line in lines), lines
+        log = data_dir / "logs" / "worker-batch_jobs.log"
+        deadline = time.monotonic() + 120
+        while " ready." not in log.read_text(errors="replace").rsplit("worker-batch_jobs restarted", 1)[-1]:
+            assert time.monotonic() < deadline, "the restarted worker never said it was ready"
+            time.sleep(0.5)
+        assert time.monotonic() - killed_at < 120, "back within the bound"
+        text = log.read_text(errors="replace")
+        assert f"superset-review: worker-batch_jobs (pid {victim.pid}) was killed by SIGKILL" in text
+        assert "restarting in 1s" in text, "the first wait of the backoff"
+        after = lane_workers(root)
+        assert after["batch_jobs"].pid != victim.pid and not victim.is_running()
+        assert after["flex_bg"].pid == workers["flex_bg"].pid, "the other lanes' workers were not touched"
+        hostname = next(p for p in after["batch_jobs"].cmdline() if p.startswith("--hostname=")).split("@")[1]
+        replies = inspect_queues(
+            data_dir, f"superset-review-batch_jobs@{socket.gethostname() if hostname == '%h' else hostname}"
+        )
+        assert [queue["name"] for reply in replies.values() for queue in reply] == ["batch_jobs"], replies
+
+        stop_and_check_nothing_left(up, data_dir, signal.SIGINT)
+        assert alive(list(after.values())) == [], "every worker stopped by its PID"
+    finally:
+        terminate(up, data_dir)

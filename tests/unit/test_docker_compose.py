@@ -16,7 +16,12 @@ import yaml
 REPO_ROOT = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = REPO_ROOT / "docker-compose.yml"
 DOCKERFILE = REPO_ROOT / "docker" / "Dockerfile"
-SUPERSET_SERVICES = ("superset-init", "superset", "superset-worker", "superset-beat", "superset-mcp")
+LANE_WORKERS = {
+    "superset-worker-interactive-fast": "interactive_fast",
+    "superset-worker-flex-bg": "flex_bg",
+    "superset-worker-batch-jobs": "batch_jobs",
+}
+SUPERSET_SERVICES = ("superset-init", "superset", *LANE_WORKERS, "superset-beat", "superset-mcp")
 ALL_SERVICES = ("db", "redis", *SUPERSET_SERVICES)
 
 
@@ -99,16 +104,38 @@ def test_superset_config_is_mounted_in_every_superset_service() -> None:
         assert config["services"][name]["environment"]["SUPERSET_CONFIG_PATH"] == "/app/superset_config.py"
 
 
-def test_worker_runs_supersets_celery_app() -> None:
-    config = _resolved_config()
-    command = _command(config["services"]["superset-worker"])
-    assert "superset.tasks.celery_app:app" in command
-    assert "worker" in command.split()
+@pytest.mark.parametrize(("service", "lane"), LANE_WORKERS.items())
+def test_a_worker_per_lane_runs_supersets_celery_app_on_its_lanes_queues(service: str, lane: str) -> None:
+    """`superset-review worker --lane L` becomes (exec) the very Celery command below: Superset's app, the lane's
+    queues, REVIEW_LANE_CONCURRENCY's slots, a name unique per replica."""
+    from superset_review.cli.main import cli
+    from superset_review.migration.lanes import Lane, queues_of
+
+    config = _resolved_config()["services"][service]
+    command = config["command"] if isinstance(config["command"], list) else str(config["command"]).split()
+    assert command[:4] == ["superset-review", "worker", "--lane", lane]
+    assert "worker" in cli.commands, "the command the service runs exists"
+    assert "container_name" not in config and "ports" not in config, "replicas (--scale) must not collide"
+    assert f"ping -d superset-review-{lane}@$" in " ".join(config["healthcheck"]["test"]), "pings its own worker"
+    assert queues_of(Lane(lane))[0] == lane
+
+
+def test_the_lane_worker_command_is_supersets_celery_worker() -> None:
+    from superset_review.migration.lanes import Lane, lane_worker_command
+
+    command = lane_worker_command(Lane.FLEX_BG, 3, "prefork")
+    assert command[1:5] == ["-m", "celery", "--app=superset.tasks.celery_app:app", "worker"]
+    assert {
+        "--pool=prefork",
+        "--concurrency=3",
+        "--queues=flex_bg,celery",
+        "--hostname=superset-review-flex_bg@%h",
+    } <= set(command)
 
 
 def test_web_and_workers_wait_for_a_successful_init() -> None:
     config = _resolved_config()
-    for name in ("superset", "superset-worker", "superset-beat"):
+    for name in ("superset", *LANE_WORKERS, "superset-beat"):
         depends_on = config["services"][name]["depends_on"]
         assert depends_on["superset-init"]["condition"] == "service_completed_successfully", name
 
