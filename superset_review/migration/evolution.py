@@ -892,3 +892,90 @@ def decide(
     return PolicyDecision(
         Decision.PROCEED, Text("%(counts)s: every change is applied (policy propagate)", counts=counts), []
     )
+
+
+# --- the API's document (GET /runs/<run_id>/migration/schema_diff) ----------------------------------------------
+
+
+class DiffColumnSchema(Schema):
+    name = fields.String()
+    original_name = fields.String()
+    dtype = fields.String(metadata={"enum": list(LOGICAL_TYPES)})
+    physical_type = fields.String(allow_none=True)
+    domain = fields.String(allow_none=True)
+
+
+class TypeChangedSchema(Schema):
+    column = fields.String()
+    from_ = fields.String(data_key="from", attribute="from")
+    to = fields.String()
+    change = fields.String(metadata={"enum": [change.value for change in TypeChange]})
+    physical_from = fields.String(allow_none=True)
+    physical_to = fields.String(allow_none=True)
+
+
+class RenameSchema(Schema):
+    from_ = fields.String(data_key="from", attribute="from", metadata={"description": "the previous catalog's column"})
+    to = fields.String(metadata={"description": "this run's column"})
+    from_original = fields.String()
+    to_original = fields.String()
+    confidence = fields.Float(metadata={"description": "0..1: the weighted mean of the evidence"})
+    evidence = fields.Dict(
+        metadata={"description": "name, domain, values, type, profile: each {score (0..1 or null), why or from/to}"}
+    )
+    confirm = fields.Boolean(metadata={"description": "below rename_auto: a person confirms it"})
+    type_change = fields.String(allow_none=True, metadata={"enum": [change.value for change in TypeChange]})
+    alternatives = fields.List(fields.Dict(), metadata={"description": "other candidates: {to, confidence}"})
+
+
+class SchemaDiffSchema(Schema):
+    evolution_version = fields.Integer()
+    previous = fields.Dict(allow_none=True, metadata={"description": "the previous table: name, schema_hash, rows"})
+    current = fields.Dict(allow_none=True)
+    changed = fields.Boolean()
+    added = fields.List(fields.Nested(DiffColumnSchema))
+    removed = fields.List(fields.Nested(DiffColumnSchema))
+    type_changed = fields.List(fields.Nested(TypeChangedSchema))
+    renamed = fields.List(fields.Nested(RenameSchema))
+    possible_renames = fields.List(fields.Nested(RenameSchema), metadata={"description": "below rename_min"})
+    unchanged = fields.Integer()
+    thresholds = fields.Dict(metadata={"description": "rename_min, rename_auto"})
+
+
+class RuleSchema(Schema):
+    change = fields.String(metadata={"enum": [kind.value for kind in ChangeKind]})
+    column = fields.String(metadata={"description": "this run's column (the removed one for a removal)"})
+    action = fields.String(metadata={"enum": [action.value for action in RuleAction]})
+    mappings = fields.List(fields.String(), metadata={"description": "the previous plan's targets it touches"})
+    from_ = fields.String(data_key="from", attribute="from", metadata={"description": "a rename's previous name"})
+    confidence = fields.Float()
+    confirm = fields.Boolean()
+    from_type = fields.String()
+    to_type = fields.String()
+    type_change = fields.String()
+    op = fields.Dict(metadata={"description": "a cast's DSL operation: {op: type_cast, to}"})
+
+
+class CarriedMappingSchema(Schema):
+    target = fields.String()
+    previous_decision = fields.String()
+    status = fields.String(metadata={"enum": ["unchanged", "rewritten", "revalidated", "broken"]})
+    decision = fields.String(metadata={"enum": ["accept", "hold", "fix"]})
+    dsl = fields.Dict(metadata={"description": "the pipeline as this run reads it"})
+    sources = fields.List(fields.String())
+    changed = fields.Boolean()
+    revalidated = fields.Boolean(metadata={"description": "run again on this run's Sample Pack"})
+    success_rate = fields.Float(allow_none=True)
+    reasons = fields.List(fields.String())
+
+
+class SchemaDiffResultSchema(Schema):
+    run_id = fields.String()
+    previous_run_id = fields.String(allow_none=True, metadata={"description": "null: no earlier run to compare"})
+    policy = fields.String(metadata={"enum": [policy.value for policy in Policy]})
+    decision = fields.String(metadata={"enum": [decision.value for decision in Decision]})
+    reason = fields.String()
+    blocking = fields.List(fields.String(), metadata={"description": "what a person must look at"})
+    diff = fields.Nested(SchemaDiffSchema, allow_none=True)
+    rules = fields.List(fields.Nested(RuleSchema))
+    mappings = fields.List(fields.Nested(CarriedMappingSchema))

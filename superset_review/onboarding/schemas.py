@@ -6,6 +6,7 @@ from __future__ import annotations
 from marshmallow import RAISE, Schema, fields, validate
 
 from superset_review.extension.fields import UserValue
+from superset_review.migration.evolution import SchemaDiffResultSchema
 from superset_review.onboarding.models import STAGES, MappingDecision, RunMode
 from superset_review.tasks.schemas import TaskSchema
 
@@ -209,13 +210,7 @@ class ReportResponseSchema(Schema):
 
 
 class SchemaDiffResponseSchema(Schema):
-    result = fields.Dict(
-        metadata={
-            "description": "run_id, previous_run_id, policy, decision (proceed | proceed_columns_only | "
-            "wait_for_approval | stop), reason, blocking, diff (added, removed, type_changed, renamed with confidence "
-            "and evidence, possible_renames), rules, mappings"
-        }
-    )
+    result = fields.Nested(SchemaDiffResultSchema)
     hashes = fields.Nested(HashesSchema)
 
 

@@ -19,6 +19,7 @@ from superset_review.migration.evolution import (
     Policy,
     PolicySchema,
     RuleAction,
+    SchemaDiffResultSchema,
     TypeChange,
     alias_index,
     assign,
@@ -439,3 +440,16 @@ def test_the_policy_schema_refuses_anything_else(given: dict[str, Any]) -> None:
 def test_rule_actions_are_the_ones_the_contract_names() -> None:
     assert {action.value for action in RuleAction} == {"map_new_name", "cast", "revalidate", "mark_broken",
                                                        "propagate", "ignore"}  # fmt: skip
+
+
+def test_the_api_document_is_described_by_its_schema() -> None:
+    """What the endpoint answers dumps through the schema the OpenAPI spec shows, unchanged: no field undocumented."""
+    diff = _everything_changed()
+    rules = propose_rules(diff, MAPPINGS, P)
+    decision = decide(diff, P, rules)
+    carried = [{"target": "total", "previous_decision": "accept", "status": "rewritten", "decision": "accept",
+                "dsl": rewritten_mapping(MAPPINGS[1], diff)[0]["dsl"], "sources": ["amount"], "changed": True,
+                "revalidated": False, "success_rate": None, "reasons": []}]  # fmt: skip
+    document = {"run_id": "r2", "previous_run_id": "r1", "policy": "propagate", **decision.to_json(),
+                "diff": diff.to_json(), "rules": rules, "mappings": carried}  # fmt: skip
+    assert SchemaDiffResultSchema().dump(document) == document
