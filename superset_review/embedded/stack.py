@@ -45,6 +45,7 @@ from superset_review.migration.lanes import (
 HOST = "127.0.0.1"
 DEFAULT_PORT = 8088
 REPO_CONFIG = Path(__file__).resolve().parents[2] / "superset_config.py"
+CELERY_READY = b" ready."  # what a Celery worker logs once it consumes its queues
 
 
 @dataclass(frozen=True)
@@ -298,7 +299,8 @@ class Stack:
                     logged_in = True
                 response = session.get(f"{self.url}api/v1/dataset_review/health", timeout=10)
                 report = response.json()
-                if report.get("status") in ("ok", "degraded"):
+                # Every lane served, not only the first worker to answer the health check's ping.
+                if report.get("status") in ("ok", "degraded") and self.workers_ready():
                     return report
             except (requests.ConnectionError, requests.Timeout, ValueError):
                 pass
@@ -308,6 +310,9 @@ class Stack:
         raise StackError(
             f"the stack was not healthy after {self.options.startup_timeout:.0f}s{detail}: see {self.logs}"
         )
+
+    def workers_ready(self) -> bool:
+        return all(worker.said(CELERY_READY) for worker in self.workers.values())
 
     # -- run and stop -----------------------------------------------------------------------------------
     def raise_if_child_died(self) -> None:

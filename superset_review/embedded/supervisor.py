@@ -56,6 +56,7 @@ class SupervisedProcess:
     quick_deaths: int = 0
     started_at: float = 0.0
     restart_at: float | None = None
+    log_offset: int = 0  # where the current process's output starts in its log
     deaths: list[str] = field(default_factory=list)
 
     @property
@@ -63,6 +64,7 @@ class SupervisedProcess:
         return self.process.pid if self.process is not None else None
 
     def start(self) -> None:
+        self.log_offset = self.log.stat().st_size if self.log.exists() else 0
         self.process = spawn(self.command, self.log, env=self.env)
         self.started_at = time.monotonic()
         self.restart_at = None
@@ -91,7 +93,15 @@ class SupervisedProcess:
             raise StackError(f"{reason}, {self.quick_deaths} times in a row soon after starting (log: {self.log})")
         delay = min(self.backoff_max, self.backoff_first * 2 ** (self.quick_deaths - 1))
         self.restart_at = now + delay
-        self._say(f"{reason}; restarting in {delay:.0f}s")
+        self._say(f"{reason}; restarting in {delay:g}s")
+
+    def said(self, marker: bytes) -> bool:
+        """Whether the current process has written ``marker`` (Celery's " ready.") to its log since it started."""
+        if self.process is None or not self.log.exists():
+            return False
+        with open(self.log, "rb") as log:
+            log.seek(self.log_offset)
+            return marker in log.read()
 
     def stop(self) -> None:
         self.restart_at = None

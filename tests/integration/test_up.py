@@ -256,6 +256,8 @@ def test_up_serves_every_lane_and_restarts_a_killed_worker_by_itself(tmp_path: P
         root = psutil.Process(up.pid)
         workers = lane_workers(root)
         assert sorted(workers) == sorted(LANE_NAMES), "one worker per lane"
+        for lane in LANE_NAMES:  # `up` said it was up once every lane was served
+            assert " ready." in (data_dir / "logs" / f"worker-{lane}.log").read_text(errors="replace"), lane
         commands = {lane: " ".join(process.cmdline()) for lane, process in workers.items()}
         assert "--queues=interactive_fast " in commands["interactive_fast"] and "--concurrency=2" in commands[
             "interactive_fast"]  # fmt: skip
