@@ -26,7 +26,7 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-CSV_ROWS = 1_000_000
+CSV_ROWS = int(os.environ.get("BENCH_CSV_ROWS", 1_000_000))
 CSV_RUNS = 3
 TABLE = "bench_ingest_wide"
 TABLE_COLUMNS = 200
@@ -119,6 +119,11 @@ def measure() -> list[dict[str, object]]:
                 db.session.add(database)
                 db.session.commit()
             file_lhs = {"source": {"type": "file"}, "location": "bench"}
+            if os.environ.get("BENCH_PROFILE"):  # one profiled run of the CSV, its statistics written to that file
+                import cProfile
+
+                profiled = {"timed": timed, "ctx": context(file_lhs, root / "p", admin, csv)}
+                cProfile.runctx("timed(ctx)", globals(), profiled, os.environ["BENCH_PROFILE"])
             csv_times = [timed(context(file_lhs, root / f"csv{run}", admin, csv)) for run in range(CSV_RUNS + 1)][1:]
             started = time.perf_counter()
             files.open_source(csv, "wide.csv", root / "checks", 10**11)
