@@ -5,7 +5,8 @@ healthy, the idle memory of the whole embedded stack. Issue 3: PII scan throughp
 entity on presidio-research's synthetic set, gateway overhead per call and cache-hit latency. Issue 4: start to
 first readable summary on a 200-column, 100k-row dataset in data_mode, session load p95, and the session API p95
 under 20 concurrent users. Issue 13: a governed tool call's overhead over the query it runs. Issue 14: the
-transform DSL's generated Polars and SQL against the same transforms written by hand.
+transform DSL's generated Polars and SQL against the same transforms written by hand. Issue 15: the migration
+engine's ETL and ELT against the same loads written by hand.
 """
 
 from __future__ import annotations
@@ -179,6 +180,16 @@ def bench_with_services(root: Path) -> list[Row]:
         )
         if dsl.returncode != 0:
             raise RuntimeError(f"bench/transform_dsl.py failed:\n{dsl.stderr[-3000:]}")
+        print("Measuring migrations: the engine's ETL and ELT against hand-written loads (1M rows) ...")
+        migration = subprocess.run(
+            [sys.executable, str(REPO / "bench" / "migration.py")],
+            env={**os.environ, **env, "BENCH_EXAMPLES_DSN": services.postgres.dsn("examples")},
+            capture_output=True,
+            text=True,
+            timeout=1800,
+        )
+        if migration.returncode != 0:
+            raise RuntimeError(f"bench/migration.py failed:\n{migration.stderr[-3000:]}")
     # One create_app() varies by +-0.5 s on a 2-core machine: runs alternate, and the figure is the median of the
     # differences of each pair, so that a slow moment of the machine hits both sides of a pair.
     added = statistics.median(w - wo for w, wo in zip(with_extension, without, strict=True))
@@ -196,6 +207,7 @@ def bench_with_services(root: Path) -> list[Row]:
     rows += [Row(**row) for row in json.loads(views.stdout.strip().splitlines()[-1])]
     rows += [Row(**row) for row in json.loads(ingest.stdout.strip().splitlines()[-1])]
     rows += [Row(**row) for row in json.loads(dsl.stdout.strip().splitlines()[-1])]
+    rows += [Row(**row) for row in json.loads(migration.stdout.strip().splitlines()[-1])]
     return rows
 
 

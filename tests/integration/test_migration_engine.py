@@ -113,7 +113,7 @@ def test_elt_from_a_table_gives_the_same_rows_and_hashes_as_etl(services: Servic
         prepare(spec)
         run_chunks(spec, "w")
     plan = dry_run(elt)
-    assert plan["estimated_chunks"] == 3 and "ON CONFLICT" in plan["chunks"][0]["sql"]
+    assert plan["estimated_chunks"] == 3 and "RETURNING" in plan["chunks"][0]["sql"]
     assert plan["chunks"][0]["sql"].count("INSERT INTO") == 1
     assert [h for _, h, _ in hashes(services, etl_run)] == [h for _, h, _ in hashes(services, elt_run)]
     assert staging_rows(services, etl_run) == staging_rows(services, elt_run)
@@ -128,19 +128,23 @@ def test_the_content_hash_is_the_documented_encoding(services: Services, tmp_pat
     spec = m.spec_for(m.write_parquet(m.rows(500), tmp_path), m.engine(services), run, batch_size=200)
     prepare(spec)
     run_chunks(spec, "w")
-    columns = ", ".join(f'"{name}"::text' for name in spec.execution.column_names)
-    import psycopg2
+    columns = ", ".join(f'"{name}"' for name in spec.execution.column_names)
+    rows = m.query(services, f'SELECT {columns} FROM staging_area."mig_{run.lower()}_staging" '
+                   'WHERE "__chunk_id" = 1 ORDER BY id')  # fmt: skip
 
-    connection = psycopg2.connect(services.postgres.dsn(m.DATABASE))
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SET DateStyle = 'ISO, YMD'; SET extra_float_digits = 1")
-            cursor.execute(f'SELECT {columns} FROM staging_area."mig_{run.lower()}_staging" '
-                           'WHERE "__chunk_id" = 1 ORDER BY id')  # fmt: skip
-            rows = cursor.fetchall()
-    finally:
-        connection.close()
-    encoded = "".join("".join("N" if v is None else f"V{len(v.encode())}:{v}" for v in row) for row in rows)
+    def text(value: Any) -> str:
+        return (
+            value.isoformat()
+            if hasattr(value, "isoformat")
+            else repr(value)
+            if isinstance(value, float)
+            else str(value)
+        )
+
+    encoded = "".join(
+        "".join("N" if v is None else f"V{len(text(v).encode())}:{text(v)}" for v in column)
+        for column in zip(*rows, strict=True)
+    )  # column by column, in key order
     assert len(rows) == 200
     assert hashes(services, run)[1][1] == hashlib.sha256(encoded.encode()).hexdigest()
 

@@ -21,7 +21,7 @@ cut in SQL). The run's tables live in the target's schema, named from the run id
 ``mig_<run>_staging`` (the final table's columns, the key's unique index, ``__chunk_id``), ``mig_<run>_checkpoints``
 (one row per chunk, stage ``load``; and the ``prepare``, ``validate``, ``promote`` records) and
 ``mig_<run>_quarantine``. Errors are :class:`MigrationError` subclasses (ReviewError, codes ``MIGRATION_*``).
-How a chunk commits exactly once: :mod:`.runner`; the content hash's byte encoding: :mod:`.sqltext`; chunking:
+How a chunk commits exactly once: :mod:`.runner`; the content hash's byte encoding: :mod:`.contenthash`; chunking:
 :mod:`.chunks`; promotion: :mod:`.checks`.
 """
 

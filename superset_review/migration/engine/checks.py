@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from superset_review.extension.i18n import Text
 from superset_review.migration.engine import chunks as chunking
-from superset_review.migration.engine import sqltext
+from superset_review.migration.engine import contenthash, sqltext
 from superset_review.migration.engine.spec import (
     CHUNK_COLUMN,
     STAGE_LOAD,
@@ -127,15 +127,25 @@ def _row_count(cursor: Any, spec: MigrationSpec, not_done: list[int]) -> dict[st
 def _checksum(cursor: Any, spec: MigrationSpec, chunk_rows: list[tuple[Any, ...]], not_done: list[int]) -> dict[
     str, Any
 ]:  # fmt: skip
+    """Each chunk's hash recomputed over the rows staging holds for it (read back with COPY, hashed as the worker
+    hashed them: :mod:`.contenthash`)."""
+    import io
+
+    import polars as pl
+
     staging, _, _ = _names(spec)
     execution = spec.execution
-    key_types = dict(execution.columns)
-    hashed = sqltext.row_hash_sql(execution.column_names, [(k, key_types[k]) for k in execution.keys], "s")
-    chunk = sqltext.qualified("s", CHUNK_COLUMN)
-    run(cursor, q('SELECT {c}, {} FROM {} AS "s" GROUP BY {c}', hashed, staging, c=chunk))
-    found = dict(cursor.fetchall())
+    columns = [*execution.columns, (CHUNK_COLUMN, "integer")]
+    buffer = io.BytesIO()
+    select = q("SELECT {} FROM {}", sqltext.column_list([name for name, _ in columns]), staging)
+    cursor.copy_expert(sqltext.copy_out(select).text, buffer)
+    rows = contenthash.read_pg_csv(buffer.getvalue(), columns)
+    found = {
+        int(key[0]): contenthash.frame_hash(group.drop(CHUNK_COLUMN), execution.columns, execution.keys)
+        for key, group in rows.group_by(pl.col(CHUNK_COLUMN))
+    }
     mismatched = [chunk_id for chunk_id, status, content_hash in chunk_rows
-                  if status == "done" and found.get(chunk_id, sqltext.EMPTY_SHA256) != content_hash]  # fmt: skip
+                  if status == "done" and found.get(chunk_id, contenthash.EMPTY) != content_hash]  # fmt: skip
     strays = sorted(set(found) - {row[0] for row in chunk_rows})
     ok = not mismatched and not strays and not not_done
     return {"check": "checksum", "state": "passed" if ok else "failed",

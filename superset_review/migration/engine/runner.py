@@ -10,11 +10,14 @@ A chunk runs in ONE transaction on the target:
    visible once the lock is ours);
 3. the lease written on a second, autocommit connection (``status`` leased, ``lease_owner``,
    ``lease_expires_at``, ``attempts`` + 1): what others and the console see while the chunk runs;
-4. the rows: ELT one ``INSERT … SELECT … ON CONFLICT (key) DO UPDATE`` of the DSL's SQL over the chunk's source
-   rows; ETL the chunk read into Polars, the DSL's Polars stages, ``COPY`` into a temporary table and the same
-   upsert from it. Rows with a ``__reason`` (a failed transform) go to quarantine instead, masked;
-5. the checkpoint row ``done`` with the content hash PostgreSQL computed over the rows written (see
-   :mod:`.sqltext`) and the row counts; then COMMIT: the rows, the quarantine and the checkpoint or nothing.
+4. the rows: ELT one ``INSERT … SELECT`` of the DSL's SQL over the chunk's source rows, its ``RETURNING`` rows
+   streamed back (``COPY (…) TO STDOUT``) for the hash; ETL the chunk read into Polars, the DSL's Polars stages and
+   ``COPY``. On a chunk's first attempt the rows go straight in (none of its rows can be in staging: they commit
+   only with its checkpoint); on a retry or a takeover, ELT's INSERT becomes ``ON CONFLICT (key) DO UPDATE`` and
+   ETL COPYs into a temporary table merged ``ON CONFLICT``, so the chunk's write is idempotent whatever happened
+   before. Rows with a ``__reason`` (a failed transform) go to quarantine instead, masked;
+5. the checkpoint row ``done`` with the content hash of the rows written (:mod:`.contenthash`) and the row
+   counts; then COMMIT: the rows, the quarantine and the checkpoint or nothing.
 """
 
 from __future__ import annotations
@@ -23,13 +26,14 @@ import contextlib
 import io
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from superset_review.extension.i18n import Text
 from superset_review.extension.lazy import LazyModule
 from superset_review.migration.engine import chunks as chunking
-from superset_review.migration.engine import quarantine, sqltext
+from superset_review.migration.engine import contenthash, quarantine, sqltext
 from superset_review.migration.engine.spec import (
     CHUNK_COLUMN,
     STAGE_LOAD,
@@ -104,19 +108,13 @@ def _ok_condition(spec: MigrationSpec, qualifier: str) -> sqltext.Fragment:
     return sqltext.join(" AND ", [sqltext.sql("{} IS NULL", sqltext.qualified(qualifier, r)) for r in reasons])
 
 
-def _upsert(spec: MigrationSpec, select: sqltext.Fragment) -> sqltext.Fragment:
-    execution = spec.execution
-    staging, _, _ = _tables(spec)
-    key_types = dict(execution.columns)
-    return sqltext.upsert_sql(staging, execution.column_names, execution.keys, select,
-                              [(name, key_types[name]) for name in execution.keys])  # fmt: skip
-
-
-def elt_sql(spec: MigrationSpec, chunk_id: int, bounds: dict[str, Any]) -> sqltext.Fragment:
-    """The chunk's one statement: the DSL's SELECT over the chunk's source rows, upserted into staging."""
+def elt_sql(spec: MigrationSpec, chunk_id: int, bounds: dict[str, Any], merge: bool = False) -> sqltext.Fragment:
+    """The chunk's one statement: the DSL's SELECT over the chunk's source rows inserted into staging (merged
+    ``ON CONFLICT`` on a retry), the rows written streamed back to the worker for the content hash."""
     from superset_review.transform_dsl import compile_sql
 
     execution = spec.execution
+    staging, _, _ = _tables(spec)
     transform = sqltext.rendered_dsl(compile_sql(execution.plan, "postgres", CHUNK_SOURCE))
     columns = sqltext.join(", ", [sqltext.qualified("t", name) for name in execution.column_names])
     select = sqltext.sql(
@@ -124,12 +122,17 @@ def elt_sql(spec: MigrationSpec, chunk_id: int, bounds: dict[str, Any]) -> sqlte
         sqltext.ident(CHUNK_SOURCE), chunking.chunk_source_sql(spec, bounds), columns, sqltext.literal(int(chunk_id)),
         transform, _ok_condition(spec, "t"),
     )  # fmt: skip
-    return _upsert(spec, select)
+    insert = sqltext.insert_sql(staging, execution.column_names, execution.keys, select, merge, returning=True)
+    return sqltext.copy_out(insert)
 
 
 def etl_merge_sql(spec: MigrationSpec) -> sqltext.Fragment:
-    columns = sqltext.column_list([*spec.execution.column_names, CHUNK_COLUMN])
-    return _upsert(spec, sqltext.sql("SELECT {} FROM {}", columns, sqltext.ident(CHUNK_TEMP)))
+    """A retried ETL chunk's merge from its COPYed temporary table."""
+    execution = spec.execution
+    staging, _, _ = _tables(spec)
+    columns = sqltext.column_list([*execution.column_names, CHUNK_COLUMN])
+    select = sqltext.sql("SELECT {} FROM {}", columns, sqltext.ident(CHUNK_TEMP))
+    return sqltext.insert_sql(staging, execution.column_names, execution.keys, select, merge=True, returning=False)
 
 
 # --- reading and transforming a chunk (ETL) ----------------------------------------------------------------------
@@ -168,32 +171,53 @@ def failed_mask(spec: MigrationSpec) -> pl.Expr:
 # --- one chunk ---------------------------------------------------------------------------------------------------
 
 
-def _write_etl(cursor: Any, spec: MigrationSpec, chunk_id: int, bounds: dict[str, Any]) -> tuple[int, int, int, str]:
+def _hash(spec: MigrationSpec, frame: pl.DataFrame) -> str:
+    return contenthash.frame_hash(frame, spec.execution.columns, spec.execution.keys)
+
+
+def _write_etl(
+    cursor: Any, spec: MigrationSpec, chunk_id: int, bounds: dict[str, Any], first: bool
+) -> tuple[int, int, int, str]:
+    """ETL: the chunk transformed in Polars; on its first attempt COPYed straight into staging (as fast as a
+    hand-written load), on a retry COPYed into a temporary table and merged ``ON CONFLICT``."""
     execution = spec.execution
     frame = read_chunk(spec, bounds)
     out = transform(spec, frame)
     bad = out.select(failed_mask(spec)).to_series()
-    good = out.filter(~bad).select(list(execution.column_names)).with_columns(pl.lit(chunk_id).alias(CHUNK_COLUMN))
+    good = out.filter(~bad).select(list(execution.column_names))
     staging, _, _ = _tables(spec)
-    sqltext.execute(cursor, sqltext.sql("CREATE TEMP TABLE {} (LIKE {}) ON COMMIT DROP", sqltext.ident(CHUNK_TEMP),
-                                        staging))  # fmt: skip
     buffer = io.BytesIO()
-    good.write_csv(buffer, include_header=False, quote_style="non_numeric")  # NULL unquoted empty, '' quoted
+    good.with_columns(pl.lit(chunk_id, dtype=pl.Int32).alias(CHUNK_COLUMN)).write_csv(
+        buffer, include_header=False, quote_style="non_numeric"
+    )  # NULL an empty unquoted field, '' quoted: PostgreSQL's CSV convention
     buffer.seek(0)
     columns = sqltext.column_list([*execution.column_names, CHUNK_COLUMN])
-    copy = sqltext.sql("COPY {} ({}) FROM STDIN WITH (FORMAT csv)", sqltext.ident(CHUNK_TEMP), columns)
-    cursor.copy_expert(copy.text, buffer)
-    sqltext.execute(cursor, etl_merge_sql(spec))
-    rows_out, content_hash = cursor.fetchone()
-    failed = int(bad.sum())
-    if failed:
-        quarantine.insert(cursor, spec, quarantine.records(spec, chunk_id, frame.filter(bad), out.filter(bad)))
-    return frame.height, int(rows_out), failed, str(content_hash)
+    # The hash is computed in a thread while PostgreSQL reads the COPY (Polars and libpq let go of the GIL).
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="migration-hash") as pool:
+        content_hash = pool.submit(_hash, spec, good)
+        if first:
+            copy = sqltext.sql("COPY {} ({}) FROM STDIN WITH (FORMAT csv)", staging, columns)
+            cursor.copy_expert(copy.text, buffer)
+            rows_out = good.height
+        else:
+            temp = sqltext.ident(CHUNK_TEMP)
+            sqltext.execute(cursor, sqltext.sql("CREATE TEMP TABLE {} (LIKE {}) ON COMMIT DROP", temp, staging))
+            cursor.copy_expert(sqltext.sql("COPY {} ({}) FROM STDIN WITH (FORMAT csv)", temp, columns).text, buffer)
+            sqltext.execute(cursor, etl_merge_sql(spec))
+            rows_out = int(cursor.rowcount)
+        failed = int(bad.sum())
+        if failed:
+            quarantine.insert(cursor, spec, quarantine.records(spec, chunk_id, frame.filter(bad), out.filter(bad)))
+        return frame.height, rows_out, failed, content_hash.result()
 
 
-def _write_elt(cursor: Any, spec: MigrationSpec, chunk_id: int, bounds: dict[str, Any]) -> tuple[int, int, int, str]:
-    sqltext.execute(cursor, elt_sql(spec, chunk_id, bounds))
-    rows_out, content_hash = cursor.fetchone()
+def _write_elt(
+    cursor: Any, spec: MigrationSpec, chunk_id: int, bounds: dict[str, Any], first: bool
+) -> tuple[int, int, int, str]:
+    buffer = io.BytesIO()
+    cursor.copy_expert(elt_sql(spec, chunk_id, bounds, merge=not first).text, buffer)
+    written = contenthash.read_pg_csv(buffer.getvalue(), spec.execution.columns)
+    rows_out = written.height
     rows_in = int(bounds["rows"])
     failed = 0
     if rows_in > rows_out:
@@ -204,7 +228,7 @@ def _write_elt(cursor: Any, spec: MigrationSpec, chunk_id: int, bounds: dict[str
         bad = out.select(failed_mask(spec)).to_series()
         failed = int(bad.sum())
         quarantine.insert(cursor, spec, quarantine.records(spec, chunk_id, frame.filter(bad), out.filter(bad)))
-    return rows_in, int(rows_out), failed, str(content_hash)
+    return rows_in, rows_out, failed, _hash(spec, written)
 
 
 class _Connections:
@@ -255,21 +279,22 @@ def run_one(
         if not cursor.fetchone()[0]:
             work.rollback()
             return "busy"
-        claim = sqltext.sql("SELECT status, bounds FROM {} WHERE run_id = %s AND stage = %s AND chunk_id = %s",
-                            checkpoints)  # fmt: skip
+        claim = sqltext.sql(
+            "SELECT status, bounds, attempts FROM {} WHERE run_id = %s AND stage = %s AND chunk_id = %s", checkpoints
+        )
         sqltext.execute(cursor, claim, (spec.run_id, STAGE_LOAD, chunk_id))
         row = cursor.fetchone()
         if row is None or row[0] == "done":
             work.rollback()
             return "done"
-        bounds = row[1]
+        bounds, first = row[1], row[2] == 0
         lease = sqltext.sql(
             "UPDATE {} SET status = 'leased', lease_owner = %s, lease_expires_at = now() + make_interval(secs => %s), "
             "attempts = attempts + 1, started_at = now(), next_action = NULL WHERE run_id = %s AND stage = %s AND "
             "chunk_id = %s", checkpoints)  # fmt: skip
         _side(connections, lease, (worker_id, spec.lease_seconds, spec.run_id, STAGE_LOAD, chunk_id))
         write = _write_elt if spec.strategy == "elt" else _write_etl
-        rows_in, rows_out, failed, content_hash = write(cursor, spec, chunk_id, bounds)
+        rows_in, rows_out, failed, content_hash = write(cursor, spec, chunk_id, bounds, first)
         counted = rows_in == rows_out + failed
         validations = {"row_count": {"state": "passed" if counted else "failed", "in": rows_in, "out": rows_out,
                                      "quarantined": failed}}  # fmt: skip
@@ -387,8 +412,6 @@ def _plan(spec: MigrationSpec, cut: list[dict[str, Any]]) -> dict[str, Any]:
     }
     if spec.strategy == "etl":
         plan["polars"] = polars_source(execution.plan)
-        if isinstance(spec.source, FileSource) and execution.hashed:
-            plan["hash"] = chunking.polars_hash_version()
     return plan
 
 
@@ -436,9 +459,9 @@ def prepare(spec: MigrationSpec) -> dict[str, Any]:
             execute_values(cursor, insert.text, [(spec.run_id, STAGE_LOAD, index, sqltext.dumps(bounds), bounds["rows"])
                                                  for index, bounds in enumerate(cut)],
                            template="(%s, %s, %s, %s::jsonb, %s)")  # fmt: skip
-            meta = {"fingerprint": spec.fingerprint, "strategy": spec.strategy, "chunks": len(cut)}
-            if isinstance(spec.source, FileSource) and execution.hashed:
-                meta["hash"] = chunking.polars_hash_version()
+            # The Polars version: the content hash's float text is Polars' (and so are a file's key-hash chunks).
+            meta = {"fingerprint": spec.fingerprint, "strategy": spec.strategy, "chunks": len(cut),
+                    "hash": chunking.polars_hash_version()}  # fmt: skip
             run(cursor, q("INSERT INTO {} (run_id, stage, chunk_id, status, validations, started_at, finished_at) "
                           "VALUES (%s, %s, 0, 'done', %s::jsonb, now(), now())", checkpoints),
                 (spec.run_id, STAGE_PREPARE, sqltext.dumps(meta)))  # fmt: skip
@@ -467,7 +490,7 @@ def _check_prepared(spec: MigrationSpec) -> None:
         if row[0].get("fingerprint") != spec.fingerprint:
             raise MigrationSpecChangedError(Text("the run was prepared with another plan, key or batch size"))
         if "hash" in row[0] and row[0]["hash"] != chunking.polars_hash_version():
-            raise MigrationSpecChangedError(Text("the run's chunks were cut by another Polars version"))
+            raise MigrationSpecChangedError(Text("the run's chunks were cut and hashed by another Polars version"))
     finally:
         connection.rollback()
         connection.close()

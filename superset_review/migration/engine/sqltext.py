@@ -1,15 +1,7 @@
 """The engine's SQL for PostgreSQL: identifiers quoted by sqlglot, values as sqlglot literals or bound parameters.
 
-The content hash of a chunk (``row_hash_sql``) is computed by PostgreSQL itself, over the rows the chunk's
-statement wrote (``RETURNING``) and again over staging when the checksum is validated, with one byte encoding:
-
-- the rows in the order of the key columns (ascending; text compared bytewise, ``COLLATE "C"``);
-- each row the concatenation, for every staging column in order (the plan's targets, then the carried key columns),
-  of ``N`` for NULL or ``V<n>:<text>`` where ``<text>`` is the value's PostgreSQL text form and ``<n>`` its length
-  in bytes (so no separator can be forged by a value);
-- the text forms fixed by the transaction's settings (``DateStyle`` ISO, ``extra_float_digits`` 1: the shortest
-  text that reads back as the same double, ``TimeZone`` UTC), see :data:`DETERMINISTIC_SETTINGS`;
-- SHA-256 over the UTF-8 bytes of the rows concatenated, in lowercase hex. A chunk with no rows hashes ``''``.
+Every statement is a :class:`Fragment`: constant templates (:func:`sql`) whose holes take only fragments, so an
+identifier or a value reaches PostgreSQL only quoted by sqlglot or bound as a parameter.
 """
 
 from __future__ import annotations
@@ -28,7 +20,6 @@ DETERMINISTIC_SETTINGS: tuple[tuple[str, str], ...] = (
     ("extra_float_digits", "1"),
     ("TimeZone", "UTC"),
 )
-EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 _MADE_HERE = object()
 
 
@@ -129,24 +120,6 @@ def set_deterministic(cursor: Any) -> None:
         cursor.execute("SELECT set_config(%s, %s, true)", (name, value))
 
 
-def row_text_sql(columns: Sequence[str], qualifier: str) -> Fragment:
-    parts = [
-        sql(
-            "CASE WHEN {c} IS NULL THEN 'N' ELSE 'V' || octet_length({c}::text) || ':' || {c}::text END",
-            c=qualified(qualifier, name),
-        )
-        for name in columns
-    ]
-    return join(" || ", parts) if parts else literal("")
-
-
-def row_hash_sql(columns: Sequence[str], keys: Sequence[tuple[str, str]], qualifier: str) -> Fragment:
-    """The aggregate giving a chunk's content hash over the rows of ``qualifier`` (see the module's docstring)."""
-    order = join(", ", [ordered(name, logical, qualifier) for name, logical in keys])
-    rows = sql("string_agg({}, '' ORDER BY {})", row_text_sql(columns, qualifier), order)
-    return sql("encode(sha256(convert_to(coalesce({}, ''), 'UTF8')), 'hex')", rows)
-
-
 def range_condition(column: str, logical: str, low: Any, high: Any, qualifier: str | None = None) -> Fragment:
     """``low <= column < high`` in the engine's order (``high`` None: no upper bound)."""
     left = ordered(column, logical, qualifier)
@@ -196,19 +169,24 @@ def quarantine_ddl(schema: str, name: str) -> Fragment:
     )
 
 
-def upsert_sql(
-    staging: Fragment, columns: Sequence[str], keys: Sequence[str], select: Fragment,
-    key_types: Sequence[tuple[str, str]],
+def insert_sql(
+    staging: Fragment, columns: Sequence[str], keys: Sequence[str], select: Fragment, merge: bool, returning: bool,
 ) -> Fragment:  # fmt: skip
-    """One statement: ``select``'s rows upserted into staging, answering the rows written and their content hash."""
+    """``select``'s rows (the staging columns, then the chunk id) into staging: a plain INSERT on a chunk's first
+    attempt (no row of it can be there: its rows commit only with its checkpoint), an ``ON CONFLICT (key) DO
+    UPDATE`` merge on a later one; ``RETURNING`` the staging columns when asked (ELT hashes what it wrote)."""
     targets = [*columns, CHUNK_COLUMN]
-    updates = join(", ", [sql("{c} = EXCLUDED.{c}", c=ident(name)) for name in targets])
-    return sql(
-        'WITH "written" AS (INSERT INTO {} ({}) {} ON CONFLICT ({}) DO UPDATE SET {} RETURNING {}) '
-        'SELECT count(*), {} FROM "written"',
-        staging, column_list(targets), select, column_list(keys), updates, column_list(columns),
-        row_hash_sql(columns, key_types, "written"),
-    )  # fmt: skip
+    statement = sql("INSERT INTO {} ({}) {}", staging, column_list(targets), select)
+    if merge:
+        updates = join(", ", [sql("{c} = EXCLUDED.{c}", c=ident(name)) for name in targets])
+        statement = sql("{} ON CONFLICT ({}) DO UPDATE SET {}", statement, column_list(keys), updates)
+    if returning:
+        statement = sql("{} RETURNING {}", statement, column_list(columns))
+    return statement
+
+
+def copy_out(query: Fragment) -> Fragment:
+    return sql("COPY ({}) TO STDOUT WITH (FORMAT csv)", query)
 
 
 def dumps(value: Any) -> str:
