@@ -47,11 +47,22 @@ def test_tasks_run_on_their_lanes_worker_and_wait_in_redis_until_one_serves_it(
     from celery.backends.redis import RedisBackend
     from superset.extensions import celery_app
 
+    url = lane_url(services, service_env)
+    backend = RedisBackend(app=celery_app, url=url)
+    try:
+        served_by_lane(app, services, service_env, lane_redis, backend, url)
+    finally:
+        backend.result_consumer.stop()  # its pub/sub connection, before the suite's Redis stops
+
+
+def served_by_lane(
+    app: Any, services: Services, service_env: dict[str, str], lane_redis: redis.Redis, backend: Any, url: str
+) -> None:
+    from superset.extensions import celery_app
+
     from superset_review.tasks.base import ACTING_USER
     from superset_review.tasks.diagnostics import whoami
 
-    url = lane_url(services, service_env)
-    backend = RedisBackend(app=celery_app, url=url)
     with app.app_context():
         acting = {ACTING_USER: user(ADMIN).id}
     with (
