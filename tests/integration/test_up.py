@@ -291,3 +291,19 @@ def test_up_serves_every_lane_and_restarts_a_killed_worker_by_itself(tmp_path: P
         assert alive(list(after.values())) == [], "every worker stopped by its PID"
     finally:
         terminate(up, data_dir)
+
+
+@pytest.mark.timeout(400)
+def test_up_one_worker_serves_every_lane_in_one_process(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    up = start_up(data_dir, free_port(), "--no-examples", "--one-worker", env={"REVIEW_WORKER_CONCURRENCY": "3"})
+    try:
+        wait_for_line(up, "is up in")
+        workers = [c for c in alive(psutil.Process(up.pid).children()) if "celery" in " ".join(c.cmdline())]
+        assert len(workers) == 1, [w.cmdline() for w in workers]
+        command = workers[0].cmdline()
+        assert "--queues=interactive_fast,flex_bg,celery,batch_jobs" in command and "--concurrency=3" in command
+        assert " ready." in (data_dir / "logs" / "worker.log").read_text(errors="replace")
+        stop_and_check_nothing_left(up, data_dir, signal.SIGTERM)
+    finally:
+        terminate(up, data_dir)
