@@ -123,11 +123,15 @@ class ErrorCode(StrEnum):
     TARGET_FORBIDDEN = "TARGET_FORBIDDEN"  # the target dataset is not one the user may write
     MAPPING_NOT_FOUND = "MAPPING_NOT_FOUND"
     # Migrations (issue 15)
-    MIGRATION_PREFLIGHT_FAILED = "MIGRATION_PREFLIGHT_FAILED"  # the spec cannot run: a key with nulls or repeats...
+    MIGRATION_PREFLIGHT_FAILED = "MIGRATION_PREFLIGHT_FAILED"  # a check before starting failed: each one named
     MIGRATION_NOT_READY = "MIGRATION_NOT_READY"  # promotion asked before every chunk is done and every check passed
     MIGRATION_SPEC_CHANGED = "MIGRATION_SPEC_CHANGED"  # the run was prepared with another plan, key or batch size
     MIGRATION_CHUNK_FAILED = "MIGRATION_CHUNK_FAILED"  # a chunk's transaction failed: its reason is in next_action
     MIGRATION_NOTHING_TO_ROLL_BACK = "MIGRATION_NOTHING_TO_ROLL_BACK"
+    MIGRATION_NOT_FOUND = "MIGRATION_NOT_FOUND"  # the run has no migration yet (or no such quarantine row)
+    MIGRATION_RUNNING = "MIGRATION_RUNNING"  # the run's migration is queued, running or validating already
+    MIGRATION_STATE = "MIGRATION_STATE"  # the action does not fit the migration's state (rollback of nothing ...)
+    MIGRATION_FAILED = "MIGRATION_FAILED"  # the engine refused or failed: its reason in the message
 
 
 # The gateway's codes keep their own statuses (superset_review.llm.errors.ERROR_CLASSES): see status_of().
@@ -236,6 +240,10 @@ STATUS_OF: dict[ErrorCode, int] = {
     ErrorCode.MIGRATION_SPEC_CHANGED: 409,
     ErrorCode.MIGRATION_CHUNK_FAILED: 409,
     ErrorCode.MIGRATION_NOTHING_TO_ROLL_BACK: 409,
+    ErrorCode.MIGRATION_NOT_FOUND: 404,
+    ErrorCode.MIGRATION_RUNNING: 409,
+    ErrorCode.MIGRATION_STATE: 409,
+    ErrorCode.MIGRATION_FAILED: 422,
 }
 
 # The code of an error that comes with an HTTP status only.

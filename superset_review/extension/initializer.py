@@ -65,6 +65,7 @@ class ReviewAppInitializer(SupersetAppInitializer):
         from superset_review.health.api import HealthRestApi
         from superset_review.journal.api import JournalRestApi
         from superset_review.llm.api import LlmLedgerRestApi
+        from superset_review.migration.api import MigrationRestApi
         from superset_review.onboarding.api import UPLOAD_ENDPOINT, OnboardingRestApi
         from superset_review.pii.api import PiiRestApi
         from superset_review.policy.api import PolicyRestApi
@@ -87,6 +88,7 @@ class ReviewAppInitializer(SupersetAppInitializer):
         appbuilder.add_api(ToolRestApi)
         appbuilder.add_api(SafeViewRestApi)
         appbuilder.add_api(OnboardingRestApi)
+        appbuilder.add_api(MigrationRestApi)
         from superset.extensions import csrf
 
         # The upload streams its file itself: Flask-WTF's check would read the whole form first (under the app's JSON

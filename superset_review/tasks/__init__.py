@@ -1,3 +1,5 @@
 """Celery tasks of the extension, registered on Superset's own Celery app. Thin: they call commands."""
 
-from superset_review.tasks import diagnostics, domaining, onboarding, profiling, semantics  # noqa: F401  (registers)
+from superset_review.tasks import diagnostics, domaining, migration, onboarding, profiling, semantics  # noqa: F401
+
+# (importing them registers them)

@@ -76,6 +76,7 @@ def test_models_match_the_migrations(app: Any) -> None:
     import superset_review.domains.models
     import superset_review.journal.models
     import superset_review.llm.models
+    import superset_review.migration.models
     import superset_review.onboarding.models
     import superset_review.safe_views.models
     import superset_review.sessions.models

@@ -182,15 +182,17 @@ def test_every_operation_for_every_role_and_review(
     assert wrong == [], f"{len(wrong)} of {len(matrix)} cells: {wrong[:8]}"
 
 
-def test_can_curate_is_held_by_admin_and_no_other_built_in_role(app: Any) -> None:
-    """Promoting the domain catalog is an admin's by default: Superset's role sync gives Alpha and Gamma nothing on
-    DatasetReview, and the matrix above then expects 403 for every curate endpoint from everyone but the admin."""
+@pytest.mark.parametrize("permission", ["can_curate", "can_migrate"])
+def test_curate_and_migrate_are_held_by_admin_and_no_other_built_in_role(app: Any, permission: str) -> None:
+    """Promoting the domain catalog, and promoting, rolling back or changing the quarantine of a migration, are an
+    admin's by default: Superset's role sync gives Alpha and Gamma nothing on DatasetReview, and the matrix above then
+    expects 403 for every curate and migrate endpoint from everyone but the admin (an admin may grant them)."""
     from superset.extensions import security_manager
 
     with app.app_context():
         holders = {
             role.name
             for role in security_manager.get_all_roles()
-            if any(pvm.permission.name == "can_curate" and pvm.view_menu.name == VIEW_MENU for pvm in role.permissions)
+            if any(pvm.permission.name == permission and pvm.view_menu.name == VIEW_MENU for pvm in role.permissions)
         }
     assert holders == {"Admin"}
