@@ -252,6 +252,10 @@ from superset_review.cli.onboard import onboard  # noqa: E402
 
 cli.add_command(onboard)
 
+from superset_review.cli.migrate import migrate  # noqa: E402
+
+cli.add_command(migrate)
+
 
 def main() -> None:
     logging.basicConfig(level=logging.WARNING)

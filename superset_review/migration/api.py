@@ -33,7 +33,7 @@ from superset_review.migration.schemas import (
 from superset_review.onboarding.commands.base import run_not_found, visible_run
 from superset_review.onboarding.contract import is_run_id
 from superset_review.onboarding.dao import ArtifactDAO
-from superset_review.onboarding.documents import hashes, task_json
+from superset_review.onboarding.documents import etag_matches, hashes, task_json
 from superset_review.onboarding.models import OnboardingRun
 
 PAGE_SIZE_MAX = 500
@@ -163,6 +163,7 @@ class MigrationRestApi(ReviewBaseApi):
           summary: Get an onboarding run's migration
           parameters:
           - {in: path, name: run_id, required: true, schema: {type: string}}
+          - {in: header, name: If-None-Match, required: false, schema: {type: string}}
           responses:
             200:
               description: The migration and its chunks
@@ -170,6 +171,8 @@ class MigrationRestApi(ReviewBaseApi):
                 application/json:
                   schema:
                     $ref: '#/components/schemas/MigrationResponseSchema'
+            304:
+              description: If-None-Match names the migration as it is
             401:
               $ref: '#/components/responses/401'
             403:
@@ -180,7 +183,13 @@ class MigrationRestApi(ReviewBaseApi):
         from superset_review.migration.commands.base import existing_migration
 
         run = visible_run(run_id)
-        return self.migration_reply(200, run, existing_migration(run))
+        migration = existing_migration(run)
+        if_none_match = request.headers.get("If-None-Match")
+        if if_none_match is not None:
+            etag = migration_etag(migration, execution.chunks(run, migration))
+            if etag_matches(if_none_match[:2000], etag):
+                return Response(status=304, headers={"ETag": etag})  # unchanged: the client's copy holds
+        return self.migration_reply(200, run, migration)
 
     @expose("/runs/<run_id>/migration/cancel", methods=("POST",))
     @protect()

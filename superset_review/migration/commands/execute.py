@@ -72,10 +72,17 @@ def cancel_requested(migration_id: int) -> bool:
 
 
 class ExecuteMigrationCommand(BaseCommand):
-    def __init__(self, run_id: str, task_uuid: str | None = None, worker_id: str | None = None) -> None:
+    def __init__(
+        self,
+        run_id: str,
+        task_uuid: str | None = None,
+        worker_id: str | None = None,
+        report: Callable[[execution.Progress], None] | None = None,
+    ) -> None:
         self._run_id = run_id
         self._task_uuid = task_uuid
         self._worker_id = worker_id or worker_name()
+        self._report = report  # the CLI's progress bar
 
     def validate(self) -> None:
         """The task acts for the run's owner, whose run it is; the record says whether it still waits."""
@@ -110,6 +117,8 @@ class ExecuteMigrationCommand(BaseCommand):
     def _end(self, state: MigrationState, code: str | None = None, message: str | None = None,
              validations: list[dict[str, object]] | None = None) -> None:  # fmt: skip
         run, migration = self._locked()
+        if migration.cancel_requested and state is not MigrationState.FAILED:
+            state, code, message = MigrationState.CANCELLED, None, None  # asked while the last step ran
         migration.state = state.value
         if state is not MigrationState.VALIDATING:
             migration.finished_at = now()
@@ -132,6 +141,8 @@ class ExecuteMigrationCommand(BaseCommand):
             _write_totals(migration_id, progress)
             if self._task_uuid is not None:
                 ReviewTaskDAO.write(self._task_uuid, done=progress.chunks_done, total=progress.chunks_total)
+            if self._report is not None:
+                self._report(progress)
 
         return report
 
@@ -152,7 +163,7 @@ class ExecuteMigrationCommand(BaseCommand):
                 run, migration, self._worker_id, self._progress(migration_id), lambda: cancel_requested(migration_id)
             )
             db.session.commit()
-            if outcome.stopped:
+            if outcome.stopped or cancel_requested(migration_id):
                 self._end(MigrationState.CANCELLED)
                 return ExecutionResult(MigrationState.CANCELLED.value)
             self._end(MigrationState.VALIDATING)
@@ -184,4 +195,5 @@ class ExecuteMigrationCommand(BaseCommand):
             self._end(MigrationState.FAILED, VALIDATION_FAILED, message, results)
             return ExecutionResult(MigrationState.FAILED.value, VALIDATION_FAILED, str(message))
         self._end(MigrationState.READY, validations=results)
-        return ExecutionResult(MigrationState.READY.value)
+        ended = MigrationDAO.by_run_id(self._run_id)
+        return ExecutionResult(ended.state if ended is not None else MigrationState.READY.value)
