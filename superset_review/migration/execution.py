@@ -16,9 +16,7 @@ from typing import Any
 from superset_review.extension.errors import ErrorCode, ReviewError
 from superset_review.extension.i18n import Text
 from superset_review.migration.models import RunMigration
-from superset_review.onboarding.models import OnboardingRun
-
-DEFAULT_LANE = "default"  # Celery's default queue, before the lanes exist
+from superset_review.onboarding.models import ArtifactKind, OnboardingRun
 
 
 @dataclass(frozen=True)
@@ -74,7 +72,18 @@ def plan_of(run: OnboardingRun, migration: RunMigration) -> dict[str, Any]:
 
 
 def lane_of(run: OnboardingRun, migration: RunMigration) -> LaneInfo:
-    return LaneInfo(DEFAULT_LANE, None, {"reason": "lanes are not installed: Celery's default queue"})
+    """The supervisor's lane for the migration (``migration.lanes``): from its kind, its rows (the catalog's), whether
+    they hold personal data (the catalog's PII columns), the run's mode and the queues' depth."""
+    from superset_review.migration.lanes import Job, supervise
+    from superset_review.onboarding.dao import ArtifactDAO
+
+    catalog = ArtifactDAO.get(run, ArtifactKind.CATALOG.value)
+    tables = list((catalog.body if catalog is not None else {}).get("tables") or [])
+    rows = tables[0].get("row_count") if tables else None
+    pii = any(column.get("pii") for table in tables for column in table.get("columns") or [])
+    job = Job(kind="migration", rows=int(rows) if isinstance(rows, int) else None, pii=pii, data_mode=run.mode)
+    choice = supervise(job)
+    return LaneInfo(choice.lane.value, choice.lane.value, choice.detail(job))
 
 
 def execute(

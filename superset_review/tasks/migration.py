@@ -8,6 +8,7 @@ import logging
 from typing import Any
 
 from superset_review.extension.i18n import Text
+from superset_review.migration.lanes import Lane
 from superset_review.tasks.base import review_task
 from superset_review.tasks.dao import ReviewTaskDAO
 from superset_review.tasks.models import TaskState, now
@@ -18,7 +19,7 @@ logger = logging.getLogger(__name__)
 ENDED_WELL = ("ready", "cancelled")
 
 
-@review_task("migration_run", bind=True)
+@review_task("migration_run", lane=Lane.BATCH_JOBS, bind=True)
 def run_migration(task: Any, run_id: str) -> dict[str, Any]:
     from superset_review.migration.commands.execute import ExecuteMigrationCommand, worker_name
 

@@ -68,15 +68,16 @@ def queued_status(record: ReviewTask) -> int:
     return 503 if record.state == TaskState.FAILED.value and record.error_code == QUEUE_UNREACHABLE else 202
 
 
-def queue_task(kind: str, subject: str, task: Any, *args: Any) -> tuple[ReviewTask, bool]:
+def queue_task(kind: str, subject: str, task: Any, *args: Any, queue: str | None = None) -> tuple[ReviewTask, bool]:
     """The task doing ``kind`` on ``subject``: the one queued or running already, or a new one, queued as the current
-    user. Returns it and whether it was queued now."""
+    user (on ``queue``, a lane the supervisor chose; the task's home lane when None). Returns it and whether it was
+    queued now."""
     from superset_review.tasks.base import submit_as_current_user
 
     record, created = _record(kind, subject)
     if created:
         try:
-            submit_as_current_user(task, *args, task_id=record.uuid)
+            submit_as_current_user(task, *args, task_id=record.uuid, queue=queue)
         except Exception as ex:  # noqa: BLE001 - a broker that is down: the subject stays and says what to do
             reason = Text(
                 "The worker queue could not be reached (%(error)s); retry when it is back.", error=type(ex).__name__

@@ -204,7 +204,7 @@ def queue_migration(run: OnboardingRun, migration: RunMigration) -> tuple[Review
         )
     lane = execution.lane_of(run, migration)
     with override_user(owner):
-        record, _ = queue_task(TASK_KIND, migration_subject(run.run_id), run_migration, run.run_id)
+        record, _ = queue_task(TASK_KIND, migration_subject(run.run_id), run_migration, run.run_id, queue=lane.queue)
     status = queued_status(record)
     locked_run = visible_run(run.run_id, lock=True)
     locked = MigrationDAO.of_run(locked_run, lock=True)
