@@ -173,3 +173,188 @@ def test_a_target_the_user_may_no_longer_write_is_403(app: Any, manager: Any, ta
             dataset = db.session.get(SqlaTable, target)
             dataset.owners = [user(MANAGER)]
             db.session.commit()
+
+
+# --- the migration itself (the engine, through the worker) -----------------------------------------------------------
+
+MIGRATION_TIMEOUT = 240.0
+# One signup date no format reads: its row fails the transform and goes to quarantine.
+QUARANTINE_CSV = (
+    b"Customer ID,Full Name,E-mail,Signup Date,Weight (lb)\n"
+    b"1,Ann Lee,ann@example.com,2024-01-05,150\n"
+    b"2,Bo Chen,bo@example.org,2024-02-11,172.5\n"
+    b"3,Cy Park,cy@example.net,someday soon,131\n"
+    b"4,Di Ross,di@example.com,2024-04-02,140\n"
+)
+
+
+def wait_for_migration(client: Any, run_id: str) -> dict[str, Any]:
+    import time
+
+    deadline = time.monotonic() + MIGRATION_TIMEOUT
+    seen: list[str] = []
+    while time.monotonic() < deadline:
+        got = client.get(f"{BASE}/runs/{run_id}/migration")
+        assert got.status_code == 200, got.json
+        state = got.json["migration"]["state"]
+        if not seen or seen[-1] != state:
+            seen.append(state)
+        if state not in ("queued", "running", "validating"):
+            return {**got.json, "seen": seen, "etag": got.headers["ETag"]}
+        time.sleep(0.3)
+    raise AssertionError(f"the migration of run {run_id} did not end in {MIGRATION_TIMEOUT} s: {seen}")
+
+
+def target_rows(services: Services, table: str) -> list[tuple[Any, ...]]:
+    import psycopg2
+
+    connection = psycopg2.connect(services.postgres.dsn("examples"))
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(f'SELECT customer_id, email FROM "{table}" ORDER BY customer_id')
+            return list(cursor.fetchall())
+    finally:
+        connection.close()
+
+
+def test_a_dry_run_is_the_plan_and_writes_nothing(manager: Any, accepted: str, services: Services) -> None:
+    response = manager.post(f"{BASE}/runs/{accepted}/migration", json={"dry_run": True})
+    assert response.status_code == 200, response.json
+    migration = response.json["migration"]
+    assert migration["state"] == "planned" and migration["dry_run"] is True
+    assert migration["strategy"] == "etl" and "file" in migration["strategy_reason"]
+    assert migration["key"] == {"strategy": "natural", "columns": ["customer_id"]}
+    assert [v["check"] for v in migration["validations"]] == ["row_count", "checksum"], "the profile's checks"
+    assert all(check["ok"] for check in migration["preflight"])
+    assert migration["chunks_total"] >= 1 and migration["plan"]["rows"] == 3 and migration["plan"]["polars"]
+    assert len(response.json["chunks"]) == migration["chunks_total"]
+    assert response.headers["ETag"].startswith('"') and len(response.headers["ETag"]) == 66
+    again = manager.get(f"{BASE}/runs/{accepted}/migration")
+    assert again.headers["ETag"] == response.headers["ETag"], "a strong ETag of what did not change"
+    unchanged = manager.get(f"{BASE}/runs/{accepted}/migration", headers={"If-None-Match": again.headers["ETag"]})
+    assert unchanged.status_code == 304 and not unchanged.get_data(), "the console's poll of an unchanged migration"
+    actions = [action for action, *_ in migration_events(services, accepted)]
+    assert actions[:4] == ["preflight", "strategy", "key", "plan"]
+    staged = metadata_sql(services, "SELECT 1")  # the metadata database answers; the target has no staging table
+    assert staged == [(1,)]
+
+
+def test_start_runs_to_ready_then_promote_refresh_and_rollback(
+    app: Any, client: Any, target: int, services: Services, worker: Any
+) -> None:
+    login(client, MANAGER)
+    run_id = mapped_run(client, target)
+    started = client.post(f"{BASE}/runs/{run_id}/migration", json={})
+    assert started.status_code == 202, started.json
+    assert started.json["migration"]["state"] == "queued" and started.json["task"]["kind"] == "migration"
+    assert started.json["migration"]["task_id"] == started.json["task"]["task_id"]
+    busy = client.post(f"{BASE}/runs/{run_id}/migration", json={})
+    assert busy.status_code in (409, 202), busy.json
+    if busy.status_code == 409:
+        assert busy.json["error_code"] == "MIGRATION_RUNNING"
+    ended = wait_for_migration(client, run_id)
+    migration = ended["migration"]
+    assert migration["state"] == "ready", migration
+    assert {v["check"]: v["state"] for v in migration["validations"]} == {"row_count": "passed", "checksum": "passed"}
+    assert (migration["rows_in"], migration["rows_out"], migration["quarantined"]) == (3, 3, 0)
+    assert migration["chunks_done"] == migration["chunks_total"] >= 1
+    assert all(chunk["status"] == "done" and len(chunk["content_hash"]) == 64 for chunk in ended["chunks"])
+    task = client.get(f"{BASE}/runs/{run_id}").json["result"]
+    assert task["run_id"] == run_id
+
+    refused = client.post(f"{BASE}/runs/{run_id}/migration/promote", json={"confirm": True})
+    assert refused.status_code == 403, "the owner holds can_manage, not can_migrate"
+    login(client, ADMIN)
+    unconfirmed = client.post(f"{BASE}/runs/{run_id}/migration/promote", json={"confirm": False})
+    assert unconfirmed.status_code == 400 and unconfirmed.json["field"] == "confirm", unconfirmed.json
+    promoted = client.post(f"{BASE}/runs/{run_id}/migration/promote", json={"confirm": True})
+    assert promoted.status_code == 200, promoted.json
+    result = promoted.json["migration"]
+    assert result["state"] == "promoted" and result["promoted_at"] and result["dataset_id"] == target
+    assert target_rows(services, result["final_table"]) == [
+        (1, "ann@example.com"), (2, "bo@example.org"), (3, "cy@example.net"),
+    ], "the target's table holds the migrated rows"  # fmt: skip
+    with app.app_context():
+        from superset.connectors.sqla.models import SqlaTable
+        from superset.extensions import db
+
+        dataset = db.session.get(SqlaTable, target)
+        assert {"customer_id", "email"} <= {column.column_name for column in dataset.columns}
+        assert not any(column.column_name.startswith("__") for column in dataset.columns), "refreshed from the table"
+    again = client.post(f"{BASE}/runs/{run_id}/migration/promote", json={"confirm": True})
+    assert again.status_code == 409 and again.json["error_code"] == "MIGRATION_NOT_READY", again.json
+
+    rolled = client.post(f"{BASE}/runs/{run_id}/migration/rollback")
+    assert rolled.status_code == 200 and rolled.json["migration"]["state"] == "rolled_back", rolled.json
+    assert target_rows(services, result["final_table"]) == [(9, "di@example.com")], "the table as it was before"
+    twice = client.post(f"{BASE}/runs/{run_id}/migration/rollback")
+    assert twice.status_code == 409 and twice.json["error_code"] == "MIGRATION_STATE", twice.json
+    actions = [action for action, *_ in migration_events(services, run_id)]
+    for expected in ("preflight", "strategy", "key", "start", "lane", "running", "validating", "ready", "promote",
+                     "rollback"):  # fmt: skip
+        assert expected in actions, (expected, actions)
+    assert actions.index("promote") < actions.index("rollback")
+
+
+def test_a_cancel_stops_the_migration_and_a_start_resumes_it(
+    client: Any, target: int, services: Services, worker: Any
+) -> None:
+    login(client, MANAGER)
+    run_id = mapped_run(client, target)
+    nothing = client.post(f"{BASE}/runs/{run_id}/migration/cancel")
+    assert nothing.status_code == 404 and nothing.json["error_code"] == "MIGRATION_NOT_FOUND", nothing.json
+    assert client.post(f"{BASE}/runs/{run_id}/migration", json={}).status_code == 202
+    cancelled = client.post(f"{BASE}/runs/{run_id}/migration/cancel")
+    if cancelled.status_code == 409:  # the worker was quicker: the migration ended before the cancel came
+        assert cancelled.json["error_code"] == "MIGRATION_STATE" and cancelled.json["state"] == "ready"
+    else:
+        assert cancelled.status_code == 200, cancelled.json
+        assert cancelled.json["migration"]["state"] in ("cancelled", "running", "validating")
+        assert wait_for_migration(client, run_id)["migration"]["state"] == "cancelled"
+        assert "cancel" in [action for action, *_ in migration_events(services, run_id)]
+        again = client.post(f"{BASE}/runs/{run_id}/migration/cancel")
+        assert again.status_code == 409 and again.json["error_code"] == "MIGRATION_STATE", again.json
+        resumed = client.post(f"{BASE}/runs/{run_id}/migration", json={})
+        assert resumed.status_code == 202, resumed.json
+        assert "resume" in [action for action, *_ in migration_events(services, run_id)]
+    assert wait_for_migration(client, run_id)["migration"]["state"] == "ready"
+
+
+def test_rows_a_transform_fails_on_are_quarantined_masked_and_retried_or_released(
+    client: Any, target: int, services: Services, worker: Any
+) -> None:
+    login(client, MANAGER)
+    run_id = new_run(client, target, data=QUARANTINE_CSV)
+    for stage in ("ingest", "domains", "mapping"):
+        start(client, run_id, stage)
+    for mapping in client.get(f"{BASE}/runs/{run_id}/mappings/").json["result"]:
+        client.put(f"{BASE}/runs/{run_id}/mappings/{mapping['target']}", json={"decision": "accept"})
+    assert client.post(f"{BASE}/runs/{run_id}/migration", json={}).status_code == 202
+    ended = wait_for_migration(client, run_id)["migration"]
+    assert ended["quarantined"] == 1 and ended["rows_in"] == 4, ended
+    page = client.get(f"{BASE}/runs/{run_id}/migration/quarantine?page=0&page_size=50")
+    assert page.status_code == 200 and page.json["count"] == 1, page.json
+    row = page.json["result"][0]
+    assert row["state"] == "open" and 3 in row["key"].values(), row
+    assert any("signup_date" in code for code in row["reason_codes"]), row["reason_codes"]
+    assert [entry["column"] for entry in row["diff"]] == ["signup_date"]
+    assert "cy@example.net" not in str(row), "the previews are masked"
+    exported = client.get(f"{BASE}/runs/{run_id}/migration/quarantine.csv")
+    assert exported.status_code == 200 and exported.mimetype == "text/csv"
+    text = exported.get_data(as_text=True)
+    assert text.splitlines()[0].startswith("id,chunk_id,key,reason_codes") and len(text.splitlines()) == 2
+    assert "cy@example.net" not in text and "Cy Park" not in text, "the CSV is masked as the list is"
+    assert (
+        client.post(f"{BASE}/runs/{run_id}/migration/quarantine/release", json={"ids": [row["id"]]}).status_code == 403
+    )
+    login(client, ADMIN)
+    missing = client.post(f"{BASE}/runs/{run_id}/migration/quarantine/release", json={"ids": [row["id"] + 1000]})
+    assert missing.status_code == 404 and missing.json["field"] == "ids", missing.json
+    retried = client.post(f"{BASE}/runs/{run_id}/migration/quarantine/retry", json={"ids": [row["id"]]})
+    assert retried.status_code == 200 and retried.json["ids"] == [row["id"]], retried.json
+    listed = client.get(f"{BASE}/runs/{run_id}/migration/quarantine").json["result"]
+    assert [entry["state"] for entry in listed] == ["retried"]
+    released = client.post(f"{BASE}/runs/{run_id}/migration/quarantine/release", json={"ids": [row["id"]]})
+    assert released.status_code == 404, "a retried row is not open any more"
+    actions = [action for action, *_ in migration_events(services, run_id)]
+    assert "retry" in actions
