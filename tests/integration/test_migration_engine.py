@@ -3,6 +3,7 @@ thousand rows, quarantine of rows a transform fails on, idempotent re-runs, the 
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from pathlib import Path
 from typing import Any
@@ -10,6 +11,7 @@ from typing import Any
 import pytest
 
 from superset_review.migration.engine import (
+    FileSource,
     MigrationNotReadyError,
     MigrationSpecChangedError,
     MigrationSpecError,
@@ -24,6 +26,7 @@ from superset_review.migration.engine import (
     validate,
 )
 from superset_review.migration.engine.runner import _Connections, run_one
+from superset_review.transform_dsl import DSL_VERSION, parse_plan
 from tests import migration_engine as m
 from tests.services import Services
 
@@ -132,21 +135,21 @@ def test_the_content_hash_is_the_documented_encoding(services: Services, tmp_pat
     rows = m.query(services, f'SELECT {columns} FROM staging_area."mig_{run.lower()}_staging" '
                    'WHERE "__chunk_id" = 1 ORDER BY id')  # fmt: skip
 
-    def text(value: Any) -> str:
-        return (
-            value.isoformat()
-            if hasattr(value, "isoformat")
-            else repr(value)
-            if isinstance(value, float)
-            else str(value)
-        )
+    import struct
 
-    encoded = "".join(
-        "".join("N" if v is None else f"V{len(text(v).encode())}:{text(v)}" for v in column)
-        for column in zip(*rows, strict=True)
-    )  # column by column, in key order
+    types = dict(spec.execution.columns)
+    encoded = b""
+    for name, column in zip(spec.execution.column_names, zip(*rows, strict=True), strict=True):
+        if types[name] == "string":
+            encoded += "".join("N" if v is None else f"V{len(v.encode())}:{v}" for v in column).encode()
+            continue
+        encoded += bytes(1 if v is None else 0 for v in column)
+        for v in column:
+            if types[name] == "date":
+                v = None if v is None else (v - dt.date(1970, 1, 1)).days
+            encoded += struct.pack("<d" if types[name] == "float" else "<q", 0 if v is None else v)
     assert len(rows) == 200
-    assert hashes(services, run)[1][1] == hashlib.sha256(encoded.encode()).hexdigest()
+    assert hashes(services, run)[1][1] == hashlib.sha256(encoded).hexdigest()
 
 
 def test_composite_keys_chunk_by_hash_in_etl_and_elt(services: Services, tmp_path: Path) -> None:
@@ -289,3 +292,33 @@ def execute(services: Services, sql: str) -> None:
         connection.commit()
     finally:
         connection.close()
+
+
+def test_a_surrogate_key_numbers_a_csv_files_rows_and_etl_reads_a_table_too(services: Services, tmp_path: Path) -> None:
+    engine = m.engine(services)
+    frame = m.rows(300)
+    repeated = frame.vstack(frame.head(20))  # the same rows twice: no natural key, a surrogate one
+    csv = tmp_path / "source.csv"
+    repeated.write_csv(csv)
+    text_schema = dict.fromkeys(m.SCHEMA, "string")
+    plan = parse_plan({"dsl_version": DSL_VERSION, "pipelines": [
+        {"target": "name_clean", "source": "name", "ops": [{"op": "trim"}]},
+        {"target": "qty_n", "source": "qty", "ops": [{"op": "type_cast", "to": "integer"}]},
+    ]}, text_schema)  # fmt: skip
+    run = m.run_id()
+    spec = m.spec_for(FileSource(csv, "csv", delimiter=","), engine, run, plan=plan, key_strategy="surrogate",
+                      key_columns=("row_key",), batch_size=100)  # fmt: skip
+    assert prepare(spec)["estimated_chunks"] == 4
+    assert run_chunks(spec, "w").rows_out == 320
+    keys = [row[0] for row in m.query(services, f'SELECT row_key FROM staging_area."mig_{run.lower()}_staging" '
+                                      "ORDER BY row_key")]  # fmt: skip
+    assert keys == list(range(1, 321))
+    assert [check["state"] for check in validate(spec)] == ["passed", "passed"]
+
+    table_run = m.run_id()
+    m.write_table(frame, services, f"source_{table_run.lower()}")
+    from_table = m.spec_for(TableSource(engine, "public", f"source_{table_run.lower()}"), engine, table_run,
+                            strategy="etl", batch_size=100)  # fmt: skip
+    prepare(from_table)
+    assert run_chunks(from_table, "w").rows_out == 300
+    assert [check["state"] for check in validate(from_table)] == ["passed", "passed"]

@@ -3,20 +3,23 @@
 The byte encoding (version :data:`ENCODING`):
 
 - the rows sorted by the key columns, ascending (text compared bytewise, as ``COLLATE "C"``);
-- column by column, for every staging column in order (the plan's targets, then the carried key columns), each
-  row's value in that order as ``N`` for NULL or ``V<n>:<text>``, ``<n>`` the length of ``<text>`` in UTF-8
-  bytes (so no value can forge a boundary; the number of rows and columns is fixed by the chunk), ``<text>`` the
-  value as: an integer in decimal; a float as Polars writes it (``cast(pl.String)``: the shortest text that reads
-  back as the same double, ``1e+300``, ``-0.0``, ``inf``); ``true`` / ``false``; a date ``YYYY-MM-DD``; a
-  timestamp ``YYYY-MM-DD HH:MM:SS.ffffff``; text as it is;
-- SHA-256 over the UTF-8 bytes of all of it, lowercase hex (no rows: SHA-256 of nothing).
+- column by column, for every staging column in order (the plan's targets, then the carried key columns):
 
-Column by column, because Polars then encodes the columns in parallel, each with one ``str.join``.
+  - text: each row's value in that order as ``N`` for NULL or ``V<n>:<text>``, ``<n>`` the length of ``<text>``
+    in UTF-8 bytes in decimal (so no value can forge a boundary);
+  - any other type: its null map (one byte per row, 1 for NULL, 0 otherwise), then one fixed-width value per row,
+    little-endian, 0 where NULL: an integer as 8 bytes two's complement; a float as its 8 IEEE-754 bytes (every
+    NaN as the quiet NaN ``0x7ff8000000000000``; ``-0.0`` and ``0.0`` differ); a boolean as 1 byte (0 or 1); a
+    date as the days since 1970-01-01, a timestamp as the microseconds since 1970-01-01 00:00, 8 bytes each;
+
+- SHA-256 over all of it, lowercase hex (no rows: SHA-256 of nothing).
+
+Column by column and fixed-width where a type has a width: numbers are hashed as their bytes, with no text to
+format (no version of any library decides how a float is written), and a column is one buffer.
 
 ETL hashes the frame it COPYs; ELT the rows its statement returns (``COPY (INSERT … RETURNING …) TO STDOUT``); the
 checksum validation the rows read back from staging. PostgreSQL's CSV gives every value back exactly (floats in
-their shortest exact form), so the three agree. The float text is Polars': a run records the Polars version it was
-hashed with, and a worker or a validation with another version is refused rather than mismatched.
+their shortest exact form), so the three agree.
 """
 
 from __future__ import annotations
@@ -33,34 +36,46 @@ if TYPE_CHECKING:
 else:
     pl = LazyModule("polars")
 
-ENCODING = "v1"
+ENCODING = "v2"
 EMPTY = hashlib.sha256(b"").hexdigest()
 
 
-def _text(name: str, logical: str) -> pl.Expr:
-    column = pl.col(name)
-    if logical == "date":
-        return column.dt.to_string("%Y-%m-%d")
-    if logical == "timestamp":
-        return column.dt.to_string("%Y-%m-%d %H:%M:%S%.6f")
-    if logical == "string":
-        return column
-    return column.cast(pl.String)
-
-
-def _encoded(name: str, logical: str) -> pl.Expr:
-    text = _text(name, logical)
+def _encoded_text(name: str) -> pl.Expr:
+    text = pl.col(name)
     return pl.concat_str([pl.lit("V"), text.str.len_bytes().cast(pl.String), pl.lit(":"), text]).fill_null("N")
+
+
+def _fixed_width(series: pl.Series, logical: str) -> bytes:
+    import numpy as np
+
+    nulls = series.is_null().to_numpy().astype(np.uint8).tobytes()
+    if logical == "float":
+        values = series.cast(pl.Float64).fill_null(0.0).to_numpy().astype("<f8", copy=True)
+        values[np.isnan(values)] = np.nan  # one NaN, whatever its payload
+    elif logical == "boolean":
+        values = series.fill_null(False).cast(pl.UInt8).to_numpy().astype("u1")
+    elif logical == "date":
+        values = series.cast(pl.Int32).cast(pl.Int64).fill_null(0).to_numpy().astype("<i8")
+    elif logical == "timestamp":
+        values = series.dt.cast_time_unit("us").cast(pl.Int64).fill_null(0).to_numpy().astype("<i8")
+    else:
+        values = series.cast(pl.Int64).fill_null(0).to_numpy().astype("<i8")
+    return nulls + values.tobytes()
 
 
 def frame_hash(frame: pl.DataFrame, columns: Sequence[tuple[str, str]], keys: Sequence[str]) -> str:
     if frame.height == 0:
         return EMPTY
     ordered = frame.sort(list(keys)) if keys else frame
-    encoded = ordered.select([_encoded(name, logical).str.join("").alias(name) for name, logical in columns])
+    texts = [name for name, logical in columns if logical == "string"]
+    joined = ordered.select([_encoded_text(name).str.join("").alias(name) for name in texts]) if texts else None
     digest = hashlib.sha256()
-    for name, _ in columns:
-        digest.update(str(encoded.item(0, name)).encode("utf-8"))
+    for name, logical in columns:
+        if logical == "string":
+            assert joined is not None
+            digest.update(str(joined.item(0, name)).encode("utf-8"))
+        else:
+            digest.update(_fixed_width(ordered.get_column(name), logical))
     return digest.hexdigest()
 
 

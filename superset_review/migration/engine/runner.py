@@ -459,9 +459,9 @@ def prepare(spec: MigrationSpec) -> dict[str, Any]:
             execute_values(cursor, insert.text, [(spec.run_id, STAGE_LOAD, index, sqltext.dumps(bounds), bounds["rows"])
                                                  for index, bounds in enumerate(cut)],
                            template="(%s, %s, %s, %s::jsonb, %s)")  # fmt: skip
-            # The Polars version: the content hash's float text is Polars' (and so are a file's key-hash chunks).
-            meta = {"fingerprint": spec.fingerprint, "strategy": spec.strategy, "chunks": len(cut),
-                    "hash": chunking.polars_hash_version()}  # fmt: skip
+            meta = {"fingerprint": spec.fingerprint, "strategy": spec.strategy, "chunks": len(cut)}
+            if isinstance(spec.source, FileSource) and execution.hashed:
+                meta["hash"] = chunking.polars_hash_version()  # a file's key-hash chunks are Polars' hash
             run(cursor, q("INSERT INTO {} (run_id, stage, chunk_id, status, validations, started_at, finished_at) "
                           "VALUES (%s, %s, 0, 'done', %s::jsonb, now(), now())", checkpoints),
                 (spec.run_id, STAGE_PREPARE, sqltext.dumps(meta)))  # fmt: skip
@@ -490,7 +490,7 @@ def _check_prepared(spec: MigrationSpec) -> None:
         if row[0].get("fingerprint") != spec.fingerprint:
             raise MigrationSpecChangedError(Text("the run was prepared with another plan, key or batch size"))
         if "hash" in row[0] and row[0]["hash"] != chunking.polars_hash_version():
-            raise MigrationSpecChangedError(Text("the run's chunks were cut and hashed by another Polars version"))
+            raise MigrationSpecChangedError(Text("the run's chunks were cut by another Polars version"))
     finally:
         connection.rollback()
         connection.close()

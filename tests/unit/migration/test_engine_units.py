@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import struct
 from pathlib import Path
 from typing import Any
 
@@ -231,14 +232,28 @@ def test_every_fixture_is_checked() -> None:
 # --- the content hash --------------------------------------------------------------------------------------------
 
 
-def content_hash(rows: list[tuple[str | None, ...]]) -> str:
-    """The documented encoding (contenthash's docstring), written independently over rows already in key order:
-    column by column, each value 'N' or 'V<bytes>:<text>'."""
-    columns = list(zip(*rows, strict=True)) if rows else []
-    encoded = "".join(
-        "".join("N" if value is None else f"V{len(value.encode())}:{value}" for value in column) for column in columns
-    )
-    return hashlib.sha256(encoded.encode()).hexdigest()
+def content_hash(columns: list[tuple[str, list[Any]]]) -> str:
+    """The documented encoding (contenthash's docstring), written independently with struct, over columns whose
+    values are already in key order: text as 'N' / 'V<bytes>:<text>', other types a null map then fixed width."""
+    out = b""
+    for logical, values in columns:
+        if logical == "string":
+            out += "".join("N" if v is None else f"V{len(v.encode())}:{v}" for v in values).encode()
+            continue
+        out += bytes(1 if v is None else 0 for v in values)
+        for v in values:
+            if logical == "float":
+                out += struct.pack("<d", 0.0 if v is None else v)
+            elif logical == "boolean":
+                out += struct.pack("<B", 0 if v is None else int(v))
+            elif logical == "date":
+                out += struct.pack("<q", 0 if v is None else (v - dt.date(1970, 1, 1)).days)
+            elif logical == "timestamp":
+                delta = dt.timedelta(0) if v is None else v - dt.datetime(1970, 1, 1)
+                out += struct.pack("<q", delta // dt.timedelta(microseconds=1))
+            else:
+                out += struct.pack("<q", 0 if v is None else v)
+    return hashlib.sha256(out).hexdigest()
 
 
 def test_the_content_hash_is_the_documented_encoding() -> None:
@@ -248,23 +263,32 @@ def test_the_content_hash_is_the_documented_encoding() -> None:
         "weight": [0.30000000000000004, 1e300, -0.0],
         "ok": [True, False, None],
         "day": [dt.date(2024, 2, 29), None, dt.date(1, 1, 1)],
-        "at": [dt.datetime(2024, 1, 2, 3, 4, 5, 600), None, dt.datetime(2024, 1, 2)],
+        "at": [dt.datetime(2024, 1, 2, 3, 4, 5, 600), None, dt.datetime(1969, 12, 31, 23, 59, 59)],
     })  # fmt: skip
     columns = [("id", "integer"), ("name", "string"), ("weight", "float"), ("ok", "boolean"), ("day", "date"),
                ("at", "timestamp")]  # fmt: skip
     expected = content_hash([
-        ("1", None, "1e+300", "false", None, None),
-        ("2", "é", "0.30000000000000004", "true", "2024-02-29", "2024-01-02 03:04:05.000600"),
-        ("3", "", "-0.0", None, "0001-01-01", "2024-01-02 00:00:00.000000"),
+        ("integer", [1, 2, 3]),
+        ("string", [None, "é", ""]),
+        ("float", [1e300, 0.30000000000000004, -0.0]),
+        ("boolean", [False, True, None]),
+        ("date", [None, dt.date(2024, 2, 29), dt.date(1, 1, 1)]),
+        ("timestamp", [None, dt.datetime(2024, 1, 2, 3, 4, 5, 600), dt.datetime(1969, 12, 31, 23, 59, 59)]),
     ])  # fmt: skip
     assert contenthash.frame_hash(frame, columns, ["id"]) == expected
     assert contenthash.frame_hash(frame.reverse(), columns, ["id"]) == expected  # the order of rows: the key's
 
 
 def test_the_content_hash_encoding_cannot_be_forged_by_a_value() -> None:
-    assert content_hash([("ab", "c")]) != content_hash([("a", "bc")])
-    assert content_hash([("a", "b"), ("c", "d")]) != content_hash([("a", "c"), ("b", "d")])
-    assert content_hash([("a", None)]) != content_hash([("a", "N")])
+    assert content_hash([("string", ["ab"]), ("string", ["c"])]) != content_hash(
+        [("string", ["a"]), ("string", ["bc"])]
+    )
+    assert content_hash([("string", ["a", None])]) != content_hash([("string", ["a", "N"])])
+    assert content_hash([("integer", [0])]) != content_hash([("integer", [None])])  # the null map tells them apart
+    assert content_hash([("float", [0.0])]) != content_hash([("float", [-0.0])])
+    nan = pl.DataFrame({"x": [float("nan")]})
+    other_nan = pl.DataFrame({"x": [struct.unpack("<d", b"\x01\x00\x00\x00\x00\x00\xf8\x7f")[0]]})
+    assert contenthash.frame_hash(nan, [("x", "float")], []) == contenthash.frame_hash(other_nan, [("x", "float")], [])
     assert content_hash([]) == contenthash.EMPTY
 
 
