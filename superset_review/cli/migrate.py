@@ -126,9 +126,10 @@ def migrate_run(run_id: str, *, follow: bool, promote: bool, err: TextIO = sys.s
             _, migration = StartMigrationCommand(run_id, StartMigration()).run()
             started = True
         except ReviewError as error:
-            if error.code != ErrorCode.MIGRATION_RUNNING:
+            promoted = error.code == ErrorCode.MIGRATION_STATE and error.details.get("state") == "promoted"
+            if error.code != ErrorCode.MIGRATION_RUNNING and not promoted:
                 raise
-            started = False
+            started = False  # a worker runs it (followed below), or it is promoted already (said as it is)
         if started and migration.state == MigrationState.QUEUED.value:
 
             def report(progress: Progress) -> None:
