@@ -108,6 +108,14 @@ def spec_for(source: FileSource | TableSource, target_engine: Engine, run: str, 
     return MigrationSpec(**values)
 
 
+def query_uri(uri: str, sql: str) -> list[tuple[Any, ...]]:
+    """``sql`` on the database of a SQLAlchemy URI (a PostgreSQL of a test's own)."""
+    with create_engine(uri).connect() as connection:
+        cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        cursor.execute(sql)
+        return list(cursor.fetchall())
+
+
 def query(services: Services, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
     connection = psycopg2.connect(services.postgres.dsn(DATABASE))
     try:

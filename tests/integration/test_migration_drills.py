@@ -47,11 +47,11 @@ def worker(config: dict[str, Any], log: Path) -> Iterator[subprocess.Popen[bytes
         stop_process(process)
 
 
-def config_for(spec: MigrationSpec, services: Services, worker_id: str, **extra: Any) -> dict[str, Any]:
+def config_for(spec: MigrationSpec, services: Services | None, worker_id: str, **extra: Any) -> dict[str, Any]:
     assert hasattr(spec.source, "path")
     return {
         "run_id": spec.run_id,
-        "database_uri": m.database_uri(services),
+        "database_uri": m.database_uri(services) if services is not None else "",
         "source": {"parquet": str(spec.source.path)},
         "final_table": spec.target.table,
         "batch_size": spec.batch_size,
@@ -198,3 +198,45 @@ def m_execute(services: Services, sql: str) -> None:
         connection.commit()
     finally:
         connection.close()
+
+
+def test_postgresql_restarted_mid_run_stops_the_worker_with_the_reason_and_a_new_one_finishes(
+    tmp_path: Path,
+) -> None:
+    """Its own PostgreSQL (the suite's stays up): stopped while a worker runs, started again."""
+    from superset_review.embedded.postgres import start_postgres
+
+    pgdata = tmp_path / "pg"
+    postgres = start_postgres(pgdata)
+    try:
+        postgres.ensure_database(m.DATABASE)
+        uri = postgres.uri(m.DATABASE)
+        engine = m.create_engine(uri, pool_pre_ping=True)
+        run = m.run_id()
+        spec = m.spec_for(m.write_parquet(m.rows(ROWS, bad_every=BAD_EVERY), tmp_path), engine, run, batch_size=500)
+        prepare(spec)
+        config = {**config_for(spec, None, "first", commit_delay=0.4), "database_uri": uri}
+        log = tmp_path / "first.log"
+        with worker(config, log) as first:
+            wait_for(lambda: len(lines(log, "CHUNK ")) >= 2, 60, "two chunks committed")
+            postgres.stop()
+            first.wait(60)
+        assert first.returncode != 0
+        reason = log.read_text()
+        assert "OperationalError" in reason or "MigrationChunkError" in reason, reason[-2000:]
+        committed = {int(line.split()[0]) for line in lines(log, "CHUNK ")}
+        postgres = start_postgres(pgdata)
+        engine.dispose()
+        done = [row[0] for row in m.query_uri(uri, f'SELECT chunk_id FROM staging_area."mig_{run.lower()}_checkpoints" '
+                                               "WHERE stage = 'load' AND status = 'done'")]  # fmt: skip
+        assert committed <= set(done)  # what the worker said it committed is there; nothing else half-written:
+        staged = m.query_uri(uri, f'SELECT DISTINCT "__chunk_id" FROM staging_area."mig_{run.lower()}_staging"')
+        assert {row[0] for row in staged} <= set(done)
+        log = tmp_path / "second.log"
+        with worker({**config, "worker_id": "second", "commit_delay": 0}, log) as second:
+            second.wait(120)
+        assert second.returncode == 0, log.read_text()[-2000:]
+        assert [check["state"] for check in validate(spec)] == ["passed", "passed"]
+        assert status(spec)["chunks_done"] == 10
+    finally:
+        postgres.stop()

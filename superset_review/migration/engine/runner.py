@@ -244,10 +244,12 @@ class _Connections:
 
     def close(self) -> None:
         for connection in (self.work, self.side):
-            try:
+            # A connection the server dropped (a restart) can neither roll back nor change mode: it is closed
+            # anyway, and the error that ended the run is the one the caller sees.
+            with contextlib.suppress(Exception):
                 connection.rollback()
                 connection.driver_connection.autocommit = False  # type: ignore[union-attr]
-            finally:
+            with contextlib.suppress(Exception):
                 connection.close()
 
 
