@@ -12,6 +12,9 @@
 - ``validations``: the checks asked for, or the threshold profile's ``migration.validation_checks``.
 - ``batch_size``: the profile's ``migration.batch_size`` (rows per chunk).
 - ``mode``: a full execution needs data_mode; a metadata_only run (or a dry run) is planned only.
+- ``schema_change``: the source's schema against the previous run into the same target, under the run's
+  schema-change policy (``evolution``): a ``stop`` decision refuses; one that waits for a person is approved by the
+  person who starts the migration (recorded in the ledger).
 
 The target the user may write is checked before these (403 ``TARGET_FORBIDDEN``, onboarding's own check): a
 refusal of who asks, not of the plan.
@@ -181,6 +184,7 @@ def run_preflight(
     validations: Sequence[str] | None,
     dry_run: bool,
     has_target: bool = True,
+    schema_change: Check | None = None,
 ) -> Preflight:
     """Every check, in the order they are shown (none stops the others: the user sees all that is wrong)."""
     checks: list[Check] = []
@@ -268,6 +272,8 @@ def run_preflight(
     else:
         mode_message = Text("metadata_only: the plan only (a full execution needs a data_mode run)")
     checks.append(Check("mode", True, mode_message))
+    if schema_change is not None:
+        checks.append(schema_change)
     return Preflight(
         checks=checks,
         key_strategy=strategy,

@@ -234,7 +234,7 @@ def test_a_dry_run_is_the_plan_and_writes_nothing(manager: Any, accepted: str, s
     unchanged = manager.get(f"{BASE}/runs/{accepted}/migration", headers={"If-None-Match": again.headers["ETag"]})
     assert unchanged.status_code == 304 and not unchanged.get_data(), "the console's poll of an unchanged migration"
     actions = [action for action, *_ in migration_events(services, accepted)]
-    assert actions[:4] == ["preflight", "strategy", "key", "plan"]
+    assert actions[:5] == ["preflight", "schema_change", "strategy", "key", "plan"]
     staged = metadata_sql(services, "SELECT 1")  # the metadata database answers; the target has no staging table
     assert staged == [(1,)]
 
@@ -321,7 +321,7 @@ def test_a_cancel_stops_the_migration_and_a_start_resumes_it(
 
 
 def test_rows_a_transform_fails_on_are_quarantined_masked_and_retried_or_released(
-    client: Any, target: int, services: Services, worker: Any
+    client: Any, target: int, services: Services, worker: Any, accepted: str
 ) -> None:
     login(client, MANAGER)
     run_id = new_run(client, target, data=QUARANTINE_CSV)
@@ -329,7 +329,13 @@ def test_rows_a_transform_fails_on_are_quarantined_masked_and_retried_or_release
         start(client, run_id, stage)
     for mapping in client.get(f"{BASE}/runs/{run_id}/mappings/").json["result"]:
         client.put(f"{BASE}/runs/{run_id}/mappings/{mapping['target']}", json={"decision": "accept"})
-    assert client.post(f"{BASE}/runs/{run_id}/migration", json={}).status_code == 202
+    # Its signup date is text where the run before (``accepted``, into the same target) read dates.
+    stopped = client.post(f"{BASE}/runs/{run_id}/migration", json={"schema_change_policy": "stop"})
+    assert stopped.status_code == 409 and stopped.json["failed"] == ["schema_change"], stopped.json
+    approved = client.post(f"{BASE}/runs/{run_id}/migration", json={})
+    assert approved.status_code == 202, approved.json
+    schema_check = next(c for c in approved.json["migration"]["preflight"] if c["check"] == "schema_change")
+    assert schema_check["ok"] and "approved" in schema_check["message"], schema_check
     ended = wait_for_migration(client, run_id)["migration"]
     assert ended["quarantined"] == 1 and ended["rows_in"] == 4, ended
     page = client.get(f"{BASE}/runs/{run_id}/migration/quarantine?page=0&page_size=50")
@@ -358,3 +364,29 @@ def test_rows_a_transform_fails_on_are_quarantined_masked_and_retried_or_release
     assert released.status_code == 404, "a retried row is not open any more"
     actions = [action for action, *_ in migration_events(services, run_id)]
     assert "retry" in actions
+
+
+def test_can_migrate_granted_to_a_role_lets_its_users_promote(app: Any, client: Any, accepted: str) -> None:
+    """An admin grants can_migrate on Superset's Roles page: the owner's promotion then meets the migration's own
+    answer (not ready: a dry run only planned it) instead of 403; taken away again, 403."""
+    from superset.extensions import db, security_manager
+
+    from tests.users import MANAGER_ROLE
+
+    def grant(on: bool) -> None:
+        with app.app_context():
+            role = security_manager.find_role(MANAGER_ROLE)
+            pvm = security_manager.find_permission_view_menu("can_migrate", "DatasetReview")
+            (security_manager.add_permission_role if on else security_manager.del_permission_role)(role, pvm)
+            db.session.commit()
+
+    login(client, MANAGER)
+    grant(True)
+    try:
+        login(client, MANAGER)
+        granted = client.post(f"{BASE}/runs/{accepted}/migration/promote", json={"confirm": True})
+        assert granted.status_code == 409 and granted.json["error_code"] == "MIGRATION_NOT_READY", granted.json
+    finally:
+        grant(False)
+    login(client, MANAGER)
+    assert client.post(f"{BASE}/runs/{accepted}/migration/promote", json={"confirm": True}).status_code == 403

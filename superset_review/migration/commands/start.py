@@ -36,7 +36,7 @@ from superset_review.migration.commands.base import (
 )
 from superset_review.migration.dao import MigrationDAO
 from superset_review.migration.models import ACTIVE_STATES, MigrationState, RunMigration, SchemaChangePolicy
-from superset_review.migration.preflight import Preflight, run_preflight
+from superset_review.migration.preflight import Check, Preflight, run_preflight
 from superset_review.onboarding.commands.base import acting_user_id, visible_run
 from superset_review.onboarding.dao import ArtifactDAO, MappingDAO, ThresholdProfileDAO
 from superset_review.onboarding.models import ArtifactKind, OnboardingRun
@@ -88,6 +88,7 @@ class StartMigrationCommand(BaseCommand):
         self._run: OnboardingRun | None = None
         self._migration: RunMigration | None = None
         self._preflight: Preflight | None = None
+        self._schema_decision: dict[str, object] = {}
 
     def validate(self) -> None:
         acting_user_id()
@@ -130,6 +131,7 @@ class StartMigrationCommand(BaseCommand):
             validations=self._payload.validations,
             dry_run=self._payload.dry_run,
             has_target=run.target_dataset_id is not None,
+            schema_change=self._schema_change(run.run_id),
         )
         if not preflight.ok:
             raise ReviewError(
@@ -142,6 +144,25 @@ class StartMigrationCommand(BaseCommand):
                 details={"failed": preflight.failed, "preflight": [check.to_json() for check in preflight.checks]},
             )
         self._run, self._migration, self._preflight = run, migration, preflight
+
+    def _schema_change(self, run_id: str) -> Check:
+        """The schema-change policy's decision on this run's source against the previous run into its target."""
+        from superset_review.migration.commands.schema_diff import SchemaDiffCommand
+        from superset_review.migration.evolution import Decision
+
+        try:
+            verdict = SchemaDiffCommand(run_id, self._payload.schema_change_policy).run()
+        except ReviewError as error:
+            return Check("schema_change", False, error.message)
+        decision, reason = str(verdict.get("decision")), verdict.get("reason")
+        self._schema_decision = {"decision": decision, "previous_run_id": verdict.get("previous_run_id"),
+                                 "policy": verdict.get("policy")}  # fmt: skip
+        said = reason if isinstance(reason, str) else Text("decision %(decision)s", decision=decision)
+        if decision == Decision.STOP.value:
+            return Check("schema_change", False, said)
+        if decision == Decision.WAIT_FOR_APPROVAL.value:
+            said = Text("%(reason)s: approved by whoever starts the migration", reason=said)
+        return Check("schema_change", True, said)
 
     @unit_of_work
     def run(self) -> tuple[OnboardingRun, RunMigration]:
@@ -162,6 +183,9 @@ class StartMigrationCommand(BaseCommand):
         detail = {"preflight": [check.check for check in preflight.checks], "batch_size": preflight.batch_size}
         migration_event(run, "preflight", subject="migration", outputs_hash=stable_hash(migration.preflight),
                         detail=detail)  # fmt: skip
+        if self._schema_decision:
+            migration_event(run, "schema_change", subject=str(self._schema_decision.get("decision"))[:255],
+                            detail=dict(self._schema_decision))  # fmt: skip
         migration_event(run, "strategy", subject=choice.strategy, detail={"reason": str(choice.reason)})
         migration_event(
             run,
