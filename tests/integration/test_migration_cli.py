@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import signal
 import subprocess
 import sys
 from typing import Any
@@ -80,3 +81,54 @@ def test_migrate_refuses_in_one_line(app: Any, tmp_path: Any) -> None:
     ):
         migrate_run("01ARZ3NDEKTSV4RRFFQ69G5FAV", follow=False, promote=False)
     assert refused.value.code == "RUN_NOT_FOUND"
+
+
+@pytest.mark.timeout(900)
+def test_migrate_against_the_data_directory_of_up(tmp_path: Any) -> None:
+    """As a user runs it: `up` made the data directory (stopped again: the command starts its PostgreSQL and Redis
+    itself), `onboard` made a run of a partner's CSV into the Sales dataset, whose target columns the CSV does not
+    all feed: `migrate` refuses its pre-flight in one line, exit 2, naming what is not accepted."""
+    import requests
+
+    from superset_review.embedded.stack import free_port
+    from tests.integration.test_onboarding_cli import SALES_CSV, onboard_cli
+    from tests.integration.test_up import (
+        alive,
+        processes_on,
+        start_up,
+        stop_and_check_nothing_left,
+        terminate,
+        wait_for_line,
+    )
+
+    data_dir = tmp_path / "data"
+    port = free_port()
+    up = start_up(data_dir, port, "--admin-user", "boss", "--admin-password", "s3cret-pw")
+    try:
+        wait_for_line(up, "is up in")
+        login = requests.post(f"http://127.0.0.1:{port}/api/v1/security/login", timeout=10,
+                              json={"username": "boss", "password": "s3cret-pw", "provider": "db"})  # fmt: skip
+        token = {"Authorization": f"Bearer {login.json()['access_token']}"}
+        datasets = requests.get(f"http://127.0.0.1:{port}/api/v1/dataset/", headers=token, timeout=10).json()
+        sales = str(next(d["id"] for d in datasets["result"] if d["table_name"] == "cleaned_sales_data"))
+        stop_and_check_nothing_left(up, data_dir, signal.SIGINT)
+    finally:
+        terminate(up, data_dir)
+    source = tmp_path / "sales.csv"
+    source.write_text(SALES_CSV)
+    onboarded = onboard_cli(data_dir, str(source), "--target", sales, "--user", "boss", "--mode", "data_mode",
+                            "--format", "json")  # fmt: skip
+    assert onboarded.returncode == 0, onboarded.stderr[-3000:]
+    run_id = json.loads(onboarded.stdout)["run_id"]
+    clean_env = {k: v for k, v in os.environ.items() if not k.startswith(("SUPERSET", "REVIEW_"))}
+    migrated = subprocess.run(
+        [sys.executable, "-m", "superset_review.cli.main", "migrate", run_id, "--follow", "--format", "json",
+         "--data-dir", str(data_dir), "--user", "boss"],
+        capture_output=True, text=True, env=clean_env, timeout=300, check=False,
+    )  # fmt: skip
+    assert migrated.returncode == 2, (migrated.stdout[-2000:], migrated.stderr[-3000:])
+    last = migrated.stderr.strip().splitlines()[-1]
+    assert last.startswith("superset-review: ") and "(MIGRATION_PREFLIGHT_FAILED)" in last, last
+    assert "not accepted" in last and run_id in last, last
+    assert migrated.stdout == ""
+    assert alive(processes_on(data_dir)) == [], "the command stopped what it started"
