@@ -28,12 +28,13 @@ from superset_review.migration.schemas import (
     QuarantineListSchema,
     QuarantineReleaseSchema,
     QuarantineRetrySchema,
+    SchemaDiffResponseSchema,
     StartMigrationSchema,
 )
 from superset_review.onboarding.commands.base import run_not_found, visible_run
 from superset_review.onboarding.contract import is_run_id
 from superset_review.onboarding.dao import ArtifactDAO
-from superset_review.onboarding.documents import etag_matches, hashes, task_json
+from superset_review.onboarding.documents import etag_matches, hashes, strong_etag, task_json
 from superset_review.onboarding.models import OnboardingRun
 
 PAGE_SIZE_MAX = 500
@@ -66,7 +67,7 @@ class MigrationRestApi(ReviewBaseApi):
         "retry_quarantine": MIGRATE,
         "release_quarantine": MIGRATE,
         "export_quarantine": READ,
-        # GET /runs/<run_id>/migration/schema_diff: OnboardingRestApi.schema_diff (slice "evolution")
+        "schema_diff": READ,
     }
     openapi_spec_component_schemas = (
         StartMigrationSchema,
@@ -77,6 +78,7 @@ class MigrationRestApi(ReviewBaseApi):
         MigrationStartedSchema,
         QuarantineListSchema,
         QuarantineChangedSchema,
+        SchemaDiffResponseSchema,
     )
 
     def check_access(self, **path: Any) -> None:
@@ -458,4 +460,51 @@ class MigrationRestApi(ReviewBaseApi):
             headers={"Content-Disposition": f'attachment; filename="quarantine-{run_id}.csv"'},
         )
 
-    # GET /runs/<run_id>/migration/schema_diff (slice "evolution") is served by OnboardingRestApi.schema_diff.
+    @expose("/runs/<run_id>/migration/schema_diff", methods=("GET",))
+    @protect()
+    @safe
+    def schema_diff(self, run_id: str) -> Response:
+        """The diff of this run's source schema against the previous run into the same target (columns added,
+        removed, retyped, renamed with their confidence and evidence), the migration rule of each change, the
+        previous plan's mappings as this run reads them, and what the schema-change policy decides: the ``policy``
+        asked, else the run's migration's ``schema_change_policy``, else approve_manually.
+        ---
+        get:
+          summary: Diff an onboarding run's source schema against the previous run's
+          parameters:
+          - {in: path, name: run_id, required: true, schema: {type: string}}
+          - in: query
+            name: policy
+            schema: {type: string, enum: [propagate, propagate_columns, approve_manually, stop]}
+          responses:
+            200:
+              description: The diff, the rules and the decision, with a strong ETag
+              content:
+                application/json:
+                  schema:
+                    $ref: '#/components/schemas/SchemaDiffResponseSchema'
+            400:
+              $ref: '#/components/responses/400'
+            401:
+              $ref: '#/components/responses/401'
+            403:
+              $ref: '#/components/responses/403'
+            404:
+              $ref: '#/components/responses/404'
+            409:
+              description: The run has no catalog yet (STAGE_GATED)
+        """
+        from superset_review.migration.commands.schema_diff import SchemaDiffCommand
+        from superset_review.migration.dao import MigrationDAO
+        from superset_review.migration.evolution import DEFAULT_POLICY, PolicySchema
+
+        arguments = PolicySchema().load({key: request.args.get(key, "")[:100] for key in request.args})
+        run = visible_run(run_id)
+        policy = arguments.get("policy")
+        if policy is None:
+            migration = MigrationDAO.of_run(run)
+            policy = migration.schema_change_policy if migration is not None else None
+        result = SchemaDiffCommand(run_id, policy or DEFAULT_POLICY).run()
+        response = self.reply(200, result=result, hashes=hashes(run, ArtifactDAO.latest(run)))
+        response.headers["ETag"] = strong_etag(result)
+        return response

@@ -136,9 +136,11 @@ class PolicySchema(Schema):
     body)."""
 
     policy = fields.String(
-        load_default=DEFAULT_POLICY.value,
         validate=validate.OneOf([policy.value for policy in Policy]),
-        metadata={"description": "propagate | propagate_columns | approve_manually | stop (default approve_manually)"},
+        metadata={
+            "description": "propagate | propagate_columns | approve_manually | stop (absent: the run's "
+            "migration's, else approve_manually)"
+        },
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from marshmallow import RAISE, Schema, fields, validate
 
 from superset_review.extension.fields import MAX_ID
+from superset_review.migration.evolution import SchemaDiffResultSchema
 from superset_review.migration.models import KeyStrategy, MigrationState, SchemaChangePolicy
 from superset_review.onboarding.profiles import VALIDATION_CHECKS
 from superset_review.onboarding.schemas import HashesSchema
@@ -172,3 +173,11 @@ class QuarantineListSchema(Schema):
 
 class QuarantineChangedSchema(MigrationResponseSchema):
     ids = fields.List(fields.Integer())
+
+
+class SchemaDiffResponseSchema(Schema):
+    """``GET /runs/<run_id>/migration/schema_diff``: the diff against the previous run into the target, the rules,
+    the previous plan's mappings as this run reads them, and the policy's decision."""
+
+    result = fields.Nested(SchemaDiffResultSchema)
+    hashes = fields.Nested(HashesSchema)

@@ -36,7 +36,6 @@ from superset_review.onboarding.documents import (
     run_etag,
     run_json,
     run_summary,
-    strong_etag,
     task_json,
 )
 from superset_review.onboarding.models import ArtifactKind, OnboardingRun, RunArtifact, Stage, ThresholdProfile
@@ -55,7 +54,6 @@ from superset_review.onboarding.schemas import (
     ReportResponseSchema,
     RunListResponseSchema,
     RunResponseSchema,
-    SchemaDiffResponseSchema,
     StageResponseSchema,
     StartStageSchema,
     UpdateProfileSchema,
@@ -175,7 +173,6 @@ class OnboardingRestApi(ReviewBaseApi):
         "compile_plan": READ,
         "get_profile": READ,
         "update_profile": MANAGE,
-        "schema_diff": READ,
     }
     openapi_spec_component_schemas = (
         CreateRunSchema,
@@ -196,7 +193,6 @@ class OnboardingRestApi(ReviewBaseApi):
         ReportResponseSchema,
         CompileResponseSchema,
         ProfileResponseSchema,
-        SchemaDiffResponseSchema,
     )
 
     def check_access(self, **path: Any) -> None:
@@ -665,51 +661,6 @@ class OnboardingRestApi(ReviewBaseApi):
         run = visible_run(run_id)
         report = RunCostEstimateCommand(run_id).run()
         return self.reply(200, result=report, hashes=hashes(run, ArtifactDAO.latest(run)))
-
-    # --- schema evolution (issue 15) ------------------------------------------------------------------------------
-
-    @expose("/runs/<run_id>/migration/schema_diff", methods=("GET",))
-    @protect()
-    @safe
-    def schema_diff(self, run_id: str) -> Response:
-        """The diff of this run's source schema against the previous run into the same target (columns added,
-        removed, retyped, renamed with their confidence and evidence), the migration rule of each change, the
-        previous plan's mappings as this run reads them, and what the schema-change policy decides.
-        ---
-        get:
-          summary: Diff an onboarding run's source schema against the previous run's
-          parameters:
-          - {in: path, name: run_id, required: true, schema: {type: string}}
-          - in: query
-            name: policy
-            schema: {type: string, enum: [propagate, propagate_columns, approve_manually, stop],
-                     default: approve_manually}
-          responses:
-            200:
-              description: The diff, the rules and the decision, with a strong ETag
-              content:
-                application/json:
-                  schema:
-                    $ref: '#/components/schemas/SchemaDiffResponseSchema'
-            400:
-              $ref: '#/components/responses/400'
-            401:
-              $ref: '#/components/responses/401'
-            403:
-              $ref: '#/components/responses/403'
-            404:
-              $ref: '#/components/responses/404'
-            409:
-              description: The run has no catalog yet (STAGE_GATED)
-        """
-        from superset_review.migration.commands.schema_diff import SchemaDiffCommand
-        from superset_review.migration.evolution import PolicySchema
-
-        arguments = PolicySchema().load({key: request.args.get(key, "")[:100] for key in request.args})
-        run = visible_run(run_id)
-        result = SchemaDiffCommand(run_id, arguments["policy"]).run()
-        response = self.reply(200, result=result, hashes=hashes(run, ArtifactDAO.latest(run)))
-        return _with_etag(response, strong_etag(result))
 
     # --- mappings and the analysis -------------------------------------------------------------------------------
 

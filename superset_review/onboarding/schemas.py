@@ -6,7 +6,6 @@ from __future__ import annotations
 from marshmallow import RAISE, Schema, fields, validate
 
 from superset_review.extension.fields import UserValue
-from superset_review.migration.evolution import SchemaDiffResultSchema
 from superset_review.onboarding.models import STAGES, MappingDecision, RunMode
 from superset_review.tasks.schemas import TaskSchema
 
@@ -206,11 +205,6 @@ class MappingListResponseSchema(Schema):
 
 class ReportResponseSchema(Schema):
     result = fields.Dict()
-    hashes = fields.Nested(HashesSchema)
-
-
-class SchemaDiffResponseSchema(Schema):
-    result = fields.Nested(SchemaDiffResultSchema)
     hashes = fields.Nested(HashesSchema)
 
 

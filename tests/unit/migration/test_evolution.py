@@ -422,12 +422,19 @@ def test_the_reason_names_the_counts_and_the_policy() -> None:
 
 @pytest.mark.parametrize(
     ("given", "loaded"),
-    [({}, "approve_manually"), ({"policy": "propagate"}, "propagate"), ({"policy": "stop"}, "stop"),
-     ({"policy": "propagate_columns"}, "propagate_columns")],
+    [({}, None), ({"policy": "propagate"}, "propagate"), ({"policy": "stop"}, "stop"),
+     ({"policy": "propagate_columns"}, "propagate_columns"), ({"policy": "approve_manually"}, "approve_manually")],
 )  # fmt: skip
-def test_the_policy_schema_loads_the_four_policies(given: dict[str, str], loaded: str) -> None:
-    assert PolicySchema().load(given) == {"policy": loaded}
-    assert Policy(loaded) in Policy
+def test_the_policy_schema_loads_the_four_policies(given: dict[str, str], loaded: str | None) -> None:
+    """Absent, the API takes the run's migration's policy (else approve_manually)."""
+    assert PolicySchema().load(given).get("policy") == loaded
+    assert loaded is None or Policy(loaded) in Policy
+
+
+def test_the_policies_are_the_ones_a_migration_records() -> None:
+    from superset_review.migration.models import SchemaChangePolicy
+
+    assert [policy.value for policy in Policy] == [policy.value for policy in SchemaChangePolicy]
 
 
 @pytest.mark.parametrize("given", [{"policy": "evolve"}, {"policy": ""}, {"policy": 3}, {"other": "x"}])
