@@ -307,7 +307,27 @@ def _row(row: Any) -> dict[str, Any]:
     values = dict(row._mapping)
     created = values.get("created_at")
     values["created_at"] = created.isoformat() if isinstance(created, datetime) else created
+    values["key"] = _masked_key(values.get("key"), values.get("masked_preview_before"))
     return values
+
+
+def _masked_key(key: Any, before: Any) -> Any:
+    """The row's key as the reader sees it: a key column the masked preview shows otherwise than it is (a natural
+    key may be personal data, a name or an email) is shown masked; any other (a number, the surrogate key) as it is,
+    with its type."""
+    if not isinstance(key, dict) or not isinstance(before, dict):
+        return key
+    return {
+        column: before[column] if column in before and before[column] != _shown(value) else value
+        for column, value in key.items()
+    }
+
+
+def _shown(value: Any) -> str | None:
+    """A value as the masked preview writes one it leaves alone."""
+    if value is None:
+        return None
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)
 
 
 def quarantine_page(

@@ -8,7 +8,7 @@ import {
   chunkChecks, chunkQuarantined, estimatedChunks, migrationApi, planSql, promoteBlock, rateText, startBlock, timelineOf,
   type Chunk, type Migration,
 } from '../onboarding/migration';
-import { ChunkTimeline, MigrationConsole } from '../onboarding/MigrationConsole';
+import { ChunkTimeline, MigrationConsole, detailText, seconds } from '../onboarding/MigrationConsole';
 import { RunView } from '../onboarding/OnboardingPages';
 import {
   PLAN_SQL, chunkOf, doneChunks, migrationOf, quarantineRows, readyMigration, runningChunks, runningMigration,
@@ -133,6 +133,14 @@ describe('the migration helpers', () => {
     expect(rateText(12_500)).toBe('12.5k');
     expect(rateText(2_400_000)).toBe('2.4M');
     expect(rateText(12.4)).toBe('12');
+    expect(detailText({ quarantined: 2, chunks_not_done: [], source: 'file' })).toBe('quarantined: 2 · chunks not done: [] · source: file');
+    expect(detailText('3 orphans')).toBe('3 orphans');
+    expect(seconds(75.4)).toBe('75 ms');
+    expect(seconds(2345)).toBe('2.3 s');
+    expect(timelineOf([chunkOf(0, { started_at: '2026-12-02T07:10:00', finished_at: '2026-12-02T07:10:00.020' })], 0).to)
+      .toBe(Date.parse('2026-12-02T07:10:00Z') + 100);
+    expect(detailText(null)).toBe('');
+    expect(detailText([1, 2])).toBe('[1,2]');
   });
 
   it('lays out the timeline: a bar per started chunk, a leased one up to now, the others waiting', () => {
@@ -303,6 +311,7 @@ describe('the Migration Console', { timeout: 60_000 }, () => {
     fireEvent.click(within(first).getByRole('button', { name: 'Show the whole row, before and after' }));
     const preview = await screen.findByTestId('quarantine-preview');
     expect(preview.querySelector('[data-changed="true"]')?.textContent).toContain('weight_kg');
+    expect(preview.querySelector('[data-changed="true"] del')?.textContent).toBe('heavy'); // the diff's before
     expect([...preview.querySelectorAll(':scope > tbody > tr')].map((tr) => tr.getAttribute('data-changed'))).toEqual(['false', 'false', 'false', 'false', 'true']);
     await noAxeViolations(screen.getByTestId('migration-console'));
   });

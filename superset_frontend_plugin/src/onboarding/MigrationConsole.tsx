@@ -105,7 +105,7 @@ export function PreflightList({ checks }: { checks: PreflightCheck[] }) {
           style={{ display: 'flex', gap: 8, alignItems: 'baseline', padding: '4px 0', borderBottom: '1px solid #F0F0F0' }}>
           <span aria-hidden style={{ color: check.ok ? COLOURS.green : COLOURS.red, fontWeight: 700, width: 16 }}>{check.ok ? '✓' : '✗'}</span>
           <Coloured colour={check.ok ? COLOURS.green : COLOURS.red}>{check.ok ? t('mig.checkOk') : t('mig.checkFailed')}</Coloured>
-          <Typography.Text strong>{known('mig.check', check.check)}</Typography.Text>
+          <Typography.Text strong style={{ whiteSpace: 'nowrap', flexShrink: 0 }}>{known('mig.check', check.check)}</Typography.Text>
           {check.message && <Typography.Text type={check.ok ? 'secondary' : 'danger'}>{check.message}</Typography.Text>}
         </li>
       ))}
@@ -177,7 +177,8 @@ export function MigrationProgress({ migration }: { migration: Migration }) {
   );  // prettier-ignore
 }
 
-const seconds = (ms: number) => `${Math.round(ms / 100) / 10} s`;
+/** A duration in words: milliseconds under a second, seconds with a tenth above. */
+export const seconds = (ms: number) => (ms < 1000 ? `${Math.round(ms)} ms` : `${Math.round(ms / 100) / 10} s`);
 
 /** The chunks drawn: a strip with one cell per chunk in order (its status as colour: where the run is at a glance),
  * and below it a timeline, one bar per chunk that started, from its start to its end (overlapping bars are workers
@@ -286,9 +287,15 @@ export function ChunkTable({ chunks }: { chunks: Chunk[] }) {
   );  // prettier-ignore
 }
 
-function detailText(detail: unknown): string {
+/** A validation's detail in words: a text as it is, an object as "name: value" pairs. */
+export function detailText(detail: unknown): string {
   if (detail === null || detail === undefined) return '';
   if (typeof detail === 'string') return detail;
+  if (typeof detail === 'object' && !Array.isArray(detail)) {
+    return Object.entries(detail as Record<string, unknown>)
+      .map(([name, value]) => `${name.replace(/_/g, ' ')}: ${typeof value === 'string' ? value : JSON.stringify(value)}`)
+      .join(' · ');
+  }
   return JSON.stringify(detail);
 }
 
@@ -300,7 +307,7 @@ export function ValidationList({ validations }: { validations: MigrationValidati
       {validations.map((v) => (
         <li key={v.check} data-validation={v.check} data-state={v.state} style={{ display: 'flex', gap: 8, alignItems: 'baseline', padding: '4px 0' }}>
           <CheckState state={v.state} />
-          <Typography.Text strong>{known('mig.check', v.check)}</Typography.Text>
+          <Typography.Text strong style={{ whiteSpace: 'nowrap', flexShrink: 0 }}>{known('mig.check', v.check)}</Typography.Text>
           {detailText(v.detail) && <Typography.Text type="secondary" style={{ wordBreak: 'break-word' }}>{detailText(v.detail)}</Typography.Text>}
         </li>
       ))}
@@ -338,6 +345,10 @@ function DiffLine({ column, before, after }: { column: string; before: string | 
 /** A quarantined row whole (masked): every column before and after, the changed ones highlighted. */
 export function QuarantinePreview({ row }: { row: QuarantineRow }) {
   const changed = new Set(row.diff.map((d) => d.column));
+  // A changed output column has no source value of its own: its "before" is the diff's (the value it was made from).
+  const diffBefore = new Map(row.diff.map((d) => [d.column, d.before]));
+  const beforeOf = (column: string) => (row.masked_preview_before && column in row.masked_preview_before
+    ? row.masked_preview_before[column] : diffBefore.get(column));
   const columns = [...new Set([...Object.keys(row.masked_preview_before ?? {}), ...Object.keys(row.masked_preview_after ?? {})])];
   return (
     <table data-testid="quarantine-preview" style={{ borderCollapse: 'collapse', fontSize: 13 }} aria-label={t('mig.previewOf', { id: row.id })}>
@@ -354,7 +365,7 @@ export function QuarantinePreview({ row }: { row: QuarantineRow }) {
               <th scope="row" style={{ textAlign: 'left', padding: '2px 8px', fontWeight: diff ? 700 : 400 }}>
                 <code>{column}</code>{diff && <span style={{ color: COLOURS.amber, marginLeft: 6 }}>{t('mig.changed')}</span>}
               </th>
-              <td style={{ padding: '2px 8px' }}>{diff ? <del style={BEFORE_STYLE}><Masked value={row.masked_preview_before?.[column]} /></del> : <Masked value={row.masked_preview_before?.[column]} />}</td>
+              <td style={{ padding: '2px 8px' }}>{diff ? <del style={BEFORE_STYLE}><Masked value={beforeOf(column)} /></del> : <Masked value={beforeOf(column)} />}</td>
               <td style={{ padding: '2px 8px' }}>{row.masked_preview_after === null ? <Masked value={null} />
                 : diff ? <ins style={AFTER_STYLE}><Masked value={row.masked_preview_after[column]} /></ins> : <Masked value={row.masked_preview_after[column]} />}</td>
             </tr>

@@ -300,7 +300,8 @@ export function timelineOf(chunks: Chunk[], now: number): { from: number; to: nu
     bars.push({ chunk, index, start, end: Math.max(end, start) });
   });
   const from = bars.length ? Math.min(...bars.map((b) => b.start)) : now;
-  const to = bars.length ? Math.max(from + 1000, ...bars.map((b) => b.end)) : now + 1000;
+  // At least 100 ms wide, so that one short chunk is a bar, not the whole axis.
+  const to = bars.length ? Math.max(from + 100, ...bars.map((b) => b.end)) : now + 1000;
   return { from, to, bars, waiting };
 }
 
