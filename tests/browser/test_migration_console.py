@@ -116,8 +116,9 @@ def test_migrate_quarantine_and_promote_from_the_console(
     page.wait_for_function("() => !document.querySelector('[data-testid=start-migration]').disabled", timeout=30_000)
     violations["planned"] = audit(page)
 
-    # Start: queued, then the chunks complete while the console polls.
-    start_button.click()
+    # Start, from the keyboard: queued, then the chunks complete while the console polls.
+    start_button.focus()
+    page.keyboard.press("Enter")
     page.get_by_test_id("migration-progress").wait_for(timeout=60_000)
     seen_running = False
     deadline = time.monotonic() + MIGRATION_TIMEOUT / 1000
@@ -175,7 +176,16 @@ def test_migrate_quarantine_and_promote_from_the_console(
     dialog = page.get_by_role("dialog")
     dialog.locator(".ant-modal-confirm-title").get_by_text(f"Apply to {final_table}?").wait_for(timeout=10_000)
     violations["promote dialog"] = audit(page)
-    dialog.get_by_role("button", name=f"Apply to {final_table}").click()
+    # The confirmation takes the focus on its Apply button: Enter applies (the keyboard's way through the gate).
+    apply = dialog.get_by_role("button", name=f"Apply to {final_table}")
+    page.wait_for_function(
+        "(name) => document.activeElement?.closest('.ant-modal')?.contains(document.activeElement)"
+        " && document.activeElement.textContent.trim() === name",
+        arg=f"Apply to {final_table}",
+        timeout=10_000,
+    )
+    assert apply.count() == 1
+    page.keyboard.press("Enter")
     link = page.get_by_test_id("dataset-link")
     link.wait_for(timeout=120_000)
     assert state_of(page) == "promoted"
