@@ -44,20 +44,21 @@ def metadata_sql(services: Services, sql: str, params: tuple[Any, ...] = ()) -> 
         connection.close()
 
 
-def create_target(app: Any, services: Services) -> int:
-    """A dataset of the onboarding tests' own, owned by the manager (who may write it), not by the runner."""
-    examples_sql(services, f"DROP TABLE IF EXISTS {TABLE}")
+def create_target(app: Any, services: Services, table: str = TABLE) -> int:
+    """A dataset of the onboarding tests' own, owned by the manager (who may write it), not by the runner. A module
+    whose assertions depend on which runs went into the target (the previous run, say) names a table of its own."""
+    examples_sql(services, f"DROP TABLE IF EXISTS {table}")
     examples_sql(
         services,
-        f"CREATE TABLE {TABLE} (customer_id bigint, full_name text, email text, signup_date date, weight_kg double "
+        f"CREATE TABLE {table} (customer_id bigint, full_name text, email text, signup_date date, weight_kg double "
         "precision)",
     )
-    examples_sql(services, f"INSERT INTO {TABLE} VALUES (9, 'Di Ross', 'di@example.com', '2023-12-01', 70.5)")
+    examples_sql(services, f"INSERT INTO {table} VALUES (9, 'Di Ross', 'di@example.com', '2023-12-01', 70.5)")
     with app.app_context():
         from superset.connectors.sqla.models import SqlaTable
         from superset.extensions import db
 
-        dataset_id = register_dataset(services, TABLE)
+        dataset_id = register_dataset(services, table)
         dataset = db.session.get(SqlaTable, dataset_id)
         dataset.owners = [user(MANAGER)]
         db.session.commit()

@@ -28,7 +28,8 @@ RENAMED_CSV = (
 
 @pytest.fixture(scope="module")
 def target(app: Any, services: Services) -> int:
-    return create_target(app, services)
+    """A target of this module's own: other modules' runs into the shared one would be the "previous run"."""
+    return create_target(app, services, "review_onboard_evolution_target")
 
 
 @pytest.fixture(scope="module")
