@@ -122,6 +122,9 @@ def test_the_dashboard_menu_item_is_reached_with_the_keyboard(
     page.goto(f"{live_server}/superset/dashboard/{examples['dashboard']}/")
     trigger = page.locator('[data-test="actions-trigger"]')
     trigger.wait_for(timeout=60_000)
+    # The dashboard still loading its charts re-renders the header and its menu: on a busy machine a key pressed
+    # then was lost (the focus stayed where it was), so the menu is opened on a dashboard that finished loading.
+    page.wait_for_load_state("networkidle", timeout=60_000)
     trigger.focus()
     page.keyboard.press("Enter")  # Superset's menu opens with the focus on one of its items
     page.locator('[data-dataset-review="dashboard-menu"]').wait_for(timeout=30_000)

@@ -481,7 +481,8 @@ describe('Start a run', { timeout: 60_000 }, () => {
       [`POST /runs/${RUN_ID}/stages/ingest`]: () => answer({ result: { task: { task_id: 't1', kind: 'onboarding_ingest', state: 'queued' } } }, 202),
     });  // prettier-ignore
     const started = vi.fn();
-    withApp(<StartRun targetDatasetId={7} targetName="crm_customers" onStarted={started} />);
+    const created = vi.fn();
+    withApp(<StartRun targetDatasetId={7} targetName="crm_customers" onStarted={started} onCreated={created} />);
     fireEvent.click(screen.getByRole('radio', { name: 'A database table' }));
     const pick = async (label: string, option: string) => {
       fireEvent.mouseDown(screen.getByRole('combobox', { name: label }));
@@ -497,6 +498,8 @@ describe('Start a run', { timeout: 60_000 }, () => {
     fireEvent.click(screen.getByRole('radio', { name: /Data mode/ }));
     fireEvent.click(screen.getByRole('button', { name: 'Create the run' }));
     await screen.findByTestId('before-sending');
+    expect(created).toHaveBeenCalledTimes(1); // told at once (a list of runs shows it), before anything runs
+    expect(started).not.toHaveBeenCalled();
     const create = requests.find((r) => r.method === 'POST' && r.url === `${BASE}/runs/`)!;
     expect(create.body).toEqual({ name: 'people into crm', contract: {
       mode: 'data_mode', pii_policy: 'mask', human_confirm_required: true,

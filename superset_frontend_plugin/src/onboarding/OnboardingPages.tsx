@@ -46,7 +46,7 @@ export function RunsPage({ targetDatasetId = null, targetName = null }: { target
   return (
     <PageFrame title={t('onb.title')}>
       <Typography.Paragraph style={{ margin: 0, maxWidth: 900 }}>{t('onb.intro')}</Typography.Paragraph>
-      {starting ? <StartRun targetDatasetId={targetDatasetId} targetName={targetName} onStarted={() => load()} />
+      {starting ? <StartRun targetDatasetId={targetDatasetId} targetName={targetName} onCreated={() => load()} />
         : <Button type="primary" onClick={() => setStarting(true)} style={{ alignSelf: 'flex-start' }}>{t('onb.startButton')}</Button>}
       <section aria-label={t('onb.runs')}>
         <Typography.Title level={2} style={{ fontSize: 18 }}>{t('onb.runs')}</Typography.Title>

@@ -175,9 +175,11 @@ export interface StartRunProps {
   targetName?: string | null;
   /** Tests: where the page goes once the first stage is started (the run's page otherwise). */
   onStarted?: (run: Run) => void;
+  /** Told once the run exists (before anything runs), e.g. so a list of runs shows it. */
+  onCreated?: (run: Run) => void;
 }
 
-export function StartRun({ targetDatasetId = null, targetName = null, onStarted }: StartRunProps) {
+export function StartRun({ targetDatasetId = null, targetName = null, onStarted, onCreated }: StartRunProps) {
   const [name, setName] = useState('');
   const [sourceKind, setSourceKind] = useState<'file' | 'table'>('file');
   const [upload, setUpload] = useState<UploadState>({ kind: 'none' });
@@ -219,6 +221,7 @@ export function StartRun({ targetDatasetId = null, targetName = null, onStarted 
       const answer = await onboardingApi.create(choices.name, contractOf(choices));
       const run = answer.body.result;
       setCreated(run);
+      if (onCreated) onCreated(run);
       // Asked only now: both read the run's contract and catalog, and neither sends anything anywhere.
       onboardingApi.costEstimate(run.run_id).then((e) => setEstimate(e.result), (f: unknown) => setError(failureText(f)));
       onboardingApi.policyCheck(run.run_id).then((p) => setPolicy(p.result), (f: unknown) => setError(failureText(f)));
