@@ -31,8 +31,7 @@ from superset_review.migration.schemas import (
     SchemaDiffResponseSchema,
     StartMigrationSchema,
 )
-from superset_review.onboarding.commands.base import run_not_found, visible_run
-from superset_review.onboarding.contract import is_run_id
+from superset_review.onboarding.commands.base import check_run_in_path, visible_run
 from superset_review.onboarding.dao import ArtifactDAO
 from superset_review.onboarding.documents import etag_matches, hashes, strong_etag, task_json
 from superset_review.onboarding.models import OnboardingRun
@@ -82,11 +81,7 @@ class MigrationRestApi(ReviewBaseApi):
     )
 
     def check_access(self, **path: Any) -> None:
-        """The run in the path must be one the user may see (404 before the body is read)."""
-        if (run_id := path.get("run_id")) is not None:
-            if not isinstance(run_id, str) or not is_run_id(run_id):
-                raise run_not_found(str(run_id))
-            visible_run(run_id)
+        check_run_in_path(path)
 
     def migration_reply(self, code: int, run: OnboardingRun, migration: RunMigration, **extra: Any) -> Response:
         chunks = execution.chunks(run, migration)

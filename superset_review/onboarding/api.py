@@ -22,8 +22,12 @@ from superset_review.extension.constants import API_ROUTE_BASE, MANAGE, READ
 from superset_review.extension.errors import ErrorCode, ReviewError
 from superset_review.extension.fields import MAX_ID
 from superset_review.extension.i18n import Text
-from superset_review.onboarding.commands.base import current_user_id, is_review_admin, run_not_found, visible_run
-from superset_review.onboarding.contract import is_run_id
+from superset_review.onboarding.commands.base import (
+    check_run_in_path,
+    current_user_id,
+    is_review_admin,
+    visible_run,
+)
 from superset_review.onboarding.dao import ArtifactDAO, MappingDAO, OnboardingRunDAO, RunEventDAO
 from superset_review.onboarding.documents import (
     artifact_entry,
@@ -196,11 +200,7 @@ class OnboardingRestApi(ReviewBaseApi):
     )
 
     def check_access(self, **path: Any) -> None:
-        """A run named in the path must be one the user may see (404 before the body is read)."""
-        if (run_id := path.get("run_id")) is not None:
-            if not isinstance(run_id, str) or not is_run_id(run_id):
-                raise run_not_found(str(run_id))
-            visible_run(run_id)
+        check_run_in_path(path)
 
     def run_reply(self, code: int, run: OnboardingRun) -> Response:
         latest = ArtifactDAO.latest(run)

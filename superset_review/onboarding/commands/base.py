@@ -11,6 +11,7 @@ from superset.extensions import db, security_manager
 from superset_review.extension.constants import ADMIN, VIEW_MENU
 from superset_review.extension.errors import ErrorCode, ReviewError
 from superset_review.extension.i18n import Text
+from superset_review.onboarding.contract import is_run_id
 from superset_review.onboarding.dao import OnboardingRunDAO
 from superset_review.onboarding.documents import etag_matches
 from superset_review.onboarding.models import STAGES, OnboardingRun, RunEvent, RunStatus, StageState
@@ -47,6 +48,14 @@ def visible_run(run_id: str, *, lock: bool = False) -> OnboardingRun:
     if run is None:
         raise run_not_found(run_id)
     return run
+
+
+def check_run_in_path(path: dict[str, Any]) -> None:
+    """For the APIs whose paths name a run: it must be a run id the user may see (404 before the body is read)."""
+    if (run_id := path.get("run_id")) is not None:
+        if not isinstance(run_id, str) or not is_run_id(run_id):
+            raise run_not_found(str(run_id))
+        visible_run(run_id)
 
 
 def require_match(if_match: str | None, current: str, what: Text) -> None:
