@@ -8,9 +8,7 @@ before its analysis when the contract asks a person to confirm (the default): th
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -139,36 +137,21 @@ def onboard(
 ) -> None:
     """Onboard FILE (CSV, TSV, Parquet, JSON lines) into dataset --target: ingest, domains, mapping and analysis,
     headless; prints the run (exit 1 when a stage failed)."""
-    from superset_review.cli.main import _create_app, _fail, _settings
-    from superset_review.cli.review import _services
+    from superset_review.cli.main import _fail
+    from superset_review.cli.review import acting_in_stack
 
-    settings = _settings()
-    data_dir = (data_dir or Path(str(settings["REVIEW_DATA_DIR"]))).resolve()
-    username = username or str(settings["REVIEW_ADMIN_USER"])
     path = file.resolve()
-    with _services(data_dir) as env:
-        os.environ.update(env)
-        os.environ.setdefault("REVIEW_DATA_DIR", str(data_dir))
-        with contextlib.redirect_stdout(sys.stderr):  # Superset announces its config on stdout: keep it for the run
-            app = _create_app()
-        from superset.extensions import security_manager
-        from superset.utils.core import override_user
-
+    with acting_in_stack(data_dir, username):
         from superset_review.adapters.datasets import DatasetAccessError, DatasetNotFoundError
         from superset_review.extension.errors import ReviewError
         from superset_review.extension.i18n import message_of
 
-        with app.app_context(), app.test_request_context():
-            user = security_manager.find_user(username=username)
-            if user is None:
-                _fail(f"no Superset user {username!r}: pass --user with an existing user name")
-            with override_user(user):
-                try:
-                    document, failed = onboard_file(path, target, mode)
-                except ReviewError as error:
-                    _fail(f"{error.message} ({error.code})")
-                except (DatasetNotFoundError, DatasetAccessError) as error:
-                    _fail(f"{message_of(error)}")
+        try:
+            document, failed = onboard_file(path, target, mode)
+        except ReviewError as error:
+            _fail(f"{error.message} ({error.code})")
+        except (DatasetNotFoundError, DatasetAccessError) as error:
+            _fail(f"{message_of(error)}")
     text = json.dumps(document, indent=2, default=str) + "\n" if output_format == "json" else run_text(document)
     sys.stdout.write(text)
     sys.exit(EXIT_STAGE_FAILED if failed else 0)

@@ -47,6 +47,31 @@ def _services(data_dir: Path) -> Iterator[dict[str, str]]:
         postgres.stop()
 
 
+@contextmanager
+def acting_in_stack(data_dir: Path | None, username: str | None) -> Iterator[None]:
+    """Superset of the stack `up` serves from ``data_dir`` (default REVIEW_DATA_DIR), in process, acting as
+    ``username`` (default REVIEW_ADMIN_USER) in an app and a request context: what the headless commands run in."""
+    from superset_review.cli.main import _create_app, _fail, _settings
+
+    settings = _settings()
+    data_dir = (data_dir or Path(str(settings["REVIEW_DATA_DIR"]))).resolve()
+    username = username or str(settings["REVIEW_ADMIN_USER"])
+    with _services(data_dir) as env:
+        os.environ.update(env)
+        os.environ.setdefault("REVIEW_DATA_DIR", str(data_dir))
+        with contextlib.redirect_stdout(sys.stderr):  # Superset announces its config on stdout: keep it for the output
+            app = _create_app()
+        from superset.extensions import security_manager
+        from superset.utils.core import override_user
+
+        with app.app_context(), app.test_request_context():
+            user = security_manager.find_user(username=username)
+            if user is None:
+                _fail(f"no Superset user {username!r}: pass --user with an existing user name")
+            with override_user(user):
+                yield
+
+
 @click.command()
 @click.argument("source")
 @click.option(
@@ -64,38 +89,22 @@ def review(
     out: Path | None,
 ) -> None:  # fmt: skip
     """Review LINK_OR_DATASET_ID automatically and write the export, for scripts and CI."""
-    from superset_review.cli.main import _create_app, _fail, _settings
+    from superset_review.cli.main import _fail
 
-    settings = _settings()
-    data_dir = (data_dir or Path(str(settings["REVIEW_DATA_DIR"]))).resolve()
-    username = username or str(settings["REVIEW_ADMIN_USER"])
-    with _services(data_dir) as env:
-        os.environ.update(env)
-        with contextlib.redirect_stdout(sys.stderr):  # Superset announces its config on stdout: keep it for the export
-            app = _create_app()
-        from superset.extensions import security_manager
-        from superset.utils.core import override_user
-
+    with acting_in_stack(data_dir, username):
         from superset_review.sessions.commands.start import StartReviewSessionCommand
         from superset_review.sessions.exceptions import ReviewSessionError
         from superset_review.sessions.export import export_json, export_markdown
 
-        with app.app_context(), app.test_request_context():
-            user = security_manager.find_user(username=username)
-            if user is None:
-                _fail(f"no Superset user {username!r}: pass --user with an existing user name")
-            with override_user(user):
-                try:
-                    session = StartReviewSessionCommand(source, dataset_id).run()
-                except ReviewSessionError as error:
-                    _fail(f"{error.message} ({error.code})")
-                text = (
-                    json.dumps(export_json(session), indent=2) + "\n"
-                    if output_format == "json"
-                    else export_markdown(session)
-                )
-                blocking = sum(1 for finding in session.findings if finding.severity == "blocking")
-                session_id = session.id
+        try:
+            session = StartReviewSessionCommand(source, dataset_id).run()
+        except ReviewSessionError as error:
+            _fail(f"{error.message} ({error.code})")
+        text = (
+            export_markdown(session) if output_format != "json" else json.dumps(export_json(session), indent=2) + "\n"
+        )
+        blocking = sum(1 for finding in session.findings if finding.severity == "blocking")
+        session_id = session.id
     if out is None:
         sys.stdout.write(text)
     else:
