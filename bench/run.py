@@ -83,6 +83,31 @@ def time_create_app(env: dict[str, str], config: Path) -> float:
     return float(next(line for line in result.stdout.splitlines() if line.startswith("ELAPSED")).split()[1])
 
 
+# The bench scripts run against the services of bench_with_services: (script, what it measures, timeout in s).
+SCRIPTS: tuple[tuple[str, str, int], ...] = (
+    ("gateway.py", "the LLM gateway against a local stub provider", 600),
+    ("sessions.py", "review sessions (wide dataset in data_mode, session load, 20 concurrent users)", 900),
+    ("execution.py", "execution (compiled preview, launch) and clarification (next question)", 900),
+    ("catalog.py", "the domain catalog's promotion (20 staged deltas)", 900),
+    ("tools.py", "a governed tool call's overhead over its query (sample_safe_view)", 900),
+    ("view_creation.py", "AI-safe view creation (20 views through the REST API)", 900),
+    ("onboarding_ingest.py", "Ingest (catalog and Sample Pack of a 1M x 50 CSV and of a 200-column table)", 1800),
+    ("transform_dsl.py", "the transform DSL against hand-written Polars and SQL (1M rows x 10 columns x 13 ops)", 1800),
+    ("migration.py", "migrations: the engine's ETL and ELT against hand-written loads (1M rows)", 1800),
+)
+
+
+def run_script(script: str, what: str, env: dict[str, str], timeout: int) -> list[Row]:
+    """Run bench/<script> and read the rows it prints as JSON on its last line."""
+    print(f"Measuring {what} ...")
+    result = subprocess.run(
+        [sys.executable, str(REPO / "bench" / script)], env=env, capture_output=True, text=True, timeout=timeout
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"bench/{script} failed:\n{result.stderr[-3000:]}")
+    return [Row(**row) for row in json.loads(result.stdout.strip().splitlines()[-1])]
+
+
 def bench_with_services(root: Path) -> list[Row]:
     with running_services(root / "services") as services:
         env = services.env()
@@ -101,95 +126,9 @@ def bench_with_services(root: Path) -> list[Row]:
         for _ in range(CREATE_APP_RUNS):
             with_extension.append(time_create_app(env, REPO / "superset_config.py"))
             without.append(time_create_app(env, plain))
-        print("Measuring the LLM gateway against a local stub provider ...")
-        gateway = subprocess.run(
-            [sys.executable, str(REPO / "bench" / "gateway.py")],
-            env={**os.environ, **env},
-            capture_output=True,
-            text=True,
-            check=True,
-            timeout=600,
-        )
-        print("Measuring review sessions (wide dataset in data_mode, session load, 20 concurrent users) ...")
-        sessions = subprocess.run(
-            [sys.executable, str(REPO / "bench" / "sessions.py")],
-            env={**os.environ, **env, "BENCH_EXAMPLES_DSN": services.postgres.dsn("examples")},
-            capture_output=True,
-            text=True,
-            timeout=900,
-        )
-        if sessions.returncode != 0:
-            raise RuntimeError(f"bench/sessions.py failed:\n{sessions.stderr[-3000:]}")
-        print("Measuring execution (compiled preview, launch) and clarification (next question) ...")
-        execution = subprocess.run(
-            [sys.executable, str(REPO / "bench" / "execution.py")],
-            env={**os.environ, **env},
-            capture_output=True,
-            text=True,
-            timeout=900,
-        )
-        if execution.returncode != 0:
-            raise RuntimeError(f"bench/execution.py failed:\n{execution.stderr[-3000:]}")
-        print("Measuring the domain catalog's promotion (20 staged deltas) ...")
-        catalog = subprocess.run(
-            [sys.executable, str(REPO / "bench" / "catalog.py")],
-            env={**os.environ, **env},
-            capture_output=True,
-            text=True,
-            timeout=900,
-        )
-        if catalog.returncode != 0:
-            raise RuntimeError(f"bench/catalog.py failed:\n{catalog.stderr[-3000:]}")
-        print("Measuring a governed tool call's overhead over its query (sample_safe_view) ...")
-        tools = subprocess.run(
-            [sys.executable, str(REPO / "bench" / "tools.py")],
-            env={**os.environ, **env, "BENCH_EXAMPLES_DSN": services.postgres.dsn("examples")},
-            capture_output=True,
-            text=True,
-            timeout=900,
-        )
-        if tools.returncode != 0:
-            raise RuntimeError(f"bench/tools.py failed:\n{tools.stderr[-3000:]}")
-        print("Measuring AI-safe view creation (20 views through the REST API) ...")
-        views = subprocess.run(
-            [sys.executable, str(REPO / "bench" / "view_creation.py")],
-            env={**os.environ, **env, "BENCH_EXAMPLES_DSN": services.postgres.dsn("examples")},
-            capture_output=True,
-            text=True,
-            timeout=900,
-        )
-        if views.returncode != 0:
-            raise RuntimeError(f"bench/view_creation.py failed:\n{views.stderr[-3000:]}")
-        print("Measuring Ingest (catalog and Sample Pack of a 1M x 50 CSV and of a 200-column table) ...")
-        ingest = subprocess.run(
-            [sys.executable, str(REPO / "bench" / "onboarding_ingest.py")],
-            env={**os.environ, **env, "BENCH_EXAMPLES_DSN": services.postgres.dsn("examples")},
-            capture_output=True,
-            text=True,
-            timeout=1800,
-        )
-        if ingest.returncode != 0:
-            raise RuntimeError(f"bench/onboarding_ingest.py failed:\n{ingest.stderr[-3000:]}")
-        print("Measuring the transform DSL against hand-written Polars and SQL (1M rows x 10 columns x 13 ops) ...")
-        dsl = subprocess.run(
-            [sys.executable, str(REPO / "bench" / "transform_dsl.py")],
-            env={**os.environ, **env, "BENCH_EXAMPLES_DSN": services.postgres.dsn("examples")},
-            capture_output=True,
-            text=True,
-            timeout=1800,
-        )
-        if dsl.returncode != 0:
-            raise RuntimeError(f"bench/transform_dsl.py failed:\n{dsl.stderr[-3000:]}")
-        print("Measuring migrations: the engine's ETL and ELT against hand-written loads (1M rows) ...")
-        migration = subprocess.run(
-            [sys.executable, str(REPO / "bench" / "migration.py")],
-            env={**os.environ, **env, "BENCH_EXAMPLES_DSN": services.postgres.dsn("examples")},
-            capture_output=True,
-            text=True,
-            timeout=1800,
-        )
-        if migration.returncode != 0:
-            raise RuntimeError(f"bench/migration.py failed:\n{migration.stderr[-3000:]}")
+        # Each script measures in a child process against these services and prints its rows on its last line.
+        bench_env = {**os.environ, **env, "BENCH_EXAMPLES_DSN": services.postgres.dsn("examples")}
+        measured = [row for script, what, timeout in SCRIPTS for row in run_script(script, what, bench_env, timeout)]
     # One create_app() varies by +-0.5 s on a 2-core machine: runs alternate, and the figure is the median of the
     # differences of each pair, so that a slow moment of the machine hits both sides of a pair.
     added = statistics.median(w - wo for w, wo in zip(with_extension, without, strict=True))
@@ -199,15 +138,7 @@ def bench_with_services(root: Path) -> list[Row]:
         f"Superset alone {statistics.median(without):.2f} s"
     )
     rows = [Row("create_app() cost added by the extension", added, "s", "< 0.3 s", added < 0.3, note)]
-    rows += [Row(**row) for row in json.loads(gateway.stdout.strip().splitlines()[-1])]
-    rows += [Row(**row) for row in json.loads(sessions.stdout.strip().splitlines()[-1])]
-    rows += [Row(**row) for row in json.loads(execution.stdout.strip().splitlines()[-1])]
-    rows += [Row(**row) for row in json.loads(catalog.stdout.strip().splitlines()[-1])]
-    rows += [Row(**row) for row in json.loads(tools.stdout.strip().splitlines()[-1])]
-    rows += [Row(**row) for row in json.loads(views.stdout.strip().splitlines()[-1])]
-    rows += [Row(**row) for row in json.loads(ingest.stdout.strip().splitlines()[-1])]
-    rows += [Row(**row) for row in json.loads(dsl.stdout.strip().splitlines()[-1])]
-    rows += [Row(**row) for row in json.loads(migration.stdout.strip().splitlines()[-1])]
+    rows += measured
     return rows
 
 
